@@ -1,0 +1,408 @@
+//! Build: runs the stages for one site and returns its Bundle. Writes nothing;
+//! the sinks in bundle.rs (and later serve and deploy) do that.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use minijinja::value::Value;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::assets;
+use crate::bundle::{check_bundle_path, Bundle};
+use crate::config::{Site, SiteKind, Workspace};
+use crate::content::{self, markdown::slugify, Page};
+use crate::error::{Error, Location, Result};
+use crate::platform::{self, PlatformData, Profile, Tour, TourLeg};
+use crate::render::{Helpers, Renderer};
+use crate::seo;
+
+/// Choices that change what a build emits.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// What one site's build produced, for the summary line.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    pub domain: String,
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: usize,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+impl BuildReport {
+    pub fn new(bundle: &Bundle, started: Instant) -> Self {
+        BuildReport {
+            domain: bundle.domain.clone(),
+            pages: bundle.pages,
+            files: bundle.files.len(),
+            bytes: bundle.total_bytes(),
+            duration: started.elapsed(),
+        }
+    }
+}
+
+/// A page made from platform data rather than a content file.
+enum Generated<'a> {
+    Member(&'a Profile),
+    Leg(&'a Tour, &'a TourLeg),
+}
+
+impl Generated<'_> {
+    fn url(&self) -> String {
+        match self {
+            Generated::Member(p) => format!("/members/{}/", p.slug),
+            Generated::Leg(_, leg) => leg.url.clone(),
+        }
+    }
+
+    fn what(&self) -> String {
+        match self {
+            Generated::Member(p) => format!("the member page of profile {}", p.id),
+            Generated::Leg(_, leg) => format!("the page of tour leg {}", leg.id),
+        }
+    }
+}
+
+/// Builds one site into memory.
+pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bundle> {
+    let pages = content::load(&site.content_dir, opts.drafts)?;
+    let mut data = platform::load(ws, site)?;
+    assign_leg_urls(&mut data);
+    let assets = assets::build(site)?;
+
+    let generated: Vec<Generated<'_>> = match site.config.kind {
+        SiteKind::OrgSite => data.profiles.iter().map(Generated::Member).collect(),
+        SiteKind::TourSite => data
+            .tours
+            .iter()
+            .flat_map(|t| t.legs.iter().map(move |l| Generated::Leg(t, l)))
+            .collect(),
+        SiteKind::ProviderSite => Vec::new(),
+    };
+    check_routes(&pages, &generated)?;
+    if !pages.iter().any(Page::is_home) {
+        return Err(Error::content("the site has no home page")
+            .at(Location::file(site.content_dir.join("_index.md")))
+            .hint("create content/<domain>/_index.md with a title"));
+    }
+
+    let logo = assets.urls.get("logo").cloned();
+    let site_entity = seo::site_entity(site, &data, logo.as_deref());
+    let renderer = Renderer::new(
+        site,
+        Helpers {
+            base_url: site.base_url(),
+            assets: assets.urls.clone(),
+            sections: section_index(&pages),
+        },
+        globals(site, &data, logo.as_deref()),
+    );
+
+    // Every page's template must exist before anything renders.
+    let mut jobs: Vec<(String, &str, Value)> = Vec::with_capacity(pages.len() + generated.len());
+    for page in &pages {
+        let template = template_for(page);
+        if !renderer.has_template(template) {
+            let mut loc = Location::file(&page.source);
+            if let Some(line) = page.template_line {
+                loc = loc.line(line).key("template");
+            }
+            return Err(Error::template(format!("template {template:?} does not exist"))
+                .at(loc)
+                .hint(format!(
+                    "looked in sites/{0}/templates/, themes/{1}/templates/, templates/{2}/ and templates/_base/",
+                    site.domain(),
+                    site.config.theme,
+                    site.config.kind
+                )));
+        }
+        jobs.push((page.output.clone(), template, page_context(site, page, &site_entity)));
+    }
+    for g in &generated {
+        let (template, ctx) = generated_context(site, g, &site_entity);
+        let url = g.url();
+        jobs.push((format!("{}index.html", &url[1..]), template, ctx));
+    }
+    if !pages.iter().any(Page::is_404) {
+        let ctx = minijinja::context! { page => Value::from_serialize(serde_json::json!({
+            "title": "Page not found", "url": "/404.html", "kind": "404", "content": "",
+            "permalink": format!("{}/404.html", site.base_url()), "jsonld": [site_entity],
+        })) };
+        jobs.push(("404.html".into(), "404.html", ctx));
+    }
+
+    let rendered: Vec<(String, String)> = jobs
+        .into_par_iter()
+        .map(|(output, template, ctx)| {
+            let html = renderer.render(template, ctx).map_err(|e| match &e.hint {
+                Some(_) => e,
+                None => {
+                    let page = output.clone();
+                    e.hint(format!("while rendering {page}"))
+                }
+            })?;
+            Ok((output, html))
+        })
+        .collect::<Result<_>>()?;
+
+    let mut bundle = Bundle::new(site.domain());
+    bundle.pages = rendered.len();
+    for (path, bytes) in assets.files.into_iter().chain(rendered.into_iter().map(|(p, h)| (p, h.into_bytes()))) {
+        insert(&mut bundle, path, bytes)?;
+    }
+
+    let mut entries: Vec<seo::SitemapEntry<'_>> = pages
+        .iter()
+        .filter(|p| p.front.sitemap && !p.is_404())
+        .map(|p| seo::SitemapEntry {
+            url: &p.url,
+            lastmod: p.front.date.as_ref().map(|d| d.day()),
+        })
+        .collect();
+    let gen_urls: Vec<String> = generated.iter().map(Generated::url).collect();
+    entries.extend(gen_urls.iter().map(|u| seo::SitemapEntry { url: u, lastmod: None }));
+    entries.sort_by(|a, b| a.url.cmp(b.url));
+    let base = site.base_url();
+    insert(&mut bundle, "sitemap.xml".into(), seo::sitemap(&base, &entries).into_bytes())?;
+    insert(&mut bundle, "robots.txt".into(), seo::robots(&base).into_bytes())?;
+    Ok(bundle)
+}
+
+fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {
+    check_bundle_path(&path)?;
+    if bundle.files.contains_key(&path) {
+        return Err(Error::build(format!("two outputs claim {path}"))
+            .hint("a static file and a page (or two static files) produce the same path; rename one"));
+    }
+    bundle.files.insert(path, bytes);
+    Ok(())
+}
+
+/// Leg pages live at `/tour/<city>/`; a city visited twice gets its start date.
+fn assign_leg_urls(data: &mut PlatformData) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for leg in data.tours.iter().flat_map(|t| &t.legs) {
+        *counts.entry(slugify(&leg.city)).or_default() += 1;
+    }
+    for tour in &mut data.tours {
+        tour.legs.sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
+        for leg in &mut tour.legs {
+            let city = slugify(&leg.city);
+            let slug = if counts[&city] > 1 {
+                format!("{city}-{}", slugify(&leg.start_date))
+            } else {
+                city
+            };
+            leg.url = format!("/tour/{slug}/");
+        }
+    }
+}
+
+/// Two pages on one URL is an error naming both.
+fn check_routes(pages: &[Page], generated: &[Generated<'_>]) -> Result<()> {
+    let mut seen: BTreeMap<&str, &Page> = BTreeMap::new();
+    for page in pages {
+        if let Some(other) = seen.insert(&page.url, page) {
+            return Err(Error::build(format!(
+                "{} and {} both claim the URL {}",
+                other.source.display(),
+                page.source.display(),
+                page.url
+            ))
+            .at(Location::file(&page.source))
+            .hint("change the `slug:` of one of them or rename a file"));
+        }
+    }
+    let mut gen_seen: BTreeMap<String, String> = BTreeMap::new();
+    for g in generated {
+        let url = g.url();
+        if let Some(page) = seen.get(url.as_str()) {
+            return Err(Error::build(format!(
+                "{} claims the URL {url}, which is also {}",
+                page.source.display(),
+                g.what()
+            ))
+            .at(Location::file(&page.source))
+            .hint("generated pages own their URLs; choose another slug for the content page"));
+        }
+        if let Some(other) = gen_seen.insert(url.clone(), g.what()) {
+            return Err(Error::platform(format!(
+                "{other} and {} both claim the URL {url}",
+                g.what()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn template_for(page: &Page) -> &str {
+    if let Some(t) = &page.front.template {
+        return &t.0;
+    }
+    if page.is_home() {
+        "index.html"
+    } else if page.is_404() {
+        "404.html"
+    } else if page.is_section {
+        "section.html"
+    } else {
+        "page.html"
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    date: Option<&'a str>,
+    weight: i64,
+    is_section: bool,
+    extra: &'a BTreeMap<String, serde_yaml::Value>,
+}
+
+/// Section URL → its child pages (and subsections), by weight, then newest first, then title.
+fn section_index(pages: &[Page]) -> BTreeMap<String, Value> {
+    let mut children: BTreeMap<&str, Vec<&Page>> = BTreeMap::new();
+    for p in pages.iter().filter(|p| p.is_section) {
+        children.entry(&p.url).or_default();
+    }
+    for p in pages {
+        if let Some(parent) = &p.parent {
+            if p.is_404() {
+                continue;
+            }
+            if let Some(list) = children.get_mut(parent.as_str()) {
+                list.push(p);
+            }
+        }
+    }
+    children
+        .into_iter()
+        .map(|(url, mut list)| {
+            list.sort_by(|a, b| {
+                a.front
+                    .weight
+                    .cmp(&b.front.weight)
+                    .then_with(|| b.front.date.cmp(&a.front.date))
+                    .then_with(|| a.front.title.cmp(&b.front.title))
+            });
+            let summaries: Vec<Summary<'_>> = list
+                .iter()
+                .map(|p| Summary {
+                    title: &p.front.title,
+                    description: p.front.description.as_deref(),
+                    url: &p.url,
+                    date: p.front.date.as_ref().map(|d| d.0.as_str()),
+                    weight: p.front.weight,
+                    is_section: p.is_section,
+                    extra: &p.front.extra,
+                })
+                .collect();
+            (url.to_string(), Value::from_serialize(&summaries))
+        })
+        .collect()
+}
+
+fn describe<'a>(site: &'a Site, own: Option<&'a str>) -> Option<&'a str> {
+    own.or(site.config.seo.description.as_deref())
+        .or(site.config.brand.tagline.as_deref())
+}
+
+fn page_context(site: &Site, page: &Page, site_entity: &Json) -> Value {
+    let kind = if page.is_home() {
+        "home"
+    } else if page.is_404() {
+        "404"
+    } else if page.is_section {
+        "section"
+    } else {
+        "page"
+    };
+    let page_value = Value::from_iter([
+        ("title", Value::from(page.front.title.as_str())),
+        ("description", Value::from(describe(site, page.front.description.as_deref()))),
+        ("url", Value::from(page.url.as_str())),
+        ("permalink", Value::from(format!("{}{}", site.base_url(), page.url))),
+        ("kind", Value::from(kind)),
+        ("content", Value::from_safe_string(page.content.clone())),
+        ("toc", Value::from_serialize(&page.toc)),
+        ("date", Value::from_serialize(&page.front.date)),
+        ("weight", Value::from(page.front.weight)),
+        ("extra", Value::from_serialize(&page.front.extra)),
+        ("parent", Value::from_serialize(&page.parent)),
+        ("source", Value::from(page.rel.as_str())),
+        ("jsonld", Value::from_serialize([site_entity])),
+    ]);
+    minijinja::context! { page => page_value }
+}
+
+fn generated_context<'a>(site: &Site, g: &Generated<'a>, site_entity: &Json) -> (&'static str, Value) {
+    let url = g.url();
+    let permalink = format!("{}{url}", site.base_url());
+    match g {
+        Generated::Member(p) => {
+            let title = match &p.role_title {
+                Some(role) => format!("{} — {role}", p.display_name),
+                None => p.display_name.clone(),
+            };
+            let page = serde_json::json!({
+                "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
+                "url": url, "permalink": permalink, "kind": "member", "parent": "/members/",
+                "jsonld": [site_entity, seo::member_entity(site, p)],
+            });
+            ("member.html", minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) })
+        }
+        Generated::Leg(tour, leg) => {
+            let page = serde_json::json!({
+                "title": format!("{} in {}", tour.title, leg.city),
+                "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
+                "url": url, "permalink": permalink, "kind": "leg", "parent": "/tour/",
+                "jsonld": [site_entity, seo::leg_event(site, tour, leg)],
+            });
+            ("leg.html", minijinja::context! {
+                page => Value::from_serialize(page),
+                leg => Value::from_serialize(leg),
+                tour => Value::from_serialize(tour),
+            })
+        }
+    }
+}
+
+/// Values every template of the site sees.
+fn globals(site: &Site, data: &PlatformData, logo: Option<&str>) -> BTreeMap<&'static str, Value> {
+    let c = &site.config;
+    let site_value = serde_json::json!({
+        "domain": c.domain,
+        "base_url": site.base_url(),
+        "kind": c.kind,
+        "language": c.language,
+        "theme": c.theme,
+        "brand": {
+            "name": c.brand.name, "tagline": c.brand.tagline,
+            "palette": c.brand.palette, "fonts": c.brand.fonts, "logo": logo,
+        },
+        "nav": c.nav,
+        "seo": {"description": c.seo.description, "twitter": c.seo.twitter},
+    });
+    let events: Vec<Json> = data
+        .tours
+        .iter()
+        .flat_map(|t| t.legs.iter().map(move |l| seo::leg_event(site, t, l)))
+        .collect();
+    let mut g = BTreeMap::new();
+    g.insert("site", Value::from_serialize(site_value));
+    g.insert("tenant", Value::from_serialize(&data.tenant));
+    g.insert("members", Value::from_serialize(&data.profiles));
+    g.insert("profile", Value::from_serialize(data.profiles.first()));
+    g.insert("tours", Value::from_serialize(&data.tours));
+    g.insert("tour_events", Value::from_serialize(events));
+    g
+}

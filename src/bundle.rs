@@ -1,0 +1,145 @@
+//! The Bundle: every output file of one site, in memory, plus its manifest.
+//! Sinks (disk, preview server, deploy) consume it; `write_atomic` is the disk
+//! sink: it writes beside the old output and renames into place, so a failed
+//! build never leaves half-written files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::assets::sha256_hex;
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+#[derive(Debug, Default, Clone)]
+pub struct Bundle {
+    pub domain: String,
+    /// Path inside `public/` (no leading slash) → bytes, sorted.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// How many HTML pages were rendered.
+    pub pages: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    pub generator: &'static str,
+    pub domain: &'a str,
+    pub files: Vec<ManifestEntry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ManifestEntry<'a> {
+    pub path: &'a str,
+    pub bytes: usize,
+    pub sha256: String,
+}
+
+impl Bundle {
+    pub fn new(domain: &str) -> Self {
+        Bundle {
+            domain: domain.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn total_bytes(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn manifest(&self) -> Manifest<'_> {
+        let files = self
+            .files
+            .par_iter()
+            .map(|(path, bytes)| ManifestEntry {
+                path,
+                bytes: bytes.len(),
+                sha256: sha256_hex(bytes),
+            })
+            .collect();
+        Manifest {
+            generator: concat!("sitegen ", env!("CARGO_PKG_VERSION")),
+            domain: &self.domain,
+            files,
+        }
+    }
+
+    pub fn manifest_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(&self.manifest()).expect("manifest serializes");
+        json.push(b'\n');
+        json
+    }
+
+    /// Writes `<dest>/public/**` and `<dest>/manifest.json`: first into a
+    /// staging folder beside `dest`, then swaps it into place by rename.
+    pub fn write_atomic(&self, dest: &Path) -> Result<()> {
+        let parent = dest.parent().unwrap_or(Path::new("."));
+        fsutil::create_dir_all(parent)?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| self.domain.clone());
+        let pid = std::process::id();
+        let staging = parent.join(format!(".{name}.staging-{pid}"));
+        let old = parent.join(format!(".{name}.old-{pid}"));
+        for leftover in [&staging, &old] {
+            if leftover.exists() {
+                fsutil::remove_dir_all(leftover)?;
+            }
+        }
+        let result = self.write_into(&staging).and_then(|()| swap_into_place(&staging, dest, &old));
+        if result.is_err() && staging.exists() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        result
+    }
+
+    fn write_into(&self, staging: &Path) -> Result<()> {
+        let public = staging.join("public");
+        let dirs: BTreeSet<PathBuf> = self
+            .files
+            .keys()
+            .filter_map(|p| Path::new(p).parent().map(|d| public.join(d)))
+            .chain(std::iter::once(public.clone()))
+            .collect();
+        for dir in &dirs {
+            fsutil::create_dir_all(dir)?;
+        }
+        self.files
+            .par_iter()
+            .try_for_each(|(path, bytes)| fsutil::write(&public.join(path), bytes))?;
+        fsutil::write(&staging.join("manifest.json"), &self.manifest_json())
+    }
+}
+
+fn swap_into_place(staging: &Path, dest: &Path, old: &Path) -> Result<()> {
+    if dest.exists() {
+        fsutil::rename(dest, old)?;
+        if let Err(e) = fsutil::rename(staging, dest) {
+            // Put the previous output back so the failure changes nothing.
+            let _ = std::fs::rename(old, dest);
+            return Err(e);
+        }
+        fsutil::remove_dir_all(old)
+    } else {
+        fsutil::rename(staging, dest)
+    }
+}
+
+/// A path inside the bundle must stay inside it.
+pub fn check_bundle_path(path: &str) -> Result<()> {
+    let ok = !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && path.split('/').all(|s| !s.is_empty() && s != ".." && s != ".");
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::build(format!("output path {path:?} would escape the site's output folder")))
+    }
+}

@@ -1,0 +1,57 @@
+//! Command-line definition (clap derive). Doc comments are the help text.
+//! Turns arguments into plain values; runs nothing.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Static brand sites for a multi-tenant platform: build, preview, deploy.
+#[derive(Debug, Parser)]
+#[command(name = "sitegen", version, propagate_version = true)]
+pub struct Cli {
+    /// Workspace root (the folder with sites/, content/, templates/, themes/).
+    #[arg(long, global = true, default_value = ".")]
+    pub root: PathBuf,
+    /// Output directory (default: `output_dir` from sitegen.yaml, else <root>/dist).
+    #[arg(long, global = true)]
+    pub out: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More logging (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build sites into <out>/<domain>/ (public/ and manifest.json).
+    Build(BuildArgs),
+    /// List the sites of the workspace: domain, kind, tenant, theme.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Domains to build, e.g. cocotte.maison.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub domains: Vec<String>,
+    /// Build every site under sites/.
+    #[arg(long)]
+    pub all: bool,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,230 @@
+//! Configuration: the only place that parses YAML config (sitegen.yaml,
+//! site.yaml, theme.yaml). Turns files into typed, validated values; reads
+//! nothing else and writes nothing.
+
+mod site;
+mod theme;
+mod workspace;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use site::{
+    Brand, Deploy, NavItem, Redirect, RedirectStatus, Seo, SiteConfig, SiteKind, TenantKind,
+    TenantRef,
+};
+pub use theme::ThemeConfig;
+pub use workspace::{PlatformConfig, WorkspaceConfig};
+pub use yaml::{Colour, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
+
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::fsutil;
+
+/// The workspace: a root folder with sitegen.yaml, sites/, content/, templates/, themes/, data/.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: WorkspaceConfig,
+    /// Absolute or root-relative output directory (`dist/`).
+    pub output_dir: PathBuf,
+}
+
+/// One site, fully resolved: its config, its theme and the folders it may read.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: SiteConfig,
+    pub theme: ThemeConfig,
+    /// sites/<domain>/site.yaml
+    pub config_path: PathBuf,
+    /// sites/<domain>/
+    pub site_dir: PathBuf,
+    /// content/<domain>/
+    pub content_dir: PathBuf,
+    /// themes/<theme>/
+    pub theme_dir: PathBuf,
+    /// templates/<kind>/
+    pub kind_dir: PathBuf,
+    /// templates/_base/ (shared by every kind, looked up last)
+    pub base_dir: PathBuf,
+}
+
+impl Site {
+    pub fn domain(&self) -> &str {
+        &self.config.domain
+    }
+
+    /// `https://<domain>`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("https://{}", self.config.domain)
+    }
+}
+
+impl Workspace {
+    /// Opens the workspace at `root`, reading `sitegen.yaml` when present.
+    pub fn open(root: &Path, output_override: Option<&Path>) -> Result<Workspace> {
+        if !root.join("sites").is_dir() {
+            return Err(Error::config(format!(
+                "{} is not a sitegen workspace: it has no sites/ folder",
+                root.display()
+            ))
+            .hint("run sitegen from the workspace root or pass --root"));
+        }
+        let config_path = root.join("sitegen.yaml");
+        let config = if config_path.is_file() {
+            let text = fsutil::read_to_string(&config_path)?;
+            if text.trim().is_empty() {
+                WorkspaceConfig::default()
+            } else {
+                yaml::parse(&config_path, &text, ErrorKind::Config)?
+            }
+        } else {
+            WorkspaceConfig::default()
+        };
+        let output_dir = match output_override {
+            Some(p) => p.to_path_buf(),
+            None => root.join(&config.output_dir),
+        };
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+            output_dir,
+        })
+    }
+
+    /// Every domain with a `sites/<domain>/site.yaml`, sorted.
+    pub fn domains(&self) -> Result<Vec<String>> {
+        let sites = self.root.join("sites");
+        let entries =
+            std::fs::read_dir(&sites).map_err(|e| Error::io(&sites, "list directory", e))?;
+        let mut domains = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&sites, "list directory", e))?;
+            if entry.path().join("site.yaml").is_file() {
+                if let Some(name) = entry.file_name().to_str() {
+                    domains.push(name.to_string());
+                }
+            }
+        }
+        domains.sort();
+        Ok(domains)
+    }
+
+    /// Loads and validates `sites/<domain>/site.yaml` and the theme it names.
+    pub fn load_site(&self, domain: &str) -> Result<Site> {
+        // The domain becomes a path: refuse anything that is not a plain host name.
+        if Hostname::parse(domain).is_err() || !self.root.join("sites").join(domain).is_dir() {
+            let known = self.domains().unwrap_or_default();
+            return Err(Error::config(format!("no site named {domain:?}"))
+                .hint(format!("known sites: {}", known.join(", "))));
+        }
+        let site_dir = self.root.join("sites").join(domain);
+        let config_path = site_dir.join("site.yaml");
+        let text = fsutil::read_to_string(&config_path)?;
+        let config: SiteConfig = yaml::parse(&config_path, &text, ErrorKind::Config)?;
+        let at = |key: &str| {
+            let mut loc = Location::file(&config_path).key(key);
+            if let Some(line) = yaml::key_line(&text, key) {
+                loc = loc.line(line);
+            }
+            loc
+        };
+
+        if config.domain.as_str() != domain {
+            return Err(Error::config(format!(
+                "domain {:?} does not match its folder sites/{domain}/",
+                config.domain.as_str()
+            ))
+            .at(at("domain"))
+            .hint("rename the folder or fix the domain key"));
+        }
+        for alias in &config.aliases {
+            if alias == &config.domain {
+                return Err(Error::config(format!(
+                    "alias {alias} is the canonical domain itself"
+                ))
+                .at(at("aliases")));
+            }
+        }
+
+        let kind_dir = self.root.join("templates").join(config.kind.as_str());
+        if !kind_dir.is_dir() {
+            return Err(Error::config(format!(
+                "site kind {} has no templates: {} does not exist",
+                config.kind,
+                kind_dir.display()
+            ))
+            .at(at("kind")));
+        }
+
+        let theme_dir = self.root.join("themes").join(config.theme.as_str());
+        let theme_path = theme_dir.join("theme.yaml");
+        if !theme_path.is_file() {
+            let known = list_dirs(&self.root.join("themes"));
+            return Err(Error::config(format!(
+                "theme {:?} does not exist (no {})",
+                config.theme.as_str(),
+                theme_path.display()
+            ))
+            .at(at("theme"))
+            .hint(format!("available themes: {}", known.join(", "))));
+        }
+        let theme_text = fsutil::read_to_string(&theme_path)?;
+        let theme: ThemeConfig = yaml::parse(&theme_path, &theme_text, ErrorKind::Config)?;
+        for sheet in &theme.stylesheets {
+            if !theme_dir.join(sheet.as_str()).is_file() {
+                let line = yaml::key_line(&theme_text, "stylesheets");
+                let mut loc = Location::file(&theme_path).key("stylesheets");
+                if let Some(l) = line {
+                    loc = loc.line(l);
+                }
+                return Err(Error::config(format!("stylesheet {sheet} does not exist")).at(loc));
+            }
+        }
+
+        for (key, file) in [
+            ("brand.logo", config.brand.logo.as_ref()),
+            ("seo.social_image", config.seo.social_image.as_ref()),
+        ] {
+            if let Some(file) = file {
+                if !site_dir.join(file.as_str()).is_file() {
+                    return Err(Error::config(format!(
+                        "{file} does not exist in {}",
+                        site_dir.display()
+                    ))
+                    .at(at(key)));
+                }
+            }
+        }
+
+        let mut froms = std::collections::BTreeSet::new();
+        for r in &config.redirects {
+            if !froms.insert(r.from.as_str()) {
+                return Err(Error::config(format!("redirect from {} is listed twice", r.from))
+                    .at(at("redirects")));
+            }
+        }
+
+        Ok(Site {
+            content_dir: self.root.join("content").join(domain),
+            base_dir: self.root.join("templates").join("_base"),
+            config,
+            theme,
+            config_path,
+            site_dir,
+            theme_dir,
+            kind_dir,
+        })
+    }
+}
+
+fn list_dirs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,192 @@
+//! `sites/<domain>/site.yaml`: one brand site. Every key is documented in
+//! docs/site-config.md; unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::yaml::{Colour, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
+
+/// A parsed and validated site.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The canonical host name; must equal the folder name under sites/.
+    pub domain: Hostname,
+    /// Other host names that redirect to `domain` (www. is added by nginx).
+    #[serde(default)]
+    pub aliases: Vec<Hostname>,
+    /// Which shared templates this site instantiates.
+    pub kind: SiteKind,
+    /// The theme folder under themes/.
+    pub theme: Slug,
+    /// The `lang` of every page.
+    #[serde(default = "default_language")]
+    pub language: LanguageTag,
+    /// The one tenant whose public data this site shows.
+    pub tenant: TenantRef,
+    pub brand: Brand,
+    #[serde(default)]
+    pub nav: Vec<NavItem>,
+    #[serde(default)]
+    pub seo: Seo,
+    #[serde(default)]
+    pub redirects: Vec<Redirect>,
+    #[serde(default)]
+    pub deploy: Deploy,
+}
+
+fn default_language() -> LanguageTag {
+    LanguageTag::parse("en").expect("valid")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteKind {
+    OrgSite,
+    TourSite,
+    ProviderSite,
+}
+
+impl SiteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::OrgSite => "org-site",
+            SiteKind::TourSite => "tour-site",
+            SiteKind::ProviderSite => "provider-site",
+        }
+    }
+}
+
+impl fmt::Display for SiteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantKind {
+    Person,
+    Org,
+}
+
+impl fmt::Display for TenantKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TenantKind::Person => "person",
+            TenantKind::Org => "org",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRef {
+    pub kind: TenantKind,
+    pub slug: Slug,
+}
+
+impl fmt::Display for TenantRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.slug)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    pub name: String,
+    #[serde(default)]
+    pub tagline: Option<String>,
+    /// Colour name → colour; becomes `--color-<name>` and overrides the theme's.
+    #[serde(default)]
+    pub palette: BTreeMap<Ident, Colour>,
+    /// Font role (heading, body) → font stack; becomes `--font-<role>`.
+    #[serde(default)]
+    pub fonts: BTreeMap<Ident, FontStack>,
+    /// Logo file inside sites/<domain>/.
+    #[serde(default)]
+    pub logo: Option<RelPath>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NavItem {
+    pub title: String,
+    pub url: Link,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seo {
+    /// Default meta description for pages that set none.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Default social (OpenGraph) image inside sites/<domain>/.
+    #[serde(default)]
+    pub social_image: Option<RelPath>,
+    /// Twitter/X handle without the @.
+    #[serde(default)]
+    pub twitter: Option<Slug>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redirect {
+    pub from: UrlPath,
+    pub to: Link,
+    #[serde(default = "default_status")]
+    pub status: RedirectStatus,
+}
+
+fn default_status() -> RedirectStatus {
+    RedirectStatus(301)
+}
+
+/// 301, 302, 307 or 308.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct RedirectStatus(pub u16);
+
+impl<'de> Deserialize<'de> for RedirectStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u16::deserialize(d)?;
+        if matches!(n, 301 | 302 | 307 | 308) {
+            Ok(RedirectStatus(n))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{n} is not a redirect status (use 301, 302, 307 or 308)"
+            )))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    /// A local path or `user@host:/path`.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// A held-back site is not deployed without an explicit override.
+    #[serde(default)]
+    pub held_back: bool,
+    /// How many releases to keep on the target.
+    #[serde(default = "default_keep")]
+    pub keep_releases: u32,
+}
+
+fn default_keep() -> u32 {
+    5
+}
+
+impl Default for Deploy {
+    fn default() -> Self {
+        Deploy {
+            target: None,
+            held_back: false,
+            keep_releases: default_keep(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Front matter: the YAML block between `---` lines at the top of a content
+//! file. Errors are reported at the line in the content file, not the block.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::config::yaml;
+use crate::error::{Error, ErrorKind, Location, Result};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Replaces the last URL segment (file or folder name).
+    #[serde(default)]
+    pub slug: Option<PageSlug>,
+    /// Lower weights sort first in section listings and menus.
+    #[serde(default)]
+    pub weight: i64,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub date: Option<PageDate>,
+    /// Template to render with instead of the default (`page.html`, `section.html`).
+    #[serde(default)]
+    pub template: Option<TemplateName>,
+    /// `false` keeps the page out of sitemap.xml.
+    #[serde(default = "yes")]
+    pub sitemap: bool,
+    /// Free-form data for templates (`page.extra.*`).
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A publication date: `YYYY-MM-DD` or an RFC 3339 date-time.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PageDate(pub String);
+
+impl<'de> Deserialize<'de> for PageDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        // serde_yaml hands unquoted dates over as strings already.
+        let s = String::deserialize(d)?;
+        let date_only = time::macros::format_description!("[year]-[month]-[day]");
+        let ok = time::Date::parse(&s, &date_only).is_ok()
+            || time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+                .is_ok();
+        if ok {
+            Ok(PageDate(s))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{s:?} is not a date (use YYYY-MM-DD or 2026-03-14T18:00:00Z)"
+            )))
+        }
+    }
+}
+
+impl PageDate {
+    /// The `YYYY-MM-DD` part, for sitemaps.
+    pub fn day(&self) -> &str {
+        &self.0[..10.min(self.0.len())]
+    }
+}
+
+/// A URL segment chosen by the author. Anything that could leave the
+/// site's output folder is refused at parse time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PageSlug(pub String);
+
+impl<'de> Deserialize<'de> for PageSlug {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if is_safe_segment(&s) {
+            Ok(PageSlug(s))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "slug {s:?} would escape the site's output folder or is not a plain URL segment \
+                 (use lowercase letters, digits, hyphens; no / or ..)"
+            )))
+        }
+    }
+}
+
+/// A template name from front matter: relative, no `..`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TemplateName(pub String);
+
+impl<'de> Deserialize<'de> for TemplateName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if crate::render::is_safe_template_name(&s) {
+            Ok(TemplateName(s))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "template {s:?} is not a template name (e.g. page.html; no .. or leading /)"
+            )))
+        }
+    }
+}
+
+/// A path segment that stays inside its folder: letters, digits, `-`, `_`, `.`,
+/// not starting with a dot.
+pub fn is_safe_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && !s.starts_with('.')
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// Splits `text` into front matter and body and parses the front matter.
+/// Returns the body and the 1-based line where it starts.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<(FrontMatter, &'a str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let missing = || {
+        Error::content("missing front matter")
+            .at(Location::file(path).line(1))
+            .hint("start the file with a --- line, a YAML block with at least `title:`, and another --- line")
+    };
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(missing)?;
+    let (yaml_text, body) = find_closing(rest).ok_or_else(|| {
+        Error::content("front matter is not closed")
+            .at(Location::file(path).line(1))
+            .hint("add a line with --- after the front matter")
+    })?;
+    let fm: FrontMatter = yaml::parse(path, yaml_text, ErrorKind::Content).map_err(|mut e| {
+        // Lines inside the block are one below lines in the file (the opening ---).
+        if let Some(loc) = e.location.as_mut() {
+            loc.line = Some(loc.line.map_or(1, |l| l + 1));
+        }
+        if e.message.contains("missing field `title`") {
+            e = e.hint("every page needs a title: add `title: ...` to the front matter");
+        }
+        e
+    })?;
+    Ok((fm, body))
+}
+
+fn find_closing(rest: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            return Some((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_parses() {
+        let (fm, body) = split(
+            Path::new("a.md"),
+            "---\ntitle: Hi\ndate: 2026-01-02\nweight: 3\n---\n# Body\n",
+        )
+        .unwrap();
+        assert_eq!(fm.title, "Hi");
+        assert_eq!(fm.weight, 3);
+        assert_eq!(fm.date.unwrap().day(), "2026-01-02");
+        assert_eq!(body, "# Body\n");
+    }
+
+    #[test]
+    fn errors_point_at_file_lines() {
+        let err = split(Path::new("a.md"), "---\ntitle: Hi\ncolour: red\n---\n").unwrap_err();
+        assert_eq!(err.location.as_ref().unwrap().line, Some(3));
+        let err = split(Path::new("a.md"), "---\ntitle: Hi\nslug: ../../etc\n---\n").unwrap_err();
+        assert!(err.message.contains("escape"), "{err}");
+        assert_eq!(err.location.as_ref().unwrap().line, Some(3));
+        let err = split(Path::new("a.md"), "no front matter").unwrap_err();
+        assert!(err.message.contains("missing front matter"));
+    }
+}

@@ -1,0 +1,260 @@
+//! Markdown to HTML: the one place pulldown-cmark options are chosen.
+//!
+//! Brand copy is trusted (editors may write raw HTML); platform data is not:
+//! `render_untrusted` drops raw HTML, images and links whose scheme is not
+//! http(s) or mailto, so a profile bio can never inject markup.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// A table-of-contents entry: one heading of a page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// Renders trusted brand copy. Headings get unique ids and a self-link.
+pub fn render(markdown: &str) -> (String, Vec<Heading>) {
+    let mut toc = Vec::new();
+    let mut used = HashSet::new();
+    let events = with_heading_anchors(Parser::new_ext(markdown, options()), &mut toc, &mut used);
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    (out, toc)
+}
+
+/// Renders markdown written by platform users: no raw HTML, no images,
+/// only http(s), mailto and site-relative links.
+pub fn render_untrusted(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    let mut dropped_links = Vec::new();
+    let mut in_image = 0usize;
+    let events = Parser::new_ext(markdown, options() - Options::ENABLE_HEADING_ATTRIBUTES)
+        .filter_map(|event| match event {
+            Event::Html(text) | Event::InlineHtml(text) => Some(Event::Text(text)),
+            Event::Start(Tag::Image { .. }) => {
+                in_image += 1;
+                None
+            }
+            Event::End(TagEnd::Image) => {
+                in_image -= 1;
+                None
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if !safe_url(&dest_url) => {
+                dropped_links.push(true);
+                None
+            }
+            Event::Start(tag @ Tag::Link { .. }) => {
+                dropped_links.push(false);
+                Some(Event::Start(tag))
+            }
+            Event::End(TagEnd::Link) => {
+                if dropped_links.pop().unwrap_or(false) {
+                    None
+                } else {
+                    Some(Event::End(TagEnd::Link))
+                }
+            }
+            // Headings in a bio would break the page outline: render as strong paragraphs.
+            Event::Start(Tag::Heading { .. }) => Some(Event::Start(Tag::Strong)),
+            Event::End(TagEnd::Heading(_)) => Some(Event::End(TagEnd::Strong)),
+            other if in_image > 0 => match other {
+                Event::Text(t) => Some(Event::Text(t)),
+                _ => None,
+            },
+            other => Some(other),
+        });
+    html::push_html(&mut out, events);
+    out
+}
+
+/// Whether a URL from untrusted markdown may become a link.
+pub fn safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || (lower.starts_with('/') && !lower.starts_with("//"))
+        || lower.starts_with('#')
+}
+
+/// A heading being collected: level, explicit id, classes, inner events.
+type OpenHeading<'a> = (HeadingLevel, Option<CowStr<'a>>, Vec<CowStr<'a>>, Vec<Event<'a>>);
+
+fn with_heading_anchors<'a>(
+    parser: Parser<'a>,
+    toc: &mut Vec<Heading>,
+    used: &mut HashSet<String>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut heading: Option<OpenHeading<'a>> = None;
+    for event in parser {
+        match event {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => heading = Some((level, id, classes, Vec::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((level, id, classes, inner)) = heading.take() else {
+                    continue;
+                };
+                let text = plain_text(&inner);
+                let base = match id {
+                    Some(id) => id.to_string(),
+                    None => slugify(&text),
+                };
+                let base = if base.is_empty() { "section".to_string() } else { base };
+                let mut id = base.clone();
+                let mut n = 1;
+                while !used.insert(id.clone()) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                let lvl = level as u8;
+                let mut open = format!("<h{lvl} id=\"{}\"", escape_attr(&id));
+                if !classes.is_empty() {
+                    let joined: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
+                    let _ = write!(open, " class=\"{}\"", escape_attr(&joined.join(" ")));
+                }
+                open.push('>');
+                out.push(Event::Html(open.into()));
+                out.extend(inner);
+                out.push(Event::Html(
+                    format!(
+                        " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section: {}\">#</a></h{lvl}>\n",
+                        escape_attr(&id),
+                        escape_attr(&text)
+                    )
+                    .into(),
+                ));
+                toc.push(Heading {
+                    level: lvl,
+                    id,
+                    title: text,
+                });
+            }
+            other => match heading.as_mut() {
+                Some((_, _, _, inner)) => inner.push(other),
+                None => out.push(other),
+            },
+        }
+    }
+    out
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+/// Lowercase ASCII slug of a text: letters and digits joined by hyphens.
+/// Accented Latin letters fold to their base letter.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        let c = fold_accent(c);
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        other => other,
+    }
+}
+
+fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let (html, toc) = render("## Our story\n\ntext\n\n## Our story\n\n### Café & co {#cafe}\n");
+        assert!(html.contains("<h2 id=\"our-story\">Our story <a class=\"anchor\" href=\"#our-story\""));
+        assert!(html.contains("<h2 id=\"our-story-1\">"));
+        assert!(html.contains("<h3 id=\"cafe\">"));
+        assert_eq!(toc.len(), 3);
+        assert_eq!(toc[2].title, "Café & co");
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let (html, _) = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n");
+        assert!(html.contains("<table>"));
+        assert!(html.contains("<del>old</del>"));
+        assert!(html.contains("“quoted”"));
+        assert!(html.contains("checkbox"));
+        assert!(html.contains("footnote"));
+    }
+
+    #[test]
+    fn untrusted_markdown_cannot_inject() {
+        let html = render_untrusted(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://a.example) ![i](https://evil/x.png) <b onclick=x>b</b>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<b "), "{html}");
+        assert!(html.contains("<a href=\"https://a.example\">ok</a>"));
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Hello, World!"), "hello-world");
+        assert_eq!(slugify("São Paulo"), "sao-paulo");
+        assert_eq!(slugify("  --x--  "), "x");
+    }
+}

@@ -1,0 +1,38 @@
+//! sitegen: turns per-domain site configs, brand copy and tenant-scoped
+//! platform data into static brand sites. See DESIGN.md for the pipeline:
+//! config → platform → content → render → assets → build → Bundle → sinks.
+
+pub mod assets;
+pub mod build;
+pub mod bundle;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod fsutil;
+pub mod platform;
+pub mod render;
+pub mod seo;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use build::{BuildOptions, BuildReport};
+pub use bundle::Bundle;
+pub use config::{Site, Workspace};
+pub use error::{Error, ErrorKind, Location, Result};
+
+/// Where a site's build output goes: `<output_dir>/<domain>/`.
+pub fn site_output_dir(ws: &Workspace, domain: &str) -> PathBuf {
+    ws.output_dir.join(domain)
+}
+
+/// Loads, builds and writes one site. On any error nothing is written and the
+/// previous output stays as it was.
+pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Result<BuildReport> {
+    let started = Instant::now();
+    let site = ws.load_site(domain)?;
+    let bundle = build::build_site(ws, &site, opts)?;
+    bundle.write_atomic(&site_output_dir(ws, domain))?;
+    Ok(BuildReport::new(&bundle, started))
+}

@@ -1,0 +1,117 @@
+//! The sitegen binary: parse arguments, start logging, call the library,
+//! print results and the error chain, set the exit code.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use rayon::prelude::*;
+
+use sitegen::cli::{BuildArgs, Cli, Command};
+use sitegen::{BuildOptions, BuildReport, Error, Workspace};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            print_error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SITEGEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
+    match &cli.command {
+        Command::Build(args) => Ok(build(cli, &ws, args)),
+        Command::List => {
+            for domain in ws.domains()? {
+                let site = ws.load_site(&domain)?;
+                let c = &site.config;
+                println!("{:<28} {:<14} {:<24} {}", c.domain, c.kind, c.tenant, c.theme);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
+    let domains = if args.all {
+        match ws.domains() {
+            Ok(d) => d,
+            Err(e) => {
+                print_error(&e);
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        args.domains.clone()
+    };
+    let opts = BuildOptions { drafts: args.drafts };
+    let started = Instant::now();
+    let results: Vec<(String, Result<BuildReport, Error>)> = domains
+        .par_iter()
+        .map(|d| (d.clone(), sitegen::build_and_write(ws, d, &opts)))
+        .collect();
+    let mut failed = Vec::new();
+    for (domain, result) in &results {
+        match result {
+            Ok(r) if !cli.quiet => println!(
+                "built {}: {} pages, {} files, {} bytes in {} ms → {}",
+                r.domain,
+                r.pages,
+                r.files,
+                r.bytes,
+                r.duration.as_millis(),
+                sitegen::site_output_dir(ws, domain).join("public").display()
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                print_error(e);
+                failed.push(domain.as_str());
+            }
+        }
+    }
+    if results.len() > 1 && !cli.quiet {
+        println!(
+            "{} of {} sites built in {} ms",
+            results.len() - failed.len(),
+            results.len(),
+            started.elapsed().as_millis()
+        );
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: {} failed: {}", if failed.len() == 1 { "build" } else { "builds" }, failed.join(", "));
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints the error and its causes once.
+fn print_error(err: &Error) {
+    eprintln!("error: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+}

@@ -1,0 +1,251 @@
+//! The minijinja environment: loader chain, filters and functions. Pure:
+//! templates and values in, strings out. Template lookup order is
+//! site override → theme → site kind → shared base:
+//! `sites/<domain>/templates/`, `themes/<theme>/templates/`,
+//! `templates/<kind>/`, `templates/_base/`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, UndefinedBehavior};
+
+use crate::config::Site;
+use crate::content::markdown;
+use crate::error::{Error, Location, Result};
+
+/// Whether a template name stays inside the template folders.
+pub fn is_safe_template_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'))
+}
+
+/// The folders templates are looked up in, in order.
+#[derive(Debug, Clone)]
+pub struct TemplateDirs(Vec<PathBuf>);
+
+impl TemplateDirs {
+    pub fn for_site(site: &Site) -> Self {
+        TemplateDirs(vec![
+            site.site_dir.join("templates"),
+            site.theme_dir.join("templates"),
+            site.kind_dir.clone(),
+            site.base_dir.clone(),
+        ])
+    }
+
+    /// The file a template name resolves to, if any.
+    pub fn resolve(&self, name: &str) -> Option<PathBuf> {
+        if !is_safe_template_name(name) {
+            return None;
+        }
+        self.0.iter().map(|d| d.join(name)).find(|p| p.is_file())
+    }
+}
+
+/// What the templates may call besides the built-ins.
+pub struct Helpers {
+    /// `https://<domain>`
+    pub base_url: String,
+    /// Logical asset name → fingerprinted URL (`css/site.css` → `/assets/site.1a2b3c4d.css`).
+    pub assets: BTreeMap<String, String>,
+    /// Section URL → its pages, already in display order, as template values.
+    pub sections: BTreeMap<String, Value>,
+}
+
+/// A ready environment for one site. Templates are parsed once, on first use,
+/// and shared by every page rendered in parallel.
+pub struct Renderer {
+    env: Environment<'static>,
+    dirs: TemplateDirs,
+}
+
+impl Renderer {
+    pub fn new(site: &Site, helpers: Helpers, globals: BTreeMap<&'static str, Value>) -> Renderer {
+        let dirs = TemplateDirs::for_site(site);
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        minijinja_contrib::add_to_environment(&mut env);
+        let loader_dirs = dirs.clone();
+        env.set_loader(move |name| match loader_dirs.resolve(name) {
+            Some(path) => std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            }),
+            None => Ok(None),
+        });
+
+        let base = Arc::new(helpers.base_url);
+        let b = base.clone();
+        // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
+        env.add_function("url", move |path: &str| -> String { site_url(path) });
+        env.add_function("abs_url", move |path: &str| -> String {
+            if is_external(path) {
+                path.to_string()
+            } else {
+                format!("{}{}", b, site_url(path))
+            }
+        });
+        env.add_filter("abs_url", {
+            let b = base.clone();
+            move |path: &str| -> String {
+                if is_external(path) {
+                    path.to_string()
+                } else {
+                    format!("{}{}", b, site_url(path))
+                }
+            }
+        });
+        let assets = Arc::new(helpers.assets);
+        env.add_function("asset", move |name: &str| -> Result<String, minijinja::Error> {
+            assets.get(name).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("asset {name:?} does not exist"),
+                )
+            })
+        });
+        let sections = Arc::new(helpers.sections);
+        env.add_function("section", move |url: &str| -> Result<Value, minijinja::Error> {
+            sections.get(&site_url(url)).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("section {url:?} does not exist (it needs an _index.md)"),
+                )
+            })
+        });
+        // Markdown from platform users: raw HTML, images and unsafe links are dropped.
+        env.add_filter("markdown", |text: Option<&str>| -> Value {
+            Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
+        });
+        env.add_filter("slugify", |text: &str| -> String { markdown::slugify(text) });
+        for (name, value) in globals {
+            env.add_global(name, value);
+        }
+        Renderer { env, dirs }
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.dirs.resolve(name).is_some()
+    }
+
+    /// Renders `name` with `ctx`. Errors name the template file and line where
+    /// they happened, even inside included or extended templates.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String> {
+        let tmpl = self.env.get_template(name).map_err(|e| self.convert(e))?;
+        tmpl.render(ctx).map_err(|e| self.convert(e))
+    }
+
+    fn convert(&self, err: minijinja::Error) -> Error {
+        // Walk to the innermost template error: that is where the mistake is.
+        let mut chain = vec![&err];
+        let mut cur: &dyn std::error::Error = &err;
+        while let Some(next) = cur.source() {
+            if let Some(j) = next.downcast_ref::<minijinja::Error>() {
+                chain.push(j);
+            }
+            cur = next;
+        }
+        let inner = chain
+            .iter()
+            .rev()
+            .find(|e| e.name().is_some() && e.line().is_some())
+            .copied()
+            .unwrap_or(&err);
+        let message = match inner.detail() {
+            Some(d) => format!("{}: {d}", inner.kind()),
+            None => inner.kind().to_string(),
+        };
+        let mut e = Error::template(message);
+        if let Some(name) = inner.name() {
+            let file = self.dirs.resolve(name).unwrap_or_else(|| PathBuf::from(name));
+            let mut loc = Location::file(file);
+            if let Some(line) = inner.line() {
+                loc = loc.line(line);
+            }
+            e = e.at(loc);
+        }
+        let outer: Vec<String> = chain
+            .iter()
+            .filter(|c| !std::ptr::eq(**c, inner))
+            .filter_map(|c| Some(format!("{}:{}", self.display_name(c.name()?), c.line()?)))
+            .collect();
+        if !outer.is_empty() {
+            e = e.hint(format!("included from {}", outer.join(" ← ")));
+        }
+        e
+    }
+
+    fn display_name(&self, name: &str) -> String {
+        self.dirs
+            .resolve(name)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| name.to_string())
+    }
+}
+
+fn is_external(path: &str) -> bool {
+    path.contains("://") || path.starts_with("mailto:") || path.starts_with("tel:")
+}
+
+/// Normalises a site path: leading slash, and a trailing slash unless it names a file.
+pub fn site_url(path: &str) -> String {
+    if is_external(path) || path.starts_with('#') {
+        return path.to_string();
+    }
+    let (path, frag) = match path.find(['#', '?']) {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    let mut out = String::with_capacity(path.len() + 2);
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(path);
+    let last = out.rsplit('/').next().unwrap_or("");
+    if !out.ends_with('/') && !last.contains('.') {
+        out.push('/');
+    }
+    out.push_str(frag);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_urls() {
+        assert_eq!(site_url("about"), "/about/");
+        assert_eq!(site_url("/about/"), "/about/");
+        assert_eq!(site_url("/"), "/");
+        assert_eq!(site_url("/sitemap.xml"), "/sitemap.xml");
+        assert_eq!(site_url("/tour/#dates"), "/tour/#dates");
+        assert_eq!(site_url("https://x.example/a"), "https://x.example/a");
+    }
+
+    #[test]
+    fn template_names() {
+        assert!(is_safe_template_name("page.html"));
+        assert!(is_safe_template_name("partials/nav.html"));
+        assert!(!is_safe_template_name("../site.yaml"));
+        assert!(!is_safe_template_name("/etc/passwd"));
+        assert!(!is_safe_template_name(".hidden.html"));
+    }
+}
