@@ -15,7 +15,14 @@ use crate::error::{Error, ErrorKind, Location, Result};
 pub fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: ErrorKind) -> Result<T> {
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|err| {
-        let key = err.path().to_string();
+        // serde_path_to_error writes `?` for positions it could not name.
+        let key = err
+            .path()
+            .to_string()
+            .split('.')
+            .filter(|seg| *seg != "?")
+            .collect::<Vec<_>>()
+            .join(".");
         let inner = err.into_inner();
         let mut loc = Location::file(path).key(key.clone());
         if let Some(l) = inner.location() {
@@ -31,7 +38,9 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: ErrorKind) -> R
         }
         let message = clean_message(&inner.to_string());
         let mut e = Error::new(kind, message).at(loc);
-        if e.message.starts_with("unknown field") {
+        if e.message.contains("mapping values are not allowed") {
+            e = e.hint("a value contains `: `; put the whole value in double quotes");
+        } else if e.message.starts_with("unknown field") {
             e = e.hint("check the spelling; the accepted keys are listed in docs/site-config.md");
         }
         e
