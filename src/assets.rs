@@ -25,7 +25,9 @@ pub struct Assets {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-const RASTER: &[&str] = &["jpg", "jpeg", "png", "gif", "webp", "avif", "tif", "tiff", "bmp", "heic"];
+const RASTER: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "tif", "tiff", "bmp", "heic",
+];
 
 /// Hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -47,8 +49,12 @@ pub fn build(site: &Site) -> Result<Assets> {
 
     let css = stylesheet(site)?;
     let name = fingerprinted_name("site", "css", css.as_bytes());
-    assets.urls.insert("css/site.css".into(), format!("/assets/{name}"));
-    assets.files.insert(format!("assets/{name}"), css.into_bytes());
+    assets
+        .urls
+        .insert("css/site.css".into(), format!("/assets/{name}"));
+    assets
+        .files
+        .insert(format!("assets/{name}"), css.into_bytes());
 
     if let Some(logo) = &site.config.brand.logo {
         let path = site.site_dir.join(logo.as_str());
@@ -88,7 +94,9 @@ fn stylesheet(site: &Site) -> Result<String> {
     }
     css.push_str("}\n");
     for sheet in &site.theme.stylesheets {
-        css.push_str(&fsutil::read_to_string(&site.theme_dir.join(sheet.as_str()))?);
+        css.push_str(&fsutil::read_to_string(
+            &site.theme_dir.join(sheet.as_str()),
+        )?);
         css.push('\n');
     }
     Ok(css)

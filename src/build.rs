@@ -106,7 +106,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     );
 
     // Every page's template must exist before anything renders.
-    let mut jobs: Vec<(String, &str, Value)> = Vec::with_capacity(pages.len() + generated.len());
+    // (output path, template, context, what the page is made from)
+    let mut jobs: Vec<(String, &str, Value, String)> =
+        Vec::with_capacity(pages.len() + generated.len());
     for page in &pages {
         let template = template_for(page);
         if !renderer.has_template(template) {
@@ -123,38 +125,52 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                     site.config.kind
                 )));
         }
-        jobs.push((page.output.clone(), template, page_context(site, page, &site_entity)));
+        jobs.push((
+            page.output.clone(),
+            template,
+            page_context(site, page, &site_entity),
+            page.source.display().to_string(),
+        ));
     }
     for g in &generated {
         let (template, ctx) = generated_context(site, g, &site_entity);
         let url = g.url();
-        jobs.push((format!("{}index.html", &url[1..]), template, ctx));
+        jobs.push((format!("{}index.html", &url[1..]), template, ctx, g.what()));
     }
     if !pages.iter().any(Page::is_404) {
         let ctx = minijinja::context! { page => Value::from_serialize(serde_json::json!({
             "title": "Page not found", "url": "/404.html", "kind": "404", "content": "",
             "permalink": format!("{}/404.html", site.base_url()), "jsonld": [site_entity],
         })) };
-        jobs.push(("404.html".into(), "404.html", ctx));
+        jobs.push((
+            "404.html".into(),
+            "404.html",
+            ctx,
+            "the default 404 page".into(),
+        ));
     }
 
-    let rendered: Vec<(String, String)> = jobs
+    // Collect every result, then take the first error in page order, so the
+    // reported error does not depend on thread timing.
+    let rendered: Vec<Result<(String, String)>> = jobs
         .into_par_iter()
-        .map(|(output, template, ctx)| {
+        .map(|(output, template, ctx, what)| {
             let html = renderer.render(template, ctx).map_err(|e| match &e.hint {
                 Some(_) => e,
-                None => {
-                    let page = output.clone();
-                    e.hint(format!("while rendering {page}"))
-                }
+                None => e.hint(format!("while rendering {what}")),
             })?;
             Ok((output, html))
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    let rendered = rendered.into_iter().collect::<Result<Vec<_>>>()?;
 
     let mut bundle = Bundle::new(site.domain());
     bundle.pages = rendered.len();
-    for (path, bytes) in assets.files.into_iter().chain(rendered.into_iter().map(|(p, h)| (p, h.into_bytes()))) {
+    for (path, bytes) in assets
+        .files
+        .into_iter()
+        .chain(rendered.into_iter().map(|(p, h)| (p, h.into_bytes())))
+    {
         insert(&mut bundle, path, bytes)?;
     }
 
@@ -167,19 +183,31 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         })
         .collect();
     let gen_urls: Vec<String> = generated.iter().map(Generated::url).collect();
-    entries.extend(gen_urls.iter().map(|u| seo::SitemapEntry { url: u, lastmod: None }));
+    entries.extend(gen_urls.iter().map(|u| seo::SitemapEntry {
+        url: u,
+        lastmod: None,
+    }));
     entries.sort_by(|a, b| a.url.cmp(b.url));
     let base = site.base_url();
-    insert(&mut bundle, "sitemap.xml".into(), seo::sitemap(&base, &entries).into_bytes())?;
-    insert(&mut bundle, "robots.txt".into(), seo::robots(&base).into_bytes())?;
+    insert(
+        &mut bundle,
+        "sitemap.xml".into(),
+        seo::sitemap(&base, &entries).into_bytes(),
+    )?;
+    insert(
+        &mut bundle,
+        "robots.txt".into(),
+        seo::robots(&base).into_bytes(),
+    )?;
     Ok(bundle)
 }
 
 fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {
     check_bundle_path(&path)?;
     if bundle.files.contains_key(&path) {
-        return Err(Error::build(format!("two outputs claim {path}"))
-            .hint("a static file and a page (or two static files) produce the same path; rename one"));
+        return Err(Error::build(format!("two outputs claim {path}")).hint(
+            "a static file and a page (or two static files) produce the same path; rename one",
+        ));
     }
     bundle.files.insert(path, bytes);
     Ok(())
@@ -192,7 +220,8 @@ fn assign_leg_urls(data: &mut PlatformData) {
         *counts.entry(slugify(&leg.city)).or_default() += 1;
     }
     for tour in &mut data.tours {
-        tour.legs.sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
+        tour.legs
+            .sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
         for leg in &mut tour.legs {
             let city = slugify(&leg.city);
             let slug = if counts[&city] > 1 {
@@ -328,9 +357,15 @@ fn page_context(site: &Site, page: &Page, site_entity: &Json) -> Value {
     };
     let page_value = Value::from_iter([
         ("title", Value::from(page.front.title.as_str())),
-        ("description", Value::from(describe(site, page.front.description.as_deref()))),
+        (
+            "description",
+            Value::from(describe(site, page.front.description.as_deref())),
+        ),
         ("url", Value::from(page.url.as_str())),
-        ("permalink", Value::from(format!("{}{}", site.base_url(), page.url))),
+        (
+            "permalink",
+            Value::from(format!("{}{}", site.base_url(), page.url)),
+        ),
         ("kind", Value::from(kind)),
         ("content", Value::from_safe_string(page.content.clone())),
         ("toc", Value::from_serialize(&page.toc)),
@@ -344,7 +379,11 @@ fn page_context(site: &Site, page: &Page, site_entity: &Json) -> Value {
     minijinja::context! { page => page_value }
 }
 
-fn generated_context<'a>(site: &Site, g: &Generated<'a>, site_entity: &Json) -> (&'static str, Value) {
+fn generated_context<'a>(
+    site: &Site,
+    g: &Generated<'a>,
+    site_entity: &Json,
+) -> (&'static str, Value) {
     let url = g.url();
     let permalink = format!("{}{url}", site.base_url());
     match g {
@@ -358,7 +397,10 @@ fn generated_context<'a>(site: &Site, g: &Generated<'a>, site_entity: &Json) -> 
                 "url": url, "permalink": permalink, "kind": "member", "parent": "/members/",
                 "jsonld": [site_entity, seo::member_entity(site, p)],
             });
-            ("member.html", minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) })
+            (
+                "member.html",
+                minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) },
+            )
         }
         Generated::Leg(tour, leg) => {
             let page = serde_json::json!({
@@ -367,11 +409,14 @@ fn generated_context<'a>(site: &Site, g: &Generated<'a>, site_entity: &Json) -> 
                 "url": url, "permalink": permalink, "kind": "leg", "parent": "/tour/",
                 "jsonld": [site_entity, seo::leg_event(site, tour, leg)],
             });
-            ("leg.html", minijinja::context! {
-                page => Value::from_serialize(page),
-                leg => Value::from_serialize(leg),
-                tour => Value::from_serialize(tour),
-            })
+            (
+                "leg.html",
+                minijinja::context! {
+                    page => Value::from_serialize(page),
+                    leg => Value::from_serialize(leg),
+                    tour => Value::from_serialize(tour),
+                },
+            )
         }
     }
 }

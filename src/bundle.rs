@@ -92,7 +92,9 @@ impl Bundle {
                 fsutil::remove_dir_all(leftover)?;
             }
         }
-        let result = self.write_into(&staging).and_then(|()| swap_into_place(&staging, dest, &old));
+        let result = self
+            .write_into(&staging)
+            .and_then(|()| swap_into_place(&staging, dest, &old));
         if result.is_err() && staging.exists() {
             let _ = std::fs::remove_dir_all(&staging);
         }
@@ -136,10 +138,14 @@ pub fn check_bundle_path(path: &str) -> Result<()> {
     let ok = !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && path.split('/').all(|s| !s.is_empty() && s != ".." && s != ".");
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != ".." && s != ".");
     if ok {
         Ok(())
     } else {
-        Err(Error::build(format!("output path {path:?} would escape the site's output folder")))
+        Err(Error::build(format!(
+            "output path {path:?} would escape the site's output folder"
+        )))
     }
 }

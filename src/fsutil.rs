@@ -27,11 +27,5 @@ pub fn remove_dir_all(path: &Path) -> Result<()> {
 }
 
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(|e| {
-        Error::io(
-            from,
-            &format!("rename to {}", to.display()),
-            e,
-        )
-    })
+    fs::rename(from, to).map_err(|e| Error::io(from, &format!("rename to {}", to.display()), e))
 }

@@ -46,7 +46,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             for domain in ws.domains()? {
                 let site = ws.load_site(&domain)?;
                 let c = &site.config;
-                println!("{:<28} {:<14} {:<24} {}", c.domain, c.kind, c.tenant, c.theme);
+                println!(
+                    "{:<28} {:<14} {:<24} {}",
+                    c.domain, c.kind, c.tenant, c.theme
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -65,7 +68,9 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     } else {
         args.domains.clone()
     };
-    let opts = BuildOptions { drafts: args.drafts };
+    let opts = BuildOptions {
+        drafts: args.drafts,
+    };
     let started = Instant::now();
     let results: Vec<(String, Result<BuildReport, Error>)> = domains
         .par_iter()
@@ -81,7 +86,9 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                 r.files,
                 r.bytes,
                 r.duration.as_millis(),
-                sitegen::site_output_dir(ws, domain).join("public").display()
+                sitegen::site_output_dir(ws, domain)
+                    .join("public")
+                    .display()
             ),
             Ok(_) => {}
             Err(e) => {
@@ -101,7 +108,11 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: {} failed: {}", if failed.len() == 1 { "build" } else { "builds" }, failed.join(", "));
+        eprintln!(
+            "error: {} failed: {}",
+            if failed.len() == 1 { "build" } else { "builds" },
+            failed.join(", ")
+        );
         ExitCode::FAILURE
     }
 }

@@ -58,7 +58,8 @@ pub fn site_entity(site: &Site, data: &PlatformData, logo_url: Option<&str>) -> 
         .tagline
         .clone()
         .or_else(|| data.tenant.tagline.clone());
-    let is_person = site.config.kind == SiteKind::ProviderSite || data.tenant.kind == TenantKind::Person;
+    let is_person =
+        site.config.kind == SiteKind::ProviderSite || data.tenant.kind == TenantKind::Person;
     let mut entity = json!({
         "@context": "https://schema.org",
         "@type": if is_person { "Person" } else { "Organization" },
@@ -107,7 +108,12 @@ pub fn member_entity(site: &Site, p: &Profile) -> Json {
     if let Some(role) = &p.role_title {
         entity["jobTitle"] = role.clone().into();
     }
-    let same_as: Vec<&str> = p.links.iter().map(|l| l.url.as_str()).filter(|u| u.starts_with("http")).collect();
+    let same_as: Vec<&str> = p
+        .links
+        .iter()
+        .map(|l| l.url.as_str())
+        .filter(|u| u.starts_with("http"))
+        .collect();
     if !same_as.is_empty() {
         entity["sameAs"] = json!(same_as);
     }

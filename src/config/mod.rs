@@ -62,10 +62,21 @@ impl Site {
 impl Workspace {
     /// Opens the workspace at `root`, reading `sitegen.yaml` when present.
     pub fn open(root: &Path, output_override: Option<&Path>) -> Result<Workspace> {
+        // `--root .` (the default) keeps paths in messages short: content/x.md, not ./content/x.md.
+        let root = if root == Path::new(".") {
+            Path::new("")
+        } else {
+            root
+        };
         if !root.join("sites").is_dir() {
             return Err(Error::config(format!(
                 "{} is not a sitegen workspace: it has no sites/ folder",
-                root.display()
+                if root.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    root
+                }
+                .display()
             ))
             .hint("run sitegen from the workspace root or pass --root"));
         }
@@ -139,10 +150,10 @@ impl Workspace {
         }
         for alias in &config.aliases {
             if alias == &config.domain {
-                return Err(Error::config(format!(
-                    "alias {alias} is the canonical domain itself"
-                ))
-                .at(at("aliases")));
+                return Err(
+                    Error::config(format!("alias {alias} is the canonical domain itself"))
+                        .at(at("aliases")),
+                );
             }
         }
 
@@ -199,8 +210,10 @@ impl Workspace {
         let mut froms = std::collections::BTreeSet::new();
         for r in &config.redirects {
             if !froms.insert(r.from.as_str()) {
-                return Err(Error::config(format!("redirect from {} is listed twice", r.from))
-                    .at(at("redirects")));
+                return Err(
+                    Error::config(format!("redirect from {} is listed twice", r.from))
+                        .at(at("redirects")),
+                );
             }
         }
 

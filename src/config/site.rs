@@ -61,7 +61,7 @@ impl SiteKind {
 
 impl fmt::Display for SiteKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -74,7 +74,7 @@ pub enum TenantKind {
 
 impl fmt::Display for TenantKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             TenantKind::Person => "person",
             TenantKind::Org => "org",
         })
@@ -90,7 +90,7 @@ pub struct TenantRef {
 
 impl fmt::Display for TenantRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.kind, self.slug)
+        f.pad(&format!("{}:{}", self.kind, self.slug))
     }
 }
 

@@ -47,11 +47,21 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: ErrorKind) -> R
     })
 }
 
-/// serde_yaml appends " at line N column M" to messages; the location already says it.
+/// serde_yaml prefixes nested errors with its own key path and appends
+/// " at line N column M"; the location already says both.
 fn clean_message(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let is_path = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.[]".contains(&b))
+    };
+    match msg.split_once(": ") {
+        Some((head, rest)) if is_path(head) && !rest.is_empty() => rest.to_string(),
+        _ => msg.to_string(),
     }
 }
 
@@ -86,28 +96,31 @@ pub fn key_line(text: &str, path: &str) -> Option<usize> {
         key: Option<(&'a str, usize)>,
         first: usize,
     }
-    let lines: Vec<Option<Line<'_>>> = text
-        .lines()
-        .map(|l| {
-            let trimmed = l.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                return None;
-            }
-            let first = l.len() - trimmed.len();
-            let (dash, body, body_col) = match trimmed.strip_prefix("- ").or(if trimmed == "-" { Some("") } else { None }) {
-                Some(b) => {
-                    let b2 = b.trim_start();
-                    (Some(first), b2, first + 2 + (b.len() - b2.len()))
+    let lines: Vec<Option<Line<'_>>> =
+        text.lines()
+            .map(|l| {
+                let trimmed = l.trim_start();
+                if trimmed.is_empty() || trimmed.starts_with('#') {
+                    return None;
                 }
-                None => (None, trimmed, first),
-            };
-            let key = body
-                .find(':')
-                .map(|i| (body[..i].trim().trim_matches(['"', '\'']), body_col))
-                .filter(|(k, _)| !k.is_empty() && !k.contains(' ') || k.starts_with('"'));
-            Some(Line { dash, key, first })
-        })
-        .collect();
+                let first = l.len() - trimmed.len();
+                let (dash, body, body_col) = match trimmed
+                    .strip_prefix("- ")
+                    .or(if trimmed == "-" { Some("") } else { None })
+                {
+                    Some(b) => {
+                        let b2 = b.trim_start();
+                        (Some(first), b2, first + 2 + (b.len() - b2.len()))
+                    }
+                    None => (None, trimmed, first),
+                };
+                let key = body
+                    .find(':')
+                    .map(|i| (body[..i].trim().trim_matches(['"', '\'']), body_col))
+                    .filter(|(k, _)| !k.is_empty() && !k.contains(' ') || k.starts_with('"'));
+                Some(Line { dash, key, first })
+            })
+            .collect();
 
     let mut start = 0;
     let mut boundary = 0; // lines starting left of this column end the scope
@@ -119,8 +132,14 @@ pub fn key_line(text: &str, path: &str) -> Option<usize> {
             Step::Key(name) => {
                 for (i, line) in lines.iter().enumerate().skip(start) {
                     let Some(line) = line else { continue };
-                    let first = if i == start && found.is_some() { line.key.map_or(line.first, |k| k.1) } else { line.first };
-                    if first < boundary || (line.dash.is_none() && Some(line.first) == parent_key_col) {
+                    let first = if i == start && found.is_some() {
+                        line.key.map_or(line.first, |k| k.1)
+                    } else {
+                        line.first
+                    };
+                    if first < boundary
+                        || (line.dash.is_none() && Some(line.first) == parent_key_col)
+                    {
                         break;
                     }
                     if let Some((k, col)) = line.key {
@@ -141,7 +160,9 @@ pub fn key_line(text: &str, path: &str) -> Option<usize> {
                 let mut seq_col = None;
                 for (i, line) in lines.iter().enumerate().skip(start) {
                     let Some(line) = line else { continue };
-                    if line.first < boundary || (line.dash.is_none() && Some(line.first) == parent_key_col) {
+                    if line.first < boundary
+                        || (line.dash.is_none() && Some(line.first) == parent_key_col)
+                    {
                         break;
                     }
                     if let Some(d) = line.dash {
@@ -191,7 +212,7 @@ macro_rules! validated_string {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -267,7 +288,10 @@ fn check_hostname(s: &str) -> std::result::Result<(), String> {
             return Err(bad());
         }
     }
-    if s.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+    if s.rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(bad());
     }
     Ok(())
@@ -285,9 +309,13 @@ fn check_colour(s: &str) -> std::result::Result<(), String> {
     for func in ["rgb(", "rgba(", "hsl(", "hsla(", "oklch(", "oklab("] {
         if let Some(args) = s.strip_prefix(func).and_then(|r| r.strip_suffix(')')) {
             let ok = !args.trim().is_empty()
-                && args
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b" .,%/-".contains(&b) || b == b'd' || b == b'e' || b == b'g');
+                && args.bytes().all(|b| {
+                    b.is_ascii_digit()
+                        || b" .,%/-".contains(&b)
+                        || b == b'd'
+                        || b == b'e'
+                        || b == b'g'
+                });
             return if ok { Ok(()) } else { Err(bad()) };
         }
     }
@@ -299,7 +327,8 @@ fn check_slug(s: &str) -> std::result::Result<(), String> {
         && s.len() <= 100
         && !s.starts_with('-')
         && !s.ends_with('-')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -311,7 +340,8 @@ fn check_slug(s: &str) -> std::result::Result<(), String> {
 
 fn check_ident(s: &str) -> std::result::Result<(), String> {
     let ok = s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -321,13 +351,14 @@ fn check_ident(s: &str) -> std::result::Result<(), String> {
 
 fn check_font_stack(s: &str) -> std::result::Result<(), String> {
     let ok = !s.trim().is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphanumeric() || " ,-'\"".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(format!("{s:?} is not a font stack (family names separated by commas)"))
+        Err(format!(
+            "{s:?} is not a font stack (family names separated by commas)"
+        ))
     }
 }
 
@@ -335,7 +366,8 @@ fn check_url_path(s: &str) -> std::result::Result<(), String> {
     let ok = s.starts_with('/')
         && !s.starts_with("//")
         && !s.split('/').any(|seg| seg == ".." || seg == ".")
-        && s.bytes().all(|b| b.is_ascii_graphic() && !b"\"'<>\\{};$`".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"'<>\\{};$`".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -353,7 +385,13 @@ fn check_link(s: &str) -> std::result::Result<(), String> {
         .or_else(|| s.strip_prefix("mailto:"))
         .or_else(|| s.strip_prefix("tel:"));
     match rest {
-        Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_graphic() && !b"\"'<>\\{};$`".contains(&b)) => Ok(()),
+        Some(r)
+            if !r.is_empty()
+                && r.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"\"'<>\\{};$`".contains(&b)) =>
+        {
+            Ok(())
+        }
         _ => Err(format!(
             "{s:?} is not a link (use a site path like /about/ or an https:// URL)"
         )),
@@ -364,7 +402,8 @@ fn check_rel_path(s: &str) -> std::result::Result<(), String> {
     let ok = !s.is_empty()
         && !s.starts_with('/')
         && !s.contains('\\')
-        && s.split('/').all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'));
+        && s.split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'));
     if ok {
         Ok(())
     } else {
@@ -377,7 +416,9 @@ fn check_language(s: &str) -> std::result::Result<(), String> {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
-    if primary_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    if primary_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         Ok(())
     } else {
         Err(format!("{s:?} is not a language tag (e.g. en, fr, en-GB)"))
@@ -392,14 +433,31 @@ mod tests {
     fn hostnames() {
         assert!(Hostname::parse("cocotte.maison").is_ok());
         assert!(Hostname::parse("www.adulttherapytour.com").is_ok());
-        for bad in ["", "localhost", "Cocotte.maison", "a..b", "-a.com", "a.com;", "a b.com", "1.2.3.4", "x.com/"] {
+        for bad in [
+            "",
+            "localhost",
+            "Cocotte.maison",
+            "a..b",
+            "-a.com",
+            "a.com;",
+            "a b.com",
+            "1.2.3.4",
+            "x.com/",
+        ] {
             assert!(Hostname::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn colours() {
-        for ok in ["#fff", "#A0b1C2", "#00000080", "rgb(10 20 30)", "hsl(200, 50%, 40%)", "oklch(0.7 0.1 200deg)"] {
+        for ok in [
+            "#fff",
+            "#A0b1C2",
+            "#00000080",
+            "rgb(10 20 30)",
+            "hsl(200, 50%, 40%)",
+            "oklch(0.7 0.1 200deg)",
+        ] {
             assert!(Colour::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["red;}", "#ggg", "#12345", "rgb(1,2,3);x", "url(x)", "blue"] {

@@ -92,7 +92,12 @@ pub fn safe_url(url: &str) -> bool {
 }
 
 /// A heading being collected: level, explicit id, classes, inner events.
-type OpenHeading<'a> = (HeadingLevel, Option<CowStr<'a>>, Vec<CowStr<'a>>, Vec<Event<'a>>);
+type OpenHeading<'a> = (
+    HeadingLevel,
+    Option<CowStr<'a>>,
+    Vec<CowStr<'a>>,
+    Vec<Event<'a>>,
+);
 
 fn with_heading_anchors<'a>(
     parser: Parser<'a>,
@@ -115,7 +120,11 @@ fn with_heading_anchors<'a>(
                     Some(id) => id.to_string(),
                     None => slugify(&text),
                 };
-                let base = if base.is_empty() { "section".to_string() } else { base };
+                let base = if base.is_empty() {
+                    "section".to_string()
+                } else {
+                    base
+                };
                 let mut id = base.clone();
                 let mut n = 1;
                 while !used.insert(id.clone()) {
@@ -123,10 +132,14 @@ fn with_heading_anchors<'a>(
                     n += 1;
                 }
                 let lvl = level as u8;
-                let mut open = format!("<h{lvl} id=\"{}\"", escape_attr(&id));
+                let mut open = format!("<h{lvl} id=\"{}\"", crate::render::escape_html(&id));
                 if !classes.is_empty() {
                     let joined: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
-                    let _ = write!(open, " class=\"{}\"", escape_attr(&joined.join(" ")));
+                    let _ = write!(
+                        open,
+                        " class=\"{}\"",
+                        crate::render::escape_html(&joined.join(" "))
+                    );
                 }
                 open.push('>');
                 out.push(Event::Html(open.into()));
@@ -134,8 +147,8 @@ fn with_heading_anchors<'a>(
                 out.push(Event::Html(
                     format!(
                         " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section: {}\">#</a></h{lvl}>\n",
-                        escape_attr(&id),
-                        escape_attr(&text)
+                        crate::render::escape_html(&id),
+                        crate::render::escape_html(&text)
                     )
                     .into(),
                 ));
@@ -200,21 +213,6 @@ fn fold_accent(c: char) -> char {
     }
 }
 
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,7 +220,9 @@ mod tests {
     #[test]
     fn headings_get_unique_ids_and_anchors() {
         let (html, toc) = render("## Our story\n\ntext\n\n## Our story\n\n### Café & co {#cafe}\n");
-        assert!(html.contains("<h2 id=\"our-story\">Our story <a class=\"anchor\" href=\"#our-story\""));
+        assert!(
+            html.contains("<h2 id=\"our-story\">Our story <a class=\"anchor\" href=\"#our-story\"")
+        );
         assert!(html.contains("<h2 id=\"our-story-1\">"));
         assert!(html.contains("<h3 id=\"cafe\">"));
         assert_eq!(toc.len(), 3);

@@ -54,8 +54,10 @@ impl Page {
 /// Files and folders starting with `.` or `_` (other than `_index.md`) are skipped.
 pub fn load(dir: &Path, drafts: bool) -> Result<Vec<Page>> {
     if !dir.is_dir() {
-        return Err(Error::content(format!("content folder {} does not exist", dir.display()))
-            .hint("create it with an _index.md for the home page"));
+        return Err(
+            Error::content(format!("content folder {} does not exist", dir.display()))
+                .hint("create it with an _index.md for the home page"),
+        );
     }
     let mut files = Vec::new();
     let walker = WalkDir::new(dir)
@@ -64,7 +66,8 @@ pub fn load(dir: &Path, drafts: bool) -> Result<Vec<Page>> {
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || (name.starts_with('_') && name != "_index.md"))
+            e.depth() == 0
+                || !(name.starts_with('.') || (name.starts_with('_') && name != "_index.md"))
         });
     for entry in walker {
         let entry = entry.map_err(|e| {

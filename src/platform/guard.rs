@@ -35,13 +35,22 @@ pub fn check_tenant(src: &Source<'_>, want: &TenantRef, tenant: &Tenant) -> Resu
 
 /// Keeps the profiles a site may show. A profile of another tenant is an
 /// error; an Org member who has not shared publicly is left out silently.
-pub fn filter_profiles(src: &Source<'_>, tenant: &Tenant, profiles: Vec<Profile>) -> Result<Vec<Profile>> {
+pub fn filter_profiles(
+    src: &Source<'_>,
+    tenant: &Tenant,
+    profiles: Vec<Profile>,
+) -> Result<Vec<Profile>> {
     let mut out = Vec::with_capacity(profiles.len());
     for p in profiles {
         match tenant.kind {
             TenantKind::Org => {
                 if p.org_id.as_deref() != Some(tenant.id.as_str()) {
-                    return Err(foreign(src, "profile", &p.id, "is not a member profile of this org"));
+                    return Err(foreign(
+                        src,
+                        "profile",
+                        &p.id,
+                        "is not a member profile of this org",
+                    ));
                 }
                 if p.shared_publicly {
                     out.push(p);

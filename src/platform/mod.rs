@@ -40,7 +40,10 @@ pub fn load(ws: &Workspace, site: &Site) -> Result<PlatformData> {
     let domain = site.domain();
     let mut tenant: Tenant = read_json(&dir.join("tenant.json"))?;
     guard::check_tenant(
-        &guard::Source { domain, endpoint: "tenant.json" },
+        &guard::Source {
+            domain,
+            endpoint: "tenant.json",
+        },
         tenant_ref,
         &tenant,
     )?;
@@ -48,7 +51,10 @@ pub fn load(ws: &Workspace, site: &Site) -> Result<PlatformData> {
 
     let profiles = read_list::<Profile>(&dir.join("profiles.json"))?;
     let mut profiles = guard::filter_profiles(
-        &guard::Source { domain, endpoint: "profiles.json" },
+        &guard::Source {
+            domain,
+            endpoint: "profiles.json",
+        },
         &tenant,
         profiles,
     )?;
@@ -57,15 +63,28 @@ pub fn load(ws: &Workspace, site: &Site) -> Result<PlatformData> {
         if crate::content::is_safe_segment(&p.slug) {
             continue;
         }
-        return Err(Error::platform(format!("profile {:?} has an unusable slug", p.id))
-            .at(Location::file(dir.join("profiles.json"))));
+        return Err(
+            Error::platform(format!("profile {:?} has an unusable slug", p.id))
+                .at(Location::file(dir.join("profiles.json"))),
+        );
     }
     profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name));
 
     let tours = read_list::<Tour>(&dir.join("tours.json"))?;
-    guard::check_tours(&guard::Source { domain, endpoint: "tours.json" }, &tenant, &tours)?;
+    guard::check_tours(
+        &guard::Source {
+            domain,
+            endpoint: "tours.json",
+        },
+        &tenant,
+        &tours,
+    )?;
 
-    Ok(PlatformData { tenant, profiles, tours })
+    Ok(PlatformData {
+        tenant,
+        profiles,
+        tours,
+    })
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
@@ -83,8 +102,10 @@ fn read_list<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     }
     let page: Page<T> = read_json(path)?;
     if page.next.is_some() {
-        return Err(Error::platform("snapshot is an incomplete page (it has a `next` cursor)")
-            .at(Location::file(path)));
+        return Err(
+            Error::platform("snapshot is an incomplete page (it has a `next` cursor)")
+                .at(Location::file(path)),
+        );
     }
     Ok(page.items)
 }

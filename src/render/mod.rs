@@ -79,6 +79,7 @@ impl Renderer {
                 AutoEscape::None
             }
         });
+        env.set_formatter(format_value);
         minijinja_contrib::add_to_environment(&mut env);
         let loader_dirs = dirs.clone();
         env.set_loader(move |name| match loader_dirs.resolve(name) {
@@ -113,28 +114,36 @@ impl Renderer {
             }
         });
         let assets = Arc::new(helpers.assets);
-        env.add_function("asset", move |name: &str| -> Result<String, minijinja::Error> {
-            assets.get(name).cloned().ok_or_else(|| {
-                minijinja::Error::new(
-                    JinjaKind::InvalidOperation,
-                    format!("asset {name:?} does not exist"),
-                )
-            })
-        });
+        env.add_function(
+            "asset",
+            move |name: &str| -> Result<String, minijinja::Error> {
+                assets.get(name).cloned().ok_or_else(|| {
+                    minijinja::Error::new(
+                        JinjaKind::InvalidOperation,
+                        format!("asset {name:?} does not exist"),
+                    )
+                })
+            },
+        );
         let sections = Arc::new(helpers.sections);
-        env.add_function("section", move |url: &str| -> Result<Value, minijinja::Error> {
-            sections.get(&site_url(url)).cloned().ok_or_else(|| {
-                minijinja::Error::new(
-                    JinjaKind::InvalidOperation,
-                    format!("section {url:?} does not exist (it needs an _index.md)"),
-                )
-            })
-        });
+        env.add_function(
+            "section",
+            move |url: &str| -> Result<Value, minijinja::Error> {
+                sections.get(&site_url(url)).cloned().ok_or_else(|| {
+                    minijinja::Error::new(
+                        JinjaKind::InvalidOperation,
+                        format!("section {url:?} does not exist (it needs an _index.md)"),
+                    )
+                })
+            },
+        );
         // Markdown from platform users: raw HTML, images and unsafe links are dropped.
         env.add_filter("markdown", |text: Option<&str>| -> Value {
             Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
         });
-        env.add_filter("slugify", |text: &str| -> String { markdown::slugify(text) });
+        env.add_filter("slugify", |text: &str| -> String {
+            markdown::slugify(text)
+        });
         for (name, value) in globals {
             env.add_global(name, value);
         }
@@ -174,7 +183,10 @@ impl Renderer {
         };
         let mut e = Error::template(message);
         if let Some(name) = inner.name() {
-            let file = self.dirs.resolve(name).unwrap_or_else(|| PathBuf::from(name));
+            let file = self
+                .dirs
+                .resolve(name)
+                .unwrap_or_else(|| PathBuf::from(name));
             let mut loc = Location::file(file);
             if let Some(line) = inner.line() {
                 loc = loc.line(line);
@@ -198,6 +210,42 @@ impl Renderer {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| name.to_string())
     }
+}
+
+/// Prints a value into a template: `none` prints nothing, and HTML escaping
+/// touches only the five characters that need it (not `/`, unlike the default).
+fn format_value(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if value.is_none() || value.is_undefined() {
+        return Ok(());
+    }
+    if state.auto_escape() == AutoEscape::Html && !value.is_safe() {
+        if let Some(s) = value.as_str() {
+            return out
+                .write_str(&escape_html(s))
+                .map_err(minijinja::Error::from);
+        }
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+/// Escapes text for HTML content and quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn is_external(path: &str) -> bool {

@@ -1,1 +1,7 @@
+//! The one integration-test binary: one module per feature.
 
+mod harness;
+
+mod build;
+mod errors;
+mod tenancy;

@@ -1,0 +1,312 @@
+//! Building the demo sites: real content, nav, canonical URLs, JSON-LD,
+//! sitemap, atomic output and byte-identical rebuilds.
+
+use crate::harness::{attr_values, json_ld, title, tree, SiteTest, DEMO_DOMAINS};
+
+#[test]
+fn every_demo_site_builds_with_all() {
+    let t = SiteTest::demo();
+    let run = t.run(&["build", "--all"]);
+    run.success();
+    for domain in DEMO_DOMAINS {
+        assert!(
+            run.stdout.contains(&format!("built {domain}: ")),
+            "{}",
+            run.stdout
+        );
+        let out = t.output(domain);
+        for required in [
+            "public/index.html",
+            "public/404.html",
+            "public/sitemap.xml",
+            "public/robots.txt",
+            "manifest.json",
+        ] {
+            assert!(out.contains_key(required), "{domain} lacks {required}");
+        }
+        assert_eq!(
+            t.page(domain, "robots.txt"),
+            format!("User-agent: *\nAllow: /\n\nSitemap: https://{domain}/sitemap.xml\n")
+        );
+    }
+    assert!(run.stdout.contains("4 of 4 sites built"), "{}", run.stdout);
+}
+
+#[test]
+fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let home = t.page("cocotte.maison", "index.html");
+    assert_eq!(
+        title(&home),
+        "Cocotte — A house of independent intimacy coaches and bodyworkers in Lyon"
+    );
+    assert!(home.contains("<html lang=\"en\">"));
+    assert!(home.contains("<link rel=\"canonical\" href=\"https://cocotte.maison/\">"));
+    assert!(home.contains("<a class=\"skip-link\" href=\"#main\">"));
+    assert!(home.contains("<main id=\"main\""));
+    let hrefs = attr_values(&home, "href");
+    for nav in ["/about/", "/members/", "/services/", "/news/", "/contact/"] {
+        assert!(hrefs.contains(&nav), "nav link {nav} missing");
+    }
+    let ld = json_ld(&home);
+    assert_eq!(ld[0]["@type"], "Organization");
+    assert_eq!(ld[0]["url"], "https://cocotte.maison/");
+    let members: Vec<&str> = ld[0]["member"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(members, ["Inès Caradec", "Jules Marchand", "Margot Lune"]);
+
+    let about = t.page("cocotte.maison", "about/index.html");
+    assert_eq!(title(&about), "About the house · Cocotte");
+    assert!(about.contains("<a href=\"/about/\" aria-current=\"page\">About</a>"));
+    assert!(about.contains("<h2 id=\"what-a-house-is-for\">What a house is for <a class=\"anchor\" href=\"#what-a-house-is-for\""));
+    assert!(about.contains("<meta property=\"og:url\" content=\"https://cocotte.maison/about/\">"));
+
+    let member = t.page("cocotte.maison", "members/margot-lune/index.html");
+    assert!(member.contains("<h1>Margot Lune</h1>"));
+    let ld = json_ld(&member);
+    assert_eq!(ld[1]["@type"], "Person");
+    assert_eq!(ld[1]["memberOf"]["name"], "Cocotte");
+
+    let services = t.page("cocotte.maison", "services/index.html");
+    assert!(services.contains("<table>"), "tables render");
+    assert!(services.contains("type=\"checkbox\""), "task lists render");
+    assert!(services.contains("footnote"), "footnotes render");
+
+    let news = t.page("cocotte.maison", "news/index.html");
+    let first = news.find("Spring open house").unwrap();
+    let second = news.find("the first five minutes").unwrap();
+    assert!(first < second, "news is newest first");
+    assert!(!news.contains("in numbers, 2026"), "drafts are not listed");
+}
+
+#[test]
+fn other_org_site_uses_its_own_theme_and_palette() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison", "sansonnet.maison"])
+        .success();
+    let css_of = |domain: &str| {
+        let home = t.page(domain, "index.html");
+        let href = attr_values(&home, "href")
+            .into_iter()
+            .find(|h| h.ends_with(".css"))
+            .unwrap()
+            .to_string();
+        t.page(domain, href.trim_start_matches('/'))
+    };
+    let cocotte = css_of("cocotte.maison");
+    let sansonnet = css_of("sansonnet.maison");
+    assert!(cocotte.contains("--color-primary:#8a3219;"));
+    assert!(sansonnet.contains("--color-primary:#ffb86b;"));
+    assert!(sansonnet.contains("color-scheme:dark"), "nocturne theme");
+    assert!(!cocotte.contains("color-scheme:dark"), "atelier theme");
+}
+
+#[test]
+fn tour_site_has_schedule_city_pages_and_events() {
+    let t = SiteTest::demo();
+    t.run(&["build", "adulttherapytour.com"]).success();
+    let schedule = t.page("adulttherapytour.com", "tour/index.html");
+    let events: Vec<_> = json_ld(&schedule)
+        .into_iter()
+        .filter(|e| e["@type"] == "Event")
+        .collect();
+    assert_eq!(events.len(), 8);
+    assert_eq!(
+        events[0]["location"]["address"]["addressLocality"],
+        "Lisbon"
+    );
+    let brussels = events
+        .iter()
+        .find(|e| e["location"]["address"]["addressLocality"] == "Brussels")
+        .unwrap();
+    assert_eq!(brussels["eventStatus"], "https://schema.org/EventCancelled");
+    assert!(schedule.contains("<a href=\"/tour/lyon/\">Lyon</a>, France"));
+
+    let lyon = t.page("adulttherapytour.com", "tour/lyon/index.html");
+    assert!(lyon.contains("<h1>Lyon</h1>"));
+    assert!(lyon.contains("Le Périscope"));
+    assert!(lyon.contains("https://tickets.example/att/lyon"));
+    let ld = json_ld(&lyon);
+    assert_eq!(ld[1]["@type"], "Event");
+    assert_eq!(ld[1]["startDate"], "2027-04-02");
+    assert_eq!(ld[1]["url"], "https://adulttherapytour.com/tour/lyon/");
+    assert!(t
+        .page("adulttherapytour.com", "faq/index.html")
+        .contains("Can I get a refund?"));
+}
+
+#[test]
+fn provider_site_has_person_profile_gallery_and_links() {
+    let t = SiteTest::demo();
+    t.run(&["build", "transquinnftw.com"]).success();
+    let home = t.page("transquinnftw.com", "index.html");
+    let ld = json_ld(&home);
+    assert_eq!(ld[0]["@type"], "Person");
+    assert_eq!(ld[0]["jobTitle"], "Illustrator and style coach");
+    assert!(home.contains("Style coaching (90 minutes)"));
+    let gallery = t.page("transquinnftw.com", "gallery/index.html");
+    assert!(gallery.contains(
+        "alt=\"Line drawing of a person with short curly hair looking over their shoulder\""
+    ));
+    assert!(t
+        .output("transquinnftw.com")
+        .contains_key("public/gallery/self-portrait.svg"));
+    let links = t.page("transquinnftw.com", "links/index.html");
+    assert!(links.contains("https://cal.example/quinn"));
+}
+
+#[test]
+fn sitemap_lists_every_published_page_and_nothing_else() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let sitemap = t.page("cocotte.maison", "sitemap.xml");
+    let locs: Vec<&str> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .map(|s| &s[..s.find("</loc>").unwrap()])
+        .collect();
+    assert_eq!(
+        locs,
+        [
+            "https://cocotte.maison/",
+            "https://cocotte.maison/about/",
+            "https://cocotte.maison/contact/",
+            "https://cocotte.maison/members/",
+            "https://cocotte.maison/members/ines-caradec/",
+            "https://cocotte.maison/members/jules-marchand/",
+            "https://cocotte.maison/members/margot-lune/",
+            "https://cocotte.maison/news/",
+            "https://cocotte.maison/news/consent-workshop/",
+            "https://cocotte.maison/news/spring-open-house/",
+            "https://cocotte.maison/news/welcome-ines/",
+            "https://cocotte.maison/services/",
+        ]
+    );
+    // Every listed URL exists as a page, and every HTML page but 404 is listed.
+    let out = t.output("cocotte.maison");
+    let pages: Vec<String> = out
+        .keys()
+        .filter(|k| k.ends_with("index.html"))
+        .map(|k| {
+            format!(
+                "https://cocotte.maison/{}",
+                k.trim_start_matches("public/")
+                    .trim_end_matches("index.html")
+            )
+        })
+        .collect();
+    assert_eq!(pages.len(), locs.len());
+    for p in &pages {
+        assert!(locs.contains(&p.as_str()), "{p} missing from sitemap");
+    }
+    assert!(sitemap.contains("<lastmod>2026-02-20</lastmod>"));
+}
+
+#[test]
+fn drafts_are_built_only_with_the_flag() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    assert!(!t
+        .output("cocotte.maison")
+        .contains_key("public/news/annual-report-draft/index.html"));
+    t.run(&["build", "cocotte.maison", "--drafts"]).success();
+    assert!(t
+        .output("cocotte.maison")
+        .contains_key("public/news/annual-report-draft/index.html"));
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let t = SiteTest::demo();
+    t.run(&["build", "--all", "--out", "first"]).success();
+    t.run(&["build", "--all", "--out", "second"]).success();
+    let first = tree(&t.root().join("first"));
+    let second = tree(&t.root().join("second"));
+    assert!(first.len() > 40);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between builds");
+    }
+}
+
+#[test]
+fn manifest_lists_every_file_with_size_and_hash() {
+    let t = SiteTest::demo();
+    t.run(&["build", "transquinnftw.com"]).success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&t.read("dist/transquinnftw.com/manifest.json")).unwrap();
+    let out = t.output("transquinnftw.com");
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(
+        files.len(),
+        out.len() - 1,
+        "every public file, not the manifest itself"
+    );
+    for f in files {
+        let bytes = &out[&format!("public/{}", f["path"].as_str().unwrap())];
+        assert_eq!(f["bytes"].as_u64().unwrap() as usize, bytes.len());
+        assert_eq!(
+            f["sha256"].as_str().unwrap(),
+            sitegen::assets::sha256_hex(bytes)
+        );
+    }
+}
+
+#[test]
+fn custom_404_page_is_used() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison", "adulttherapytour.com"])
+        .success();
+    assert!(t
+        .page("cocotte.maison", "404.html")
+        .contains("<h1>This page has moved out</h1>"));
+    assert!(t
+        .page("adulttherapytour.com", "404.html")
+        .contains("<h1>Page not found</h1>"));
+}
+
+#[test]
+fn list_shows_domain_kind_tenant_theme() {
+    let t = SiteTest::demo();
+    let run = t.run(&["list"]);
+    run.success();
+    insta::assert_snapshot!(run.stdout, @r"
+    adulttherapytour.com         tour-site      person:ada-marlowe       nocturne
+    cocotte.maison               org-site       org:cocotte              atelier
+    sansonnet.maison             org-site       org:sansonnet            nocturne
+    transquinnftw.com            provider-site  person:quinn-avery       atelier
+    ");
+}
+
+#[test]
+fn site_override_template_wins_over_theme_and_kind() {
+    let t = SiteTest::demo();
+    t.write(
+        "sites/cocotte.maison/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}<p class=\"override\">{{ page.title }}</p>{% endblock %}",
+    );
+    t.write(
+        "themes/atelier/templates/section.html",
+        "{% extends \"base.html\" %}{% block main %}<p class=\"theme-section\">{{ page.title }}</p>{% endblock %}",
+    );
+    t.run(&["build", "cocotte.maison", "transquinnftw.com"])
+        .success();
+    assert!(t
+        .page("cocotte.maison", "about/index.html")
+        .contains("<p class=\"override\">About the house</p>"));
+    assert!(t
+        .page("cocotte.maison", "news/index.html")
+        .contains("<p class=\"theme-section\">News</p>"));
+    // The override is the site's own: the other atelier site keeps the kind's page.html.
+    assert!(!t
+        .page("transquinnftw.com", "contact/index.html")
+        .contains("override"));
+}

@@ -1,0 +1,171 @@
+//! SiteTest: a copy of the demo workspace in a temp dir, the real `sitegen`
+//! binary run inside it, and helpers to read what it wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const DEMO_DOMAINS: [&str; 4] = [
+    "adulttherapytour.com",
+    "cocotte.maison",
+    "sansonnet.maison",
+    "transquinnftw.com",
+];
+
+pub struct SiteTest {
+    dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.status, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(&self) -> &Self {
+        assert_eq!(
+            self.status, 1,
+            "expected exit 1\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+impl SiteTest {
+    /// A fresh copy of the repository's demo workspace.
+    pub fn demo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["sites", "content", "templates", "themes", "data"] {
+            copy_tree(&repo().join(sub), &dir.path().join(sub));
+        }
+        std::fs::copy(repo().join("sitegen.yaml"), dir.path().join("sitegen.yaml")).unwrap();
+        SiteTest { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `sitegen <args>` with the workspace as working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("SITEGEN_LOG")
+            .output()
+            .expect("run sitegen");
+        Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// Replaces `from` with `to` in a file, asserting `from` is there.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    /// A built page of a site: `page("cocotte.maison", "about/index.html")`.
+    pub fn page(&self, domain: &str, path: &str) -> String {
+        self.read(&format!("dist/{domain}/public/{path}"))
+    }
+
+    /// Every file under `dist/<domain>/` (public and manifest), path → bytes.
+    pub fn output(&self, domain: &str) -> BTreeMap<String, Vec<u8>> {
+        tree(&self.root().join("dist").join(domain))
+    }
+}
+
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if !dir.exists() {
+        return files;
+    }
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// All `<script type="application/ld+json">` blocks of a page, parsed.
+pub fn json_ld(html: &str) -> Vec<serde_json::Value> {
+    let open = "<script type=\"application/ld+json\">";
+    html.match_indices(open)
+        .map(|(i, _)| {
+            let rest = &html[i + open.len()..];
+            let end = rest.find("</script>").expect("closed script");
+            serde_json::from_str(&rest[..end])
+                .unwrap_or_else(|e| panic!("bad JSON-LD: {e}\n{}", &rest[..end]))
+        })
+        .collect()
+}
+
+/// The text between `<title>` and `</title>`.
+pub fn title(html: &str) -> &str {
+    let start = html.find("<title>").expect("a title") + 7;
+    let end = html[start..].find("</title>").unwrap();
+    &html[start..start + end]
+}
+
+/// Values of an attribute across the document, e.g. every `href`.
+pub fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let pat = format!(" {attr}=\"");
+    html.match_indices(&pat)
+        .map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect()
+}
