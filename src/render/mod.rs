@@ -126,6 +126,10 @@ impl Renderer {
             },
         );
         let sections = Arc::new(helpers.sections);
+        let known = sections.clone();
+        env.add_function("has_section", move |url: &str| -> bool {
+            known.contains_key(&site_url(url))
+        });
         env.add_function(
             "section",
             move |url: &str| -> Result<Value, minijinja::Error> {
