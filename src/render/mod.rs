@@ -92,27 +92,18 @@ impl Renderer {
             None => Ok(None),
         });
 
-        let base = Arc::new(helpers.base_url);
-        let b = base.clone();
         // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
-        env.add_function("url", move |path: &str| -> String { site_url(path) });
-        env.add_function("abs_url", move |path: &str| -> String {
+        env.add_function("url", |path: &str| -> String { site_url(path) });
+        let base = Arc::new(helpers.base_url);
+        let abs = move |path: &str| -> String {
             if is_external(path) {
                 path.to_string()
             } else {
-                format!("{}{}", b, site_url(path))
+                format!("{base}{}", site_url(path))
             }
-        });
-        env.add_filter("abs_url", {
-            let b = base.clone();
-            move |path: &str| -> String {
-                if is_external(path) {
-                    path.to_string()
-                } else {
-                    format!("{}{}", b, site_url(path))
-                }
-            }
-        });
+        };
+        env.add_function("abs_url", abs.clone());
+        env.add_filter("abs_url", abs);
         let assets = Arc::new(helpers.assets);
         env.add_function(
             "asset",
