@@ -23,6 +23,8 @@ use crate::seo;
 pub struct BuildOptions {
     /// Include pages marked `draft: true`.
     pub drafts: bool,
+    /// How platform data may use the network and the cache.
+    pub fetch: crate::platform::FetchMode,
 }
 
 /// What one site's build produced, for the summary line.
@@ -32,6 +34,7 @@ pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
     pub bytes: usize,
+    pub warnings: Vec<String>,
     #[serde(skip)]
     pub duration: Duration,
 }
@@ -43,6 +46,7 @@ impl BuildReport {
             pages: bundle.pages,
             files: bundle.files.len(),
             bytes: bundle.total_bytes(),
+            warnings: bundle.warnings.clone(),
             duration: started.elapsed(),
         }
     }
@@ -73,7 +77,7 @@ impl Generated<'_> {
 /// Builds one site into memory.
 pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bundle> {
     let pages = content::load(&site.content_dir, opts.drafts)?;
-    let mut data = platform::load(ws, site)?;
+    let mut data = platform::load(ws, site, opts.fetch)?;
     assign_leg_urls(&mut data);
     let assets = assets::build(site)?;
 
@@ -166,6 +170,11 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
 
     let mut bundle = Bundle::new(site.domain());
     bundle.pages = rendered.len();
+    bundle.warnings = data
+        .stale
+        .iter()
+        .map(|what| format!("built from STALE cached platform data: {what}"))
+        .collect();
     for (path, bytes) in assets
         .files
         .into_iter()

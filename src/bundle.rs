@@ -20,6 +20,8 @@ pub struct Bundle {
     pub files: BTreeMap<String, Vec<u8>>,
     /// How many HTML pages were rendered.
     pub pages: usize,
+    /// Things the operator must hear about even though the build succeeded.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::platform::FetchMode;
+
 /// Static brand sites for a multi-tenant platform: build, preview, deploy.
 #[derive(Debug, Parser)]
 #[command(name = "sitegen", version, propagate_version = true)]
@@ -31,6 +33,16 @@ pub enum Command {
     Build(BuildArgs),
     /// List the sites of the workspace: domain, kind, tenant, theme.
     List,
+    /// Fetch a site's tenant data from the platform API and save it as the
+    /// snapshot in data/platform/<tenant>/ (public fields only).
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Domains whose tenants to fetch.
+    #[arg(required = true)]
+    pub domains: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +56,24 @@ pub struct BuildArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Use only cached platform data (.sitegen/cache/); fail if any is missing.
+    #[arg(long, conflicts_with = "stale_ok")]
+    pub offline: bool,
+    /// If the platform API is unavailable, build from cached data and warn.
+    #[arg(long)]
+    pub stale_ok: bool,
+}
+
+impl BuildArgs {
+    pub fn fetch_mode(&self) -> FetchMode {
+        if self.offline {
+            FetchMode::Offline
+        } else if self.stale_ok {
+            FetchMode::StaleOk
+        } else {
+            FetchMode::Online
+        }
+    }
 }
 
 #[cfg(test)]

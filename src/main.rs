@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Parser;
 use rayon::prelude::*;
 
-use sitegen::cli::{BuildArgs, Cli, Command};
+use sitegen::cli::{BuildArgs, Cli, Command, FetchArgs};
 use sitegen::{BuildOptions, BuildReport, Error, Workspace};
 
 fn main() -> ExitCode {
@@ -42,6 +42,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
+        Command::Fetch(args) => fetch(cli, &ws, args),
         Command::List => {
             for domain in ws.domains()? {
                 let site = ws.load_site(&domain)?;
@@ -70,6 +71,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     };
     let opts = BuildOptions {
         drafts: args.drafts,
+        fetch: args.fetch_mode(),
     };
     let started = Instant::now();
     let results: Vec<(String, Result<BuildReport, Error>)> = domains
@@ -79,18 +81,23 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     let mut failed = Vec::new();
     for (domain, result) in &results {
         match result {
-            Ok(r) if !cli.quiet => println!(
-                "built {}: {} pages, {} files, {} bytes in {} ms → {}",
-                r.domain,
-                r.pages,
-                r.files,
-                r.bytes,
-                r.duration.as_millis(),
-                sitegen::site_output_dir(ws, domain)
-                    .join("public")
-                    .display()
-            ),
-            Ok(_) => {}
+            Ok(r) => {
+                if !cli.quiet {
+                    println!(
+                        "built {}: {} pages, {} files, {} bytes in {} ms → {}",
+                        r.domain,
+                        r.pages,
+                        r.files,
+                        r.bytes,
+                        r.duration.as_millis(),
+                        sitegen::site_output_dir(ws, domain).join("public").display()
+                    );
+                }
+                // Warnings print even with -q: a stale build must never pass unnoticed.
+                for w in &r.warnings {
+                    eprintln!("warning: {domain}: {w}");
+                }
+            }
             Err(e) => {
                 print_error(e);
                 failed.push(domain.as_str());
@@ -115,6 +122,23 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         );
         ExitCode::FAILURE
     }
+}
+
+fn fetch(cli: &Cli, ws: &Workspace, args: &FetchArgs) -> Result<ExitCode, Error> {
+    for domain in &args.domains {
+        let site = ws.load_site(domain)?;
+        let (data, dir) = sitegen::platform::fetch_snapshot(ws, &site)?;
+        if !cli.quiet {
+            println!(
+                "fetched {} for {domain}: {} public profiles, {} tours → {}",
+                site.config.tenant,
+                data.profiles.len(),
+                data.tours.len(),
+                dir.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the error and its causes once.

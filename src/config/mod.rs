@@ -15,7 +15,9 @@ pub use site::{
 };
 pub use theme::ThemeConfig;
 pub use workspace::{PlatformConfig, WorkspaceConfig};
-pub use yaml::{Colour, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
+pub use yaml::{
+    ApiBase, Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath,
+};
 
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::fsutil;

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::yaml::{Colour, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
+use super::yaml::{Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
 
 /// A parsed and validated site.yaml.
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +86,9 @@ impl fmt::Display for TenantKind {
 pub struct TenantRef {
     pub kind: TenantKind,
     pub slug: Slug,
+    /// Environment variable with this tenant's API token (default SITEGEN_PLATFORM_TOKEN).
+    #[serde(default, skip_serializing)]
+    pub token_env: Option<EnvName>,
 }
 
 impl fmt::Display for TenantRef {

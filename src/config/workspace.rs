@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::yaml::ApiBase;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceConfig {
@@ -25,10 +27,54 @@ impl Default for WorkspaceConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformConfig {
     /// Base URL of the platform API; without it builds read data/platform/ snapshots.
     #[serde(default)]
-    pub api_base: Option<String>,
+    pub api_base: Option<ApiBase>,
+    /// Time allowed to open a connection.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_ms: u64,
+    /// Time allowed for a whole request, body included.
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+    /// Retries after a timeout, 429 or 5xx (0 to 10).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// First backoff before a retry; doubles each time, plus jitter.
+    #[serde(default = "default_backoff")]
+    pub backoff_ms: u64,
+    /// Cap on a server's Retry-After.
+    #[serde(default = "default_max_retry_after")]
+    pub max_retry_after_secs: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    5_000
+}
+fn default_timeout() -> u64 {
+    30_000
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_backoff() -> u64 {
+    250
+}
+fn default_max_retry_after() -> u64 {
+    30
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            api_base: None,
+            connect_timeout_ms: default_connect_timeout(),
+            timeout_ms: default_timeout(),
+            retries: default_retries(),
+            backoff_ms: default_backoff(),
+            max_retry_after_secs: default_max_retry_after(),
+        }
+    }
 }

@@ -271,6 +271,52 @@ validated_string!(
     check_language
 );
 
+validated_string!(
+    /// The platform API base URL: `https://host[:port][/path]` (`http://` only for loopback).
+    ApiBase,
+    check_api_base
+);
+validated_string!(
+    /// An environment variable name: uppercase letters, digits, underscores.
+    EnvName,
+    check_env_name
+);
+
+fn check_api_base(s: &str) -> std::result::Result<(), String> {
+    let bad = || format!("{s:?} is not an API base URL (e.g. https://api.example.com)");
+    let rest = if let Some(r) = s.strip_prefix("https://") {
+        r
+    } else if let Some(r) = s.strip_prefix("http://") {
+        // Plain HTTP would send the token in the clear: loopback only.
+        let host = r.split(['/', ':']).next().unwrap_or("");
+        if !(host == "127.0.0.1" || host == "localhost" || host == "[") {
+            return Err(format!("{s:?} uses plain http; the token must travel over https (http is allowed for 127.0.0.1 and localhost only)"));
+        }
+        r
+    } else {
+        return Err(bad());
+    };
+    let ok = !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest.contains(['?', '#', '@'])
+        && rest.bytes().all(|b| b.is_ascii_graphic() && !b"\"'<>\\{}`".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+fn check_env_name(s: &str) -> std::result::Result<(), String> {
+    let ok = s.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not an environment variable name (uppercase letters, digits, _)"))
+    }
+}
+
 fn check_hostname(s: &str) -> std::result::Result<(), String> {
     let bad = || format!("{s:?} is not a valid host name (expected e.g. cocotte.maison)");
     if s.is_empty() || s.len() > 253 || !s.contains('.') {

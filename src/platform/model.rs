@@ -110,4 +110,7 @@ pub struct PlatformData {
     /// Public profiles: an Org's publicly shared members, or the Person's own.
     pub profiles: Vec<Profile>,
     pub tours: Vec<Tour>,
+    /// Requests answered from a stale cache (`--stale-ok`); empty normally.
+    #[serde(skip)]
+    pub stale: Vec<String>,
 }

@@ -88,7 +88,7 @@ fn a_record_of_another_tenant_fails_the_build_and_writes_nothing() {
     run.failure();
     assert_eq!(
         run.stderr,
-        "error: site cocotte.maison: profiles.json returned profile \"prof_c2\" that is not a member profile of this org; refusing to build\n  hint: the platform returned data of another tenant: nothing was written; report this to the platform team\nerror: build failed: cocotte.maison\n"
+        "error: site cocotte.maison: data/platform/cocotte/profiles.json returned profile \"prof_c2\" that is not a member profile of this org; refusing to build\n  hint: the platform returned data of another tenant: nothing was written; report this to the platform team\nerror: build failed: cocotte.maison\n"
     );
     assert!(
         !run.stderr.contains("Jules"),
@@ -107,7 +107,7 @@ fn a_tenant_record_that_is_not_the_sites_tenant_fails() {
     );
     let run = t.run(&["build", "transquinnftw.com"]);
     run.failure();
-    assert!(run.stderr.starts_with("error: site transquinnftw.com: tenant.json returned tenant \"usr_quinn\" that is not person:quinn-avery; refusing to build"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: site transquinnftw.com: data/platform/quinn-avery/tenant.json returned tenant \"usr_quinn\" that is not person:quinn-avery; refusing to build"), "{}", run.stderr);
 }
 
 #[test]

@@ -1,0 +1,219 @@
+//! The platform API client: blocking reqwest over rustls, bounded retries
+//! with exponential backoff and jitter, ETag revalidation. The only code that
+//! sends the API token, and only to the configured base URL: redirects are
+//! never followed, and every message it produces has the token redacted.
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use reqwest::blocking::Client as Http;
+use reqwest::header::{ACCEPT, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::StatusCode;
+
+/// How to reach the API and how hard to try.
+#[derive(Clone)]
+pub struct ApiConfig {
+    /// `https://api.example.com`, no trailing slash.
+    pub base: String,
+    pub token: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// First backoff; doubles each retry, plus up to the same again as jitter.
+    pub backoff: Duration,
+    /// Longest Retry-After we honour; longer asks are capped.
+    pub max_retry_after: Duration,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("base", &self.base)
+            .field("token", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub enum Fetched {
+    Fresh { body: String, etag: Option<String> },
+    /// 304: the cached copy with the sent ETag is current.
+    NotModified,
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Timeouts, connection failures, 5xx or 429 after every retry: a cached
+    /// copy may stand in with `--stale-ok`.
+    Unavailable(String),
+    /// The API answered and said no (401, 403, 404, other 4xx, a redirect).
+    Rejected(String),
+}
+
+pub struct Client {
+    http: Http,
+    cfg: ApiConfig,
+}
+
+impl Client {
+    pub fn new(cfg: ApiConfig) -> Result<Client, String> {
+        let http = Http::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("sitegen/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(Client { http, cfg })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.cfg.base
+    }
+
+    /// Removes the token from any text that might be shown or stored.
+    pub fn redact(&self, text: &str) -> String {
+        if self.cfg.token.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.cfg.token, "[redacted]")
+        }
+    }
+
+    /// GET `path` (starting with `/`), revalidating with `etag` when given.
+    pub fn get(&self, path: &str, etag: Option<&str>) -> Result<Fetched, ApiError> {
+        let url = format!("{}{path}", self.cfg.base);
+        let attempts = self.cfg.retries + 1;
+        let mut last = String::new();
+        for attempt in 0..attempts {
+            let mut req = self
+                .http
+                .get(&url)
+                .header(ACCEPT, "application/json")
+                .bearer_auth(&self.cfg.token);
+            if let Some(tag) = etag {
+                req = req.header(IF_NONE_MATCH, tag);
+            }
+            let mut wait = None;
+            match req.send() {
+                Err(e) => last = describe(&e),
+                Ok(resp) => {
+                    let status = resp.status();
+                    match status {
+                        StatusCode::OK => {
+                            let tag = resp
+                                .headers()
+                                .get(ETAG)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string);
+                            match resp.text() {
+                                Ok(body) => return Ok(Fetched::Fresh { body, etag: tag }),
+                                Err(e) => last = describe(&e),
+                            }
+                        }
+                        StatusCode::NOT_MODIFIED if etag.is_some() => return Ok(Fetched::NotModified),
+                        StatusCode::TOO_MANY_REQUESTS => {
+                            wait = retry_after(&resp).map(|w| w.min(self.cfg.max_retry_after));
+                            last = "HTTP 429 Too Many Requests".into();
+                        }
+                        s if s.is_server_error() => {
+                            last = format!("HTTP {}{}", s.as_u16(), error_detail(resp));
+                        }
+                        s if s.is_redirection() => {
+                            return Err(ApiError::Rejected(self.redact(&format!(
+                                "GET {url}: HTTP {} redirect; redirects are not followed so the token stays with the API host",
+                                s.as_u16()
+                            ))));
+                        }
+                        s => {
+                            let detail = error_detail(resp);
+                            return Err(ApiError::Rejected(self.redact(&format!(
+                                "GET {url}: HTTP {}{detail}",
+                                s.as_u16()
+                            ))));
+                        }
+                    }
+                }
+            }
+            if attempt + 1 < attempts {
+                let backoff = self.cfg.backoff * 2u32.saturating_pow(attempt);
+                let pause = wait.unwrap_or_else(|| backoff + jitter(backoff));
+                tracing::info!("GET {url}: {last}; retrying in {} ms", pause.as_millis());
+                std::thread::sleep(pause);
+            }
+        }
+        Err(ApiError::Unavailable(self.redact(&format!(
+            "GET {url}: {last} (gave up after {attempts} attempts)"
+        ))))
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    // reqwest's own Display repeats the URL; the caller names it once, so
+    // only the innermost cause is shown.
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        format!("cannot connect ({})", root_cause(e))
+    } else if e.is_decode() || e.is_body() {
+        format!("the response body could not be read ({})", root_cause(e))
+    } else {
+        root_cause(e)
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// `: <message>` from the platform's error body `{"error": {"code", "message"}}`,
+/// or a short excerpt of whatever came back.
+fn error_detail(resp: reqwest::blocking::Response) -> String {
+    let body = resp.text().unwrap_or_default();
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: Detail,
+    }
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        #[serde(default)]
+        code: Option<String>,
+        message: String,
+    }
+    if let Ok(b) = serde_json::from_str::<Body>(&body) {
+        return match b.error.code {
+            Some(code) => format!(": {code}: {}", b.error.message),
+            None => format!(": {}", b.error.message),
+        };
+    }
+    let excerpt: String = body.chars().take(120).filter(|c| !c.is_control()).collect();
+    if excerpt.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", excerpt.trim())
+    }
+}
+
+/// Retry-After in seconds (the HTTP-date form is treated as absent).
+fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
+    let v = resp.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A random duration in [0, max): spreads retries of parallel builds apart.
+fn jitter(max: Duration) -> Duration {
+    let nanos = max.as_nanos() as u64;
+    if nanos == 0 {
+        return Duration::ZERO;
+    }
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(nanos);
+    Duration::from_nanos(h.finish() % nanos)
+}
