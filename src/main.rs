@@ -90,7 +90,9 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                         r.files,
                         r.bytes,
                         r.duration.as_millis(),
-                        sitegen::site_output_dir(ws, domain).join("public").display()
+                        sitegen::site_output_dir(ws, domain)
+                            .join("public")
+                            .display()
                     );
                 }
                 // Warnings print even with -q: a stale build must never pass unnoticed.

@@ -6,7 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::yaml::{Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath};
+use super::yaml::{
+    Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath,
+};
 
 /// A parsed and validated site.yaml.
 #[derive(Debug, Clone, Deserialize)]

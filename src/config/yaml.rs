@@ -299,7 +299,9 @@ fn check_api_base(s: &str) -> std::result::Result<(), String> {
     let ok = !rest.is_empty()
         && !rest.starts_with('/')
         && !rest.contains(['?', '#', '@'])
-        && rest.bytes().all(|b| b.is_ascii_graphic() && !b"\"'<>\\{}`".contains(&b));
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"'<>\\{}`".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -309,11 +311,14 @@ fn check_api_base(s: &str) -> std::result::Result<(), String> {
 
 fn check_env_name(s: &str) -> std::result::Result<(), String> {
     let ok = s.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(format!("{s:?} is not an environment variable name (uppercase letters, digits, _)"))
+        Err(format!(
+            "{s:?} is not an environment variable name (uppercase letters, digits, _)"
+        ))
     }
 }
 

@@ -38,7 +38,10 @@ impl std::fmt::Debug for ApiConfig {
 /// A successful response.
 #[derive(Debug)]
 pub enum Fetched {
-    Fresh { body: String, etag: Option<String> },
+    Fresh {
+        body: String,
+        etag: Option<String>,
+    },
     /// 304: the cached copy with the sent ETag is current.
     NotModified,
 }
@@ -114,7 +117,9 @@ impl Client {
                                 Err(e) => last = describe(&e),
                             }
                         }
-                        StatusCode::NOT_MODIFIED if etag.is_some() => return Ok(Fetched::NotModified),
+                        StatusCode::NOT_MODIFIED if etag.is_some() => {
+                            return Ok(Fetched::NotModified)
+                        }
                         StatusCode::TOO_MANY_REQUESTS => {
                             wait = retry_after(&resp).map(|w| w.min(self.cfg.max_retry_after));
                             last = "HTTP 429 Too Many Requests".into();
@@ -130,10 +135,9 @@ impl Client {
                         }
                         s => {
                             let detail = error_detail(resp);
-                            return Err(ApiError::Rejected(self.redact(&format!(
-                                "GET {url}: HTTP {}{detail}",
-                                s.as_u16()
-                            ))));
+                            return Err(ApiError::Rejected(
+                                self.redact(&format!("GET {url}: HTTP {}{detail}", s.as_u16())),
+                            ));
                         }
                     }
                 }

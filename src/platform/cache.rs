@@ -41,7 +41,10 @@ impl Cache {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
-        self.dir.join(format!("{endpoint}-{}.json", &sha256_hex(path.as_bytes())[..12]))
+        self.dir.join(format!(
+            "{endpoint}-{}.json",
+            &sha256_hex(path.as_bytes())[..12]
+        ))
     }
 
     /// The cached entry for `path`, if any and readable.

@@ -79,7 +79,11 @@ impl<'a> Fetcher<'a> {
             },
             None => Source::Snapshot(ws.root.join("data/platform").join(slug)),
         };
-        Ok(Fetcher { site, source, stale: Vec::new() })
+        Ok(Fetcher {
+            site,
+            source,
+            stale: Vec::new(),
+        })
     }
 
     pub fn is_api(&self) -> bool {
@@ -96,14 +100,28 @@ impl<'a> Fetcher<'a> {
         let tenant_path = format!("/v1/public/tenants/{slug}");
         let label = self.label(&tenant_path);
         let mut tenant: Tenant = self.fetch_one(&tenant_path, |t: &Tenant| {
-            guard::check_tenant(&guard::Source { domain, endpoint: &label }, want, t)
+            guard::check_tenant(
+                &guard::Source {
+                    domain,
+                    endpoint: &label,
+                },
+                want,
+                t,
+            )
         })?;
         model::sanitize_links(&mut tenant.links);
 
         let profiles_path = format!("/v1/public/tenants/{slug}/profiles");
         let label = self.label(&profiles_path);
         let mut profiles: Vec<Profile> = self.fetch_list(&profiles_path, |items| {
-            guard::filter_profiles(&guard::Source { domain, endpoint: &label }, &tenant, items)
+            guard::filter_profiles(
+                &guard::Source {
+                    domain,
+                    endpoint: &label,
+                },
+                &tenant,
+                items,
+            )
         })?;
         for p in &mut profiles {
             model::sanitize_links(&mut p.links);
@@ -119,14 +137,26 @@ impl<'a> Fetcher<'a> {
         let tours_path = format!("/v1/public/tenants/{slug}/tours");
         let label = self.label(&tours_path);
         let tours: Vec<Tour> = self.fetch_list(&tours_path, |items| {
-            guard::check_tours(&guard::Source { domain, endpoint: &label }, &tenant, &items)?;
+            guard::check_tours(
+                &guard::Source {
+                    domain,
+                    endpoint: &label,
+                },
+                &tenant,
+                &items,
+            )?;
             Ok(items)
         })?;
 
         for what in &self.stale {
             tracing::warn!("{domain}: built from STALE cached platform data for {what}: the API was unavailable");
         }
-        Ok(PlatformData { tenant, profiles, tours, stale: self.stale })
+        Ok(PlatformData {
+            tenant,
+            profiles,
+            tours,
+            stale: self.stale,
+        })
     }
 
     fn fetch_one<T>(&mut self, path: &str, check: impl Fn(&T) -> Result<()>) -> Result<T>
@@ -142,7 +172,11 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Follows `next` cursors; the guard runs on every page before it is cached.
-    fn fetch_list<T>(&mut self, path: &str, guard: impl Fn(Vec<T>) -> Result<Vec<T>>) -> Result<Vec<T>>
+    fn fetch_list<T>(
+        &mut self,
+        path: &str,
+        guard: impl Fn(Vec<T>) -> Result<Vec<T>>,
+    ) -> Result<Vec<T>>
     where
         T: DeserializeOwned + Serialize,
     {
@@ -157,7 +191,11 @@ impl<'a> Fetcher<'a> {
             let value = self.fetch(&page_path, &|body: &str, origin: &Origin<'_>| {
                 let page: ListPage<T> = origin.parse(body)?;
                 let items = guard(page.items)?;
-                Ok(serde_json::to_value(ListPage { items, next: page.next }).expect("serializes"))
+                Ok(serde_json::to_value(ListPage {
+                    items,
+                    next: page.next,
+                })
+                .expect("serializes"))
             })?;
             let page: ListPage<T> = serde_json::from_value(value).expect("cached page parses");
             all.extend(page.items);
@@ -173,8 +211,10 @@ impl<'a> Fetcher<'a> {
                     cursor = Some(next);
                 }
                 Some(_) => {
-                    return Err(Error::platform("snapshot is an incomplete page (it has a `next` cursor)")
-                        .at(Location::file(snapshot_file(self.snapshot_dir(), path))))
+                    return Err(Error::platform(
+                        "snapshot is an incomplete page (it has a `next` cursor)",
+                    )
+                    .at(Location::file(snapshot_file(self.snapshot_dir(), path))))
                 }
                 None => return Ok(all),
             }
@@ -224,7 +264,11 @@ impl<'a> Fetcher<'a> {
                 let text = fsutil::read_to_string(&file)?;
                 convert(&text, &Origin::File(&file))
             }
-            Source::Api { client, cache, mode } => {
+            Source::Api {
+                client,
+                cache,
+                mode,
+            } => {
                 let cached = cache.get(path);
                 if *mode == FetchMode::Offline {
                     return match cached {
@@ -273,7 +317,11 @@ impl<'a> Fetcher<'a> {
 /// Where a body came from, for parse errors.
 enum Origin<'a> {
     File(&'a Path),
-    Api { client: &'a api::Client, path: &'a str, domain: &'a str },
+    Api {
+        client: &'a api::Client,
+        path: &'a str,
+        domain: &'a str,
+    },
 }
 
 impl Origin<'_> {
@@ -281,7 +329,11 @@ impl Origin<'_> {
         serde_json::from_str(body).map_err(|e| match self {
             Origin::File(file) => Error::platform(format!("malformed platform data: {e}"))
                 .at(Location::file(file).line(e.line()).column(e.column())),
-            Origin::Api { client, path, domain } => Error::platform(format!(
+            Origin::Api {
+                client,
+                path,
+                domain,
+            } => Error::platform(format!(
                 "site {domain}: GET {}{path} returned malformed JSON: {}",
                 client.base(),
                 client.redact(&e.to_string())
@@ -366,16 +418,29 @@ pub fn load(ws: &Workspace, site: &Site, mode: FetchMode) -> Result<PlatformData
 pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, PathBuf)> {
     let fetcher = Fetcher::new(ws, site, FetchMode::Online)?;
     if !fetcher.is_api() {
-        return Err(Error::config("no platform API is configured")
-            .hint(format!("set platform.api_base in sitegen.yaml or ${API_ENV}")));
+        return Err(Error::config("no platform API is configured").hint(format!(
+            "set platform.api_base in sitegen.yaml or ${API_ENV}"
+        )));
     }
     let data = fetcher.load()?;
-    let dir = ws.root.join("data/platform").join(site.config.tenant.slug.as_str());
+    let dir = ws
+        .root
+        .join("data/platform")
+        .join(site.config.tenant.slug.as_str());
     fsutil::create_dir_all(&dir)?;
     let files: [(&str, serde_json::Value); 3] = [
-        ("tenant.json", serde_json::to_value(&data.tenant).expect("serializes")),
-        ("profiles.json", serde_json::json!({"items": data.profiles, "next": null})),
-        ("tours.json", serde_json::json!({"items": data.tours, "next": null})),
+        (
+            "tenant.json",
+            serde_json::to_value(&data.tenant).expect("serializes"),
+        ),
+        (
+            "profiles.json",
+            serde_json::json!({"items": data.profiles, "next": null}),
+        ),
+        (
+            "tours.json",
+            serde_json::json!({"items": data.tours, "next": null}),
+        ),
     ];
     for (name, value) in files {
         let file = dir.join(name);

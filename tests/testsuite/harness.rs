@@ -78,12 +78,21 @@ impl SiteTest {
 
     /// Runs `sitegen <args>` with the workspace as working directory.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_sitegen"))
-            .args(args)
+        self.run_env(args, &[])
+    }
+
+    /// Runs `sitegen <args>` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));
+        cmd.args(args)
             .current_dir(self.root())
             .env_remove("SITEGEN_LOG")
-            .output()
-            .expect("run sitegen");
+            .env_remove("SITEGEN_PLATFORM_API")
+            .env_remove("SITEGEN_PLATFORM_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run sitegen");
         Run {
             status: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -111,6 +120,11 @@ impl SiteTest {
     /// A built page of a site: `page("cocotte.maison", "about/index.html")`.
     pub fn page(&self, domain: &str, path: &str) -> String {
         self.read(&format!("dist/{domain}/public/{path}"))
+    }
+
+    /// Every file under a folder of the workspace, path → bytes.
+    pub fn files_under(&self, rel: &str) -> BTreeMap<String, Vec<u8>> {
+        tree(&self.root().join(rel))
     }
 
     /// Every file under `dist/<domain>/` (public and manifest), path → bytes.

@@ -1,7 +1,9 @@
 //! The one integration-test binary: one module per feature.
 
+mod fake_api;
 mod harness;
 
 mod build;
 mod errors;
+mod platform_api;
 mod tenancy;
