@@ -118,7 +118,10 @@ fn a_record_of_another_tenant_fails_and_nothing_is_written() {
 fn a_server_error_is_retried() {
     let (t, api) = api_site();
     api.fault(TENANT, Fault::Status(503));
-    build(&t, &["build", "cocotte.maison"]).success();
+    let run = build(&t, &["build", "cocotte.maison", "-vv"]);
+    run.success();
+    assert!(run.stderr.contains("HTTP 503: scripted: scripted failure; retrying in"), "{}", run.stderr);
+    assert!(!run.stderr.contains(TOKEN) && !run.stdout.contains(TOKEN), "the token reached the logs");
     let statuses: Vec<u16> = api.requests(TENANT).iter().map(|r| r.status).collect();
     assert_eq!(statuses, [503, 200]);
 }
