@@ -289,7 +289,8 @@ fn check_api_base(s: &str) -> std::result::Result<(), String> {
     } else if let Some(r) = s.strip_prefix("http://") {
         // Plain HTTP would send the token in the clear: loopback only.
         let host = r.split(['/', ':']).next().unwrap_or("");
-        if !(host == "127.0.0.1" || host == "localhost" || host == "[") {
+        let loopback = host == "127.0.0.1" || host == "localhost" || r.starts_with("[::1]");
+        if !loopback {
             return Err(format!("{s:?} uses plain http; the token must travel over https (http is allowed for 127.0.0.1 and localhost only)"));
         }
         r
@@ -526,6 +527,12 @@ mod tests {
         assert!(RelPath::parse("images/logo.svg").is_ok());
         assert!(RelPath::parse("../secret").is_err());
         assert!(RelPath::parse("/etc/passwd").is_err());
+        assert!(ApiBase::parse("https://api.example.com/v1").is_ok());
+        assert!(ApiBase::parse("http://127.0.0.1:8080").is_ok());
+        assert!(ApiBase::parse("http://[::1]:8080").is_ok());
+        assert!(ApiBase::parse("http://[2001:db8::1]:8080").is_err());
+        assert!(ApiBase::parse("http://api.example.com").is_err());
+        assert!(ApiBase::parse("https://user:pw@api.example.com").is_err());
     }
 
     #[test]

@@ -120,8 +120,16 @@ fn a_server_error_is_retried() {
     api.fault(TENANT, Fault::Status(503));
     let run = build(&t, &["build", "cocotte.maison", "-vv"]);
     run.success();
-    assert!(run.stderr.contains("HTTP 503: scripted: scripted failure; retrying in"), "{}", run.stderr);
-    assert!(!run.stderr.contains(TOKEN) && !run.stdout.contains(TOKEN), "the token reached the logs");
+    assert!(
+        run.stderr
+            .contains("HTTP 503: scripted: scripted failure; retrying in"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains(TOKEN) && !run.stdout.contains(TOKEN),
+        "the token reached the logs"
+    );
     let statuses: Vec<u16> = api.requests(TENANT).iter().map(|r| r.status).collect();
     assert_eq!(statuses, [503, 200]);
 }
@@ -362,4 +370,35 @@ fn fetch_writes_a_public_only_snapshot_that_builds_offline() {
     assert!(t
         .page("cocotte.maison", "members/index.html")
         .contains("Inès Caradec"));
+}
+
+#[test]
+fn the_api_base_can_come_from_the_environment() {
+    let (t, api) = api_site();
+    t.write(
+        "sitegen.yaml",
+        "output_dir: dist\nplatform:\n  backoff_ms: 10\n",
+    );
+    t.run_env(
+        &["build", "cocotte.maison"],
+        &[
+            ("SITEGEN_PLATFORM_API", &api.url),
+            ("SITEGEN_PLATFORM_TOKEN", TOKEN),
+        ],
+    )
+    .success();
+    assert!(!api.requests(TENANT).is_empty());
+    // A token must not travel over plain http to anything but loopback.
+    let run = t.run_env(
+        &["build", "cocotte.maison"],
+        &[
+            ("SITEGEN_PLATFORM_API", "http://api.example.com"),
+            ("SITEGEN_PLATFORM_TOKEN", TOKEN),
+        ],
+    );
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        "error: $SITEGEN_PLATFORM_API: \"http://api.example.com\" uses plain http; the token must travel over https (http is allowed for 127.0.0.1 and localhost only)\nerror: build failed: cocotte.maison\n"
+    );
 }
