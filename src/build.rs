@@ -9,7 +9,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::assets;
+use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant, Watermark};
 use crate::bundle::{check_bundle_path, Bundle};
 use crate::config::{Site, SiteKind, Workspace};
 use crate::content::{self, markdown::slugify, Page};
@@ -25,6 +29,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// How platform data may use the network and the cache.
     pub fetch: crate::platform::FetchMode,
+    /// Make warnings that have a fix (an image without alt text) errors.
+    pub strict: bool,
 }
 
 /// What one site's build produced, for the summary line.
@@ -76,10 +82,43 @@ impl Generated<'_> {
 
 /// Builds one site into memory.
 pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bundle> {
-    let pages = content::load(&site.content_dir, opts.drafts)?;
+    let images = Arc::new(ImageQueue::new(
+        ws.config.images.clone(),
+        ws.root.join(".sitegen/cache/images"),
+        site.config.images.watermark.as_ref().map(|w| Watermark {
+            file: site.site_dir.join(w.file.as_str()),
+            position: w.position.as_str().to_string(),
+            opacity: w.opacity.0,
+            scale: w.scale.0,
+        }),
+        opts.strict,
+    ));
+    // Paths stay as the workspace names them (relative to it when it is the
+    // working directory), so errors show `content/<domain>/…`.
+    let content_root = site.content_dir.clone();
+    let resolver = |file: &Path, dest: &str, alt: &str, first: bool| -> Result<String> {
+        let path = resolve_source(&content_root, file.parent().unwrap_or(&content_root), dest)
+            .map_err(|m| Error::content(m).at(Location::file(file)))?;
+        if alt.is_empty() {
+            images.missing_alt(format!("{}: image {dest} has no alt text", file.display()))?;
+        }
+        images.picture(
+            &path,
+            alt,
+            &PictureOptions {
+                eager: first,
+                ..Default::default()
+            },
+        )
+    };
+    let pages = content::load(&site.content_dir, opts.drafts, &resolver)?;
     let mut data = platform::load(ws, site, opts.fetch)?;
     assign_leg_urls(&mut data);
-    let assets = assets::build(site)?;
+    let assets = assets::build(site, &ws.config.css.browserslist)?;
+    let social = match &site.config.seo.social_image {
+        Some(file) => Some(images.social(&site.site_dir.join(file.as_str()))?),
+        None => None,
+    };
 
     let generated: Vec<Generated<'_>> = match site.config.kind {
         SiteKind::OrgSite => data.profiles.iter().map(Generated::Member).collect(),
@@ -104,9 +143,17 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         Helpers {
             base_url: site.base_url(),
             assets: assets.urls.clone(),
+            integrity: assets.integrity.clone(),
             sections: section_index(&pages),
+            images: images.clone(),
+            content_dir: content_root.clone(),
+            avatars: data
+                .profiles
+                .iter()
+                .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
+                .collect(),
         },
-        globals(site, &data, logo.as_deref()),
+        globals(site, &data, logo.as_deref(), social.as_ref()),
     );
 
     // Every page's template must exist before anything renders.
@@ -129,10 +176,14 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                     site.config.kind
                 )));
         }
+        let image = match &page.front.image {
+            Some(file) => Some(images.social(&site.content_dir.join(file.as_str()))?),
+            None => None,
+        };
         jobs.push((
             page.output.clone(),
             template,
-            page_context(site, page, &site_entity),
+            page_context(site, page, &site_entity, image.as_ref()),
             page.source.display().to_string(),
         ));
     }
@@ -175,9 +226,12 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .iter()
         .map(|what| format!("built from STALE cached platform data: {what}"))
         .collect();
+    let processed = images.process()?;
+    bundle.warnings.extend(images.take_warnings());
     for (path, bytes) in assets
         .files
         .into_iter()
+        .chain(processed)
         .chain(rendered.into_iter().map(|(p, h)| (p, h.into_bytes())))
     {
         insert(&mut bundle, path, bytes)?;
@@ -208,6 +262,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         "robots.txt".into(),
         seo::robots(&base).into_bytes(),
     )?;
+    assets::precompress(&mut bundle.files);
     Ok(bundle)
 }
 
@@ -354,7 +409,7 @@ fn describe<'a>(site: &'a Site, own: Option<&'a str>) -> Option<&'a str> {
         .or(site.config.brand.tagline.as_deref())
 }
 
-fn page_context(site: &Site, page: &Page, site_entity: &Json) -> Value {
+fn page_context(site: &Site, page: &Page, site_entity: &Json, image: Option<&Variant>) -> Value {
     let kind = if page.is_home() {
         "home"
     } else if page.is_404() {
@@ -384,6 +439,7 @@ fn page_context(site: &Site, page: &Page, site_entity: &Json) -> Value {
         ("parent", Value::from_serialize(&page.parent)),
         ("source", Value::from(page.rel.as_str())),
         ("jsonld", Value::from_serialize([site_entity])),
+        ("image", image.map_or(Value::from(()), variant_value)),
     ]);
     minijinja::context! { page => page_value }
 }
@@ -430,8 +486,17 @@ fn generated_context<'a>(
     }
 }
 
+fn variant_value(v: &Variant) -> Value {
+    Value::from_serialize(serde_json::json!({"url": v.url, "width": v.width, "height": v.height}))
+}
+
 /// Values every template of the site sees.
-fn globals(site: &Site, data: &PlatformData, logo: Option<&str>) -> BTreeMap<&'static str, Value> {
+fn globals(
+    site: &Site,
+    data: &PlatformData,
+    logo: Option<&str>,
+    social: Option<&Variant>,
+) -> BTreeMap<&'static str, Value> {
     let c = &site.config;
     let site_value = serde_json::json!({
         "domain": c.domain,
@@ -445,6 +510,7 @@ fn globals(site: &Site, data: &PlatformData, logo: Option<&str>) -> BTreeMap<&'s
         },
         "nav": c.nav,
         "seo": {"description": c.seo.description, "twitter": c.seo.twitter},
+        "social_image": social.map(|v| serde_json::json!({"url": v.url, "width": v.width, "height": v.height})),
     });
     let events: Vec<Json> = data
         .tours

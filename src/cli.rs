@@ -62,6 +62,9 @@ pub struct BuildArgs {
     /// If the platform API is unavailable, build from cached data and warn.
     #[arg(long)]
     pub stale_ok: bool,
+    /// Treat fixable warnings (an image without alt text) as errors.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl BuildArgs {

@@ -72,6 +72,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     let opts = BuildOptions {
         drafts: args.drafts,
         fetch: args.fetch_mode(),
+        strict: args.strict,
     };
     let started = Instant::now();
     let results: Vec<(String, Result<BuildReport, Error>)> = domains

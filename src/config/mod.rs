@@ -10,11 +10,11 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 
 pub use site::{
-    Brand, Deploy, NavItem, Redirect, RedirectStatus, Seo, SiteConfig, SiteKind, TenantKind,
-    TenantRef,
+    Brand, Deploy, Fraction, NavItem, Redirect, RedirectStatus, Seo, SiteConfig, SiteImages,
+    SiteKind, TenantKind, TenantRef, WatermarkConfig, WatermarkPosition,
 };
 pub use theme::ThemeConfig;
-pub use workspace::{PlatformConfig, WorkspaceConfig};
+pub use workspace::{CssConfig, PlatformConfig, WorkspaceConfig};
 pub use yaml::{
     ApiBase, Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath,
 };
@@ -197,6 +197,10 @@ impl Workspace {
         for (key, file) in [
             ("brand.logo", config.brand.logo.as_ref()),
             ("seo.social_image", config.seo.social_image.as_ref()),
+            (
+                "images.watermark.file",
+                config.images.watermark.as_ref().map(|w| &w.file),
+            ),
         ] {
             if let Some(file) = file {
                 if !site_dir.join(file.as_str()).is_file() {

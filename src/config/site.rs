@@ -37,6 +37,81 @@ pub struct SiteConfig {
     pub redirects: Vec<Redirect>,
     #[serde(default)]
     pub deploy: Deploy,
+    #[serde(default)]
+    pub images: SiteImages,
+}
+
+/// Per-site image settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteImages {
+    /// Watermark for images a template marks (the provider-site gallery does).
+    #[serde(default)]
+    pub watermark: Option<WatermarkConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatermarkConfig {
+    /// Image file inside sites/<domain>/ (PNG with transparency works best).
+    pub file: RelPath,
+    #[serde(default)]
+    pub position: WatermarkPosition,
+    /// 0.0 (invisible) to 1.0 (opaque).
+    #[serde(default = "default_opacity")]
+    pub opacity: Fraction,
+    /// Width of the mark as a fraction of the image width.
+    #[serde(default = "default_scale")]
+    pub scale: Fraction,
+}
+
+fn default_opacity() -> Fraction {
+    Fraction(0.35)
+}
+
+fn default_scale() -> Fraction {
+    Fraction(0.2)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WatermarkPosition {
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    #[default]
+    BottomRight,
+    Center,
+}
+
+impl WatermarkPosition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatermarkPosition::TopLeft => "top-left",
+            WatermarkPosition::TopRight => "top-right",
+            WatermarkPosition::BottomLeft => "bottom-left",
+            WatermarkPosition::BottomRight => "bottom-right",
+            WatermarkPosition::Center => "center",
+        }
+    }
+}
+
+/// A number from 0.0 to 1.0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Fraction(pub f32);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = f32::deserialize(d)?;
+        if (0.0..=1.0).contains(&n) {
+            Ok(Fraction(n))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{n} is not between 0.0 and 1.0"
+            )))
+        }
+    }
 }
 
 fn default_language() -> LanguageTag {

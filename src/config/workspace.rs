@@ -12,6 +12,30 @@ pub struct WorkspaceConfig {
     pub output_dir: String,
     #[serde(default)]
     pub platform: PlatformConfig,
+    #[serde(default)]
+    pub css: CssConfig,
+    #[serde(default)]
+    pub images: crate::assets::images::ImageConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CssConfig {
+    /// Browserslist queries: CSS is lowered for these browsers.
+    #[serde(default = "default_browserslist")]
+    pub browserslist: Vec<String>,
+}
+
+fn default_browserslist() -> Vec<String> {
+    vec!["defaults".into()]
+}
+
+impl Default for CssConfig {
+    fn default() -> Self {
+        CssConfig {
+            browserslist: default_browserslist(),
+        }
+    }
 }
 
 fn default_output() -> String {
@@ -23,6 +47,8 @@ impl Default for WorkspaceConfig {
         WorkspaceConfig {
             output_dir: default_output(),
             platform: PlatformConfig::default(),
+            css: CssConfig::default(),
+            images: Default::default(),
         }
     }
 }
@@ -48,6 +74,13 @@ pub struct PlatformConfig {
     /// Cap on a server's Retry-After.
     #[serde(default = "default_max_retry_after")]
     pub max_retry_after_secs: u64,
+    /// Largest media file (an avatar) downloaded from the API.
+    #[serde(default = "default_max_media_bytes")]
+    pub max_media_bytes: u64,
+}
+
+fn default_max_media_bytes() -> u64 {
+    10 * 1024 * 1024
 }
 
 fn default_connect_timeout() -> u64 {
@@ -75,6 +108,7 @@ impl Default for PlatformConfig {
             retries: default_retries(),
             backoff_ms: default_backoff(),
             max_retry_after_secs: default_max_retry_after(),
+            max_media_bytes: default_max_media_bytes(),
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct FrontMatter {
     /// Template to render with instead of the default (`page.html`, `section.html`).
     #[serde(default)]
     pub template: Option<TemplateName>,
+    /// Social (OpenGraph) image for this page, relative to the content folder.
+    #[serde(default)]
+    pub image: Option<crate::config::RelPath>,
     /// `false` keeps the page out of sitemap.xml.
     #[serde(default = "yes")]
     pub sitemap: bool,

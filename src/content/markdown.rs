@@ -26,14 +26,46 @@ pub struct Heading {
     pub title: String,
 }
 
-/// Renders trusted brand copy. Headings get unique ids and a self-link.
-pub fn render(markdown: &str) -> (String, Vec<Heading>) {
+/// Turns a markdown image (destination, alt text, is it the page's first)
+/// into HTML; errors are messages for the content file.
+pub type ImageHook<'h> = dyn Fn(&str, &str, bool) -> Result<String, String> + 'h;
+
+/// Renders trusted brand copy. Headings get unique ids and a self-link;
+/// images go through `images` (the image pipeline).
+pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Heading>), String> {
     let mut toc = Vec::new();
     let mut used = HashSet::new();
-    let events = with_heading_anchors(Parser::new_ext(markdown, options()), &mut toc, &mut used);
+    let events = with_images(Parser::new_ext(markdown, options()), images)?;
+    let events = with_heading_anchors(events.into_iter(), &mut toc, &mut used);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    (out, toc)
+    Ok((out, toc))
+}
+
+/// Replaces each image (start, alt text events, end) with the hook's HTML.
+fn with_images<'a>(parser: Parser<'a>, images: &ImageHook<'_>) -> Result<Vec<Event<'a>>, String> {
+    let mut out = Vec::new();
+    let mut open: Option<(CowStr<'a>, String)> = None;
+    let mut first = true;
+    for event in parser {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => open = Some((dest_url, String::new())),
+            Event::End(TagEnd::Image) => {
+                if let Some((dest, alt)) = open.take() {
+                    out.push(Event::Html(images(&dest, alt.trim(), first)?.into()));
+                    first = false;
+                }
+            }
+            Event::Text(t) | Event::Code(t) if open.is_some() => {
+                if let Some((_, alt)) = open.as_mut() {
+                    alt.push_str(&t);
+                }
+            }
+            _ if open.is_some() => {}
+            other => out.push(other),
+        }
+    }
+    Ok(out)
 }
 
 /// Renders markdown written by platform users: no raw HTML, no images,
@@ -100,7 +132,7 @@ type OpenHeading<'a> = (
 );
 
 fn with_heading_anchors<'a>(
-    parser: Parser<'a>,
+    parser: impl Iterator<Item = Event<'a>>,
     toc: &mut Vec<Heading>,
     used: &mut HashSet<String>,
 ) -> Vec<Event<'a>> {
@@ -219,7 +251,11 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_anchors() {
-        let (html, toc) = render("## Our story\n\ntext\n\n## Our story\n\n### Café & co {#cafe}\n");
+        let (html, toc) = render(
+            "## Our story\n\ntext\n\n## Our story\n\n### Café & co {#cafe}\n",
+            &no_images,
+        )
+        .unwrap();
         assert!(
             html.contains("<h2 id=\"our-story\">Our story <a class=\"anchor\" href=\"#our-story\"")
         );
@@ -231,12 +267,24 @@ mod tests {
 
     #[test]
     fn extensions_are_on() {
-        let (html, _) = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n");
+        let (html, _) = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n", &no_images).unwrap();
         assert!(html.contains("<table>"));
         assert!(html.contains("<del>old</del>"));
         assert!(html.contains("“quoted”"));
         assert!(html.contains("checkbox"));
         assert!(html.contains("footnote"));
+    }
+
+    fn no_images(_: &str, _: &str, _: bool) -> Result<String, String> {
+        Err("no images here".into())
+    }
+
+    #[test]
+    fn images_go_through_the_hook_with_their_alt_text() {
+        let hook = |dest: &str, alt: &str, first: bool| Ok(format!("<pic {dest} {alt} {first}>"));
+        let (html, _) = render("![The *studio* room](a.jpg) and ![](b.png)", &hook).unwrap();
+        assert!(html.contains("<pic a.jpg The studio room true>"), "{html}");
+        assert!(html.contains("<pic b.png  false>"), "{html}");
     }
 
     #[test]

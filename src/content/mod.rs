@@ -52,7 +52,7 @@ impl Page {
 
 /// Loads every page under `dir`. Drafts are left out unless `drafts`.
 /// Files and folders starting with `.` or `_` (other than `_index.md`) are skipped.
-pub fn load(dir: &Path, drafts: bool) -> Result<Vec<Page>> {
+pub fn load(dir: &Path, drafts: bool, images: &ImageResolver<'_>) -> Result<Vec<Page>> {
     if !dir.is_dir() {
         return Err(
             Error::content(format!("content folder {} does not exist", dir.display()))
@@ -80,12 +80,21 @@ pub fn load(dir: &Path, drafts: bool) -> Result<Vec<Page>> {
     }
     let pages: Vec<Option<Page>> = files
         .par_iter()
-        .map(|path| load_page(dir, path, drafts))
+        .map(|path| load_page(dir, path, drafts, images))
         .collect::<Result<_>>()?;
     Ok(pages.into_iter().flatten().collect())
 }
 
-fn load_page(dir: &Path, path: &Path, drafts: bool) -> Result<Option<Page>> {
+/// Turns an image reference in a content file into HTML:
+/// (content file, destination, alt text, is it the page's first image).
+pub type ImageResolver<'r> = dyn Fn(&Path, &str, &str, bool) -> Result<String> + Sync + 'r;
+
+fn load_page(
+    dir: &Path,
+    path: &Path,
+    drafts: bool,
+    images: &ImageResolver<'_>,
+) -> Result<Option<Page>> {
     let text = fsutil::read_to_string(path)?;
     let (front, body) = frontmatter::split(path, &text)?;
     if front.draft && !drafts {
@@ -143,7 +152,25 @@ fn load_page(dir: &Path, path: &Path, drafts: bool) -> Result<Option<Page>> {
             format!("/{}/", dir_segments.join("/"))
         })
     };
-    let (content, toc) = markdown::render(body);
+    // Errors from the image hook are carried out as text and re-raised with
+    // the resolver's own error (which names the file) kept intact.
+    let failure = std::sync::Mutex::new(None);
+    let hook = |dest: &str, alt: &str, first: bool| {
+        images(path, dest, alt, first).map_err(|e| {
+            let text = e.to_string();
+            *failure.lock().expect("lock") = Some(e);
+            text
+        })
+    };
+    let (content, toc) = match markdown::render(body, &hook) {
+        Ok(r) => r,
+        Err(text) => {
+            return Err(failure
+                .into_inner()
+                .expect("lock")
+                .unwrap_or_else(|| Error::content(text).at(Location::file(path))))
+        }
+    };
     let template_line = front
         .template
         .as_ref()

@@ -155,6 +155,77 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The absolute URL of a media reference (an avatar) if it is on the API's
+    /// own origin; anything else is refused so the token never leaves the API
+    /// host and a profile cannot make the build fetch arbitrary URLs.
+    pub fn media_url(&self, reference: &str) -> Option<String> {
+        let origin = origin(&self.cfg.base)?;
+        if reference.starts_with('/') && !reference.starts_with("//") {
+            return Some(format!("{origin}{reference}"));
+        }
+        let rest = reference.strip_prefix(origin)?;
+        rest.starts_with('/').then(|| reference.to_string())
+    }
+
+    /// Downloads a media file of at most `max_bytes`, with the usual retries.
+    pub fn get_media(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, ApiError> {
+        use std::io::Read;
+        let attempts = self.cfg.retries + 1;
+        let mut last = String::new();
+        for attempt in 0..attempts {
+            match self.http.get(url).bearer_auth(&self.cfg.token).send() {
+                Err(e) => last = describe(&e),
+                Ok(resp) if resp.status() == StatusCode::OK => {
+                    if resp.content_length().is_some_and(|n| n > max_bytes) {
+                        return Err(ApiError::Rejected(format!(
+                            "GET {url}: {} bytes is over the {max_bytes}-byte media limit (platform.max_media_bytes)",
+                            resp.content_length().unwrap_or(0)
+                        )));
+                    }
+                    let mut body = Vec::new();
+                    match resp.take(max_bytes + 1).read_to_end(&mut body) {
+                        Ok(_) if body.len() as u64 > max_bytes => {
+                            return Err(ApiError::Rejected(format!(
+                                "GET {url}: the body is over the {max_bytes}-byte media limit (platform.max_media_bytes)"
+                            )))
+                        }
+                        Ok(_) => return Ok(body),
+                        Err(e) => last = format!("reading the body: {e}"),
+                    }
+                }
+                Ok(resp)
+                    if resp.status().is_server_error()
+                        || resp.status() == StatusCode::TOO_MANY_REQUESTS =>
+                {
+                    last = format!("HTTP {}", resp.status().as_u16());
+                }
+                Ok(resp) => {
+                    return Err(ApiError::Rejected(
+                        self.redact(&format!("GET {url}: HTTP {}", resp.status().as_u16())),
+                    ))
+                }
+            }
+            if attempt + 1 < attempts {
+                let backoff = self.cfg.backoff * 2u32.saturating_pow(attempt);
+                std::thread::sleep(backoff + jitter(backoff));
+            }
+        }
+        Err(ApiError::Unavailable(self.redact(&format!(
+            "GET {url}: {last} (gave up after {attempts} attempts)"
+        ))))
+    }
+}
+
+/// `https://host:port/api` → `https://host:port`.
+fn origin(base: &str) -> Option<&str> {
+    let after_scheme = base.find("://")? + 3;
+    Some(match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    })
+}
+
 fn describe(e: &reqwest::Error) -> String {
     // reqwest's own Display repeats the URL; the caller names it once, so
     // only the innermost cause is shown.

@@ -53,6 +53,21 @@ impl Cache {
         serde_json::from_str(&text).ok()
     }
 
+    /// Where the media file downloaded from `url` is kept: `<name>-<hash of url>`.
+    pub fn media_file(&self, name: &str, url: &str) -> PathBuf {
+        self.dir
+            .join("media")
+            .join(format!("{name}-{}", &sha256_hex(url.as_bytes())[..16]))
+    }
+
+    /// Stores a downloaded media file, by rename.
+    pub fn put_media(&self, file: &Path, bytes: &[u8]) -> Result<()> {
+        fsutil::create_dir_all(file.parent().expect("in media/"))?;
+        let tmp = file.with_extension(format!("tmp-{}", std::process::id()));
+        fsutil::write(&tmp, bytes)?;
+        fsutil::rename(&tmp, file)
+    }
+
     /// Stores `entry`, replacing any earlier one by rename.
     pub fn put(&self, entry: &Entry) -> Result<()> {
         fsutil::create_dir_all(&self.dir)?;

@@ -65,6 +65,7 @@ pub struct Fetcher<'a> {
     source: Source,
     /// Requests answered from a stale cache (`--stale-ok`), for loud warnings.
     stale: Vec<String>,
+    max_media_bytes: u64,
 }
 
 impl<'a> Fetcher<'a> {
@@ -83,6 +84,7 @@ impl<'a> Fetcher<'a> {
             site,
             source,
             stale: Vec::new(),
+            max_media_bytes: ws.config.platform.max_media_bytes,
         })
     }
 
@@ -133,6 +135,11 @@ impl<'a> Fetcher<'a> {
             }
         }
         profiles.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+        for p in &mut profiles {
+            if let Some(reference) = p.avatar_url.clone() {
+                p.avatar_file = Some(self.media(&p.id, &p.slug, &reference)?);
+            }
+        }
 
         let tours_path = format!("/v1/public/tenants/{slug}/tours");
         let label = self.label(&tours_path);
@@ -217,6 +224,60 @@ impl<'a> Fetcher<'a> {
                     .at(Location::file(snapshot_file(self.snapshot_dir(), path))))
                 }
                 None => return Ok(all),
+            }
+        }
+    }
+
+    /// The local file behind a profile's avatar: inside the snapshot folder,
+    /// or downloaded from the API's origin into the media cache (media URLs
+    /// are content-addressed by the platform, so a cached copy is reused).
+    fn media(&mut self, profile: &str, name: &str, reference: &str) -> Result<PathBuf> {
+        let domain = self.site.domain();
+        match &self.source {
+            Source::Snapshot(dir) => {
+                let rel = Path::new(reference);
+                let confined = !reference.contains("://")
+                    && rel.is_relative()
+                    && rel
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                let file = dir.join(rel);
+                if !confined || !file.is_file() {
+                    return Err(Error::platform(format!(
+                        "profile {profile}: avatar_url {reference:?} is not a file in the snapshot folder"
+                    ))
+                    .at(Location::file(snapshot_file(dir, "/profiles")))
+                    .hint("snapshots name media relative to their folder (media/<slug>.jpg); `sitegen fetch` writes them so"));
+                }
+                Ok(file)
+            }
+            Source::Api {
+                client,
+                cache,
+                mode,
+            } => {
+                let url = client.media_url(reference).ok_or_else(|| {
+                    Error::platform(format!(
+                        "site {domain}: profile {profile}: avatar_url {reference:?} is not on the platform API's origin; it was not downloaded"
+                    ))
+                })?;
+                let file = cache.media_file(name, &url);
+                if file.is_file() {
+                    return Ok(file);
+                }
+                if *mode == FetchMode::Offline {
+                    return Err(Error::platform(format!(
+                        "site {domain}: --offline, and the avatar of profile {profile} is not cached"
+                    )));
+                }
+                let max = self.max_media_bytes;
+                let bytes = client.get_media(&url, max).map_err(|e| match e {
+                    ApiError::Unavailable(m) | ApiError::Rejected(m) => {
+                        Error::platform(format!("site {domain}: avatar of profile {profile}: {m}"))
+                    }
+                })?;
+                cache.put_media(&file, &bytes)?;
+                Ok(file)
             }
         }
     }
@@ -428,6 +489,20 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
         .join("data/platform")
         .join(site.config.tenant.slug.as_str());
     fsutil::create_dir_all(&dir)?;
+    let mut data = data;
+    for p in &mut data.profiles {
+        if let Some(file) = &p.avatar_file {
+            let bytes = fsutil::read(file)?;
+            let ext = image::guess_format(&bytes)
+                .ok()
+                .and_then(|f| f.extensions_str().first().copied())
+                .unwrap_or("bin");
+            let rel = format!("media/{}.{ext}", p.slug);
+            fsutil::create_dir_all(&dir.join("media"))?;
+            fsutil::write(&dir.join(&rel), &bytes)?;
+            p.avatar_url = Some(rel);
+        }
+    }
     let files: [(&str, serde_json::Value); 3] = [
         (
             "tenant.json",

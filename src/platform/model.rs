@@ -49,8 +49,13 @@ pub struct Profile {
     pub pronouns: Option<String>,
     #[serde(default)]
     pub bio: Option<String>,
+    /// A media reference: a path on the API's origin, or in a snapshot a
+    /// file relative to the snapshot folder (`media/margot-lune.jpg`).
     #[serde(default)]
     pub avatar_url: Option<String>,
+    /// Set by sitegen: the local copy of the avatar, for the image pipeline.
+    #[serde(skip)]
+    pub avatar_file: Option<std::path::PathBuf>,
     #[serde(default)]
     pub links: Vec<ExternalLink>,
     #[serde(default)]

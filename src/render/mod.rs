@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, UndefinedBehavior};
 
+use crate::assets::images::{resolve_source, ImageQueue, PictureOptions};
 use crate::config::Site;
 use crate::content::markdown;
 use crate::error::{Error, Location, Result};
@@ -54,8 +55,16 @@ pub struct Helpers {
     pub base_url: String,
     /// Logical asset name → fingerprinted URL (`css/site.css` → `/assets/site.1a2b3c4d.css`).
     pub assets: BTreeMap<String, String>,
+    /// Logical asset name → SRI value.
+    pub integrity: BTreeMap<String, String>,
     /// Section URL → its pages, already in display order, as template values.
     pub sections: BTreeMap<String, Value>,
+    /// The image pipeline, for `picture()`.
+    pub images: Arc<ImageQueue>,
+    /// `content/<domain>/`: where `picture()` sources live.
+    pub content_dir: PathBuf,
+    /// Profile id → local avatar file, for `avatar()`.
+    pub avatars: BTreeMap<String, PathBuf>,
 }
 
 /// A ready environment for one site. Templates are parsed once, on first use,
@@ -114,6 +123,75 @@ impl Renderer {
                         format!("asset {name:?} does not exist"),
                     )
                 })
+            },
+        );
+        let integrity = Arc::new(helpers.integrity);
+        env.add_function(
+            "asset_integrity",
+            move |name: &str| -> Result<String, minijinja::Error> {
+                integrity.get(name).cloned().ok_or_else(|| {
+                    minijinja::Error::new(
+                        JinjaKind::InvalidOperation,
+                        format!("asset {name:?} has no integrity value"),
+                    )
+                })
+            },
+        );
+        let (queue, avatars) = (helpers.images.clone(), Arc::new(helpers.avatars));
+        // avatar(member, 48, class="avatar"): the member's portrait, or none.
+        env.add_function(
+            "avatar",
+            move |member: Value,
+                  size: Option<u32>,
+                  kwargs: Kwargs|
+                  -> Result<Value, minijinja::Error> {
+                let class: Option<&str> = kwargs.get("class")?;
+                kwargs.assert_all_used()?;
+                let id = member.get_attr("id")?;
+                let Some(file) = id.as_str().and_then(|id| avatars.get(id)) else {
+                    return Ok(Value::from(()));
+                };
+                let name = member.get_attr("display_name")?;
+                let alt = format!("Portrait of {}", name.as_str().unwrap_or("the member"));
+                queue
+                    .avatar(
+                        file,
+                        &alt,
+                        size.unwrap_or(48).clamp(16, 1024),
+                        class.unwrap_or("avatar"),
+                    )
+                    .map(Value::from_safe_string)
+                    .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
+            },
+        );
+        let (queue, content_dir) = (helpers.images, helpers.content_dir);
+        // picture("images/studio.jpg", "alt text", sizes="...", eager=true, watermark=true, class="hero")
+        env.add_function(
+            "picture",
+            move |src: &str,
+                  alt: Option<&str>,
+                  kwargs: Kwargs|
+                  -> Result<Value, minijinja::Error> {
+                let sizes: Option<String> = kwargs.get("sizes")?;
+                let opts = PictureOptions {
+                    sizes: sizes.as_deref(),
+                    eager: kwargs.get::<Option<bool>>("eager")?.unwrap_or(false),
+                    watermark: kwargs.get::<Option<bool>>("watermark")?.unwrap_or(false),
+                    class: kwargs.get::<Option<&str>>("class")?,
+                };
+                kwargs.assert_all_used()?;
+                let invalid = |m: String| minijinja::Error::new(JinjaKind::InvalidOperation, m);
+                let path = resolve_source(&content_dir, &content_dir, src).map_err(invalid)?;
+                let alt = alt.unwrap_or("").trim();
+                if alt.is_empty() {
+                    queue
+                        .missing_alt(format!("picture({src:?}) has no alt text"))
+                        .map_err(|e| invalid(e.message.clone()))?;
+                }
+                queue
+                    .picture(&path, alt, &opts)
+                    .map(Value::from_safe_string)
+                    .map_err(|e| invalid(e.to_string()))
             },
         );
         let sections = Arc::new(helpers.sections);

@@ -84,7 +84,7 @@ fn front_matter_with_unknown_key() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1"),
-        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -120,7 +120,7 @@ fn template_runtime_error_inside_an_included_partial() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.name|no_such_filter }}{% if"),
-        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:36",
+        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:44",
     );
 }
 

@@ -47,6 +47,8 @@ struct State {
     always: BTreeMap<String, Fault>,
     log: Vec<Logged>,
     page_size: usize,
+    /// Media path (`/v1/public/media/<slug>/<file>`) → bytes.
+    media: BTreeMap<String, Vec<u8>>,
 }
 
 pub struct FakeApi {
@@ -64,11 +66,29 @@ impl FakeApi {
         for entry in std::fs::read_dir(data_dir).unwrap() {
             let dir = entry.unwrap().path();
             let slug = dir.file_name().unwrap().to_string_lossy().to_string();
-            let mut endpoints = BTreeMap::new();
+            let mut endpoints: BTreeMap<String, serde_json::Value> = BTreeMap::new();
             for name in ["tenant", "profiles", "tours"] {
                 let file = dir.join(format!("{name}.json"));
                 if let Ok(text) = std::fs::read_to_string(&file) {
                     endpoints.insert(name.to_string(), serde_json::from_str(&text).unwrap());
+                }
+            }
+            // Snapshot media (`media/x.jpg`) is served from the API's origin.
+            if let Some(items) = endpoints
+                .get_mut("profiles")
+                .and_then(|p| p["items"].as_array_mut())
+            {
+                for item in items {
+                    if let Some(rel) = item["avatar_url"].as_str().map(str::to_string) {
+                        let path = format!(
+                            "/v1/public/media/{slug}/{}",
+                            rel.rsplit('/').next().unwrap()
+                        );
+                        state
+                            .media
+                            .insert(path.clone(), std::fs::read(dir.join(&rel)).unwrap());
+                        item["avatar_url"] = serde_json::Value::String(path);
+                    }
                 }
             }
             state.data.insert(slug, endpoints);
@@ -210,8 +230,18 @@ fn respond(
         }
         _ => {}
     }
-    if header(headers, "authorization").as_deref() != Some(&format!("Bearer {TOKEN}")) {
+    if header(headers, "authorization").as_deref() != Some(format!("Bearer {TOKEN}").as_str()) {
         return error(401, "unauthorized", "missing or invalid bearer token");
+    }
+    if path.starts_with("/v1/public/media/") {
+        return match state.lock().unwrap().media.get(path) {
+            Some(bytes) => Response::builder()
+                .status(200)
+                .header("content-type", "image/jpeg")
+                .body(Body::from(bytes.clone()))
+                .unwrap(),
+            None => error(404, "not_found", "no such media"),
+        };
     }
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (slug, endpoint) = match parts.as_slice() {

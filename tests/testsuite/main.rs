@@ -3,6 +3,7 @@
 mod fake_api;
 mod harness;
 
+mod assets;
 mod build;
 mod errors;
 mod platform_api;

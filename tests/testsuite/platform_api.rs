@@ -67,7 +67,15 @@ fn builds_from_the_api_across_pages_with_the_token_and_gzip() {
 fn unshared_members_and_private_fields_never_reach_dist_or_cache() {
     let (t, _api) = api_site();
     build(&t, &["build", "--all"]).success();
-    let text = text_of(t.files_under("dist")) + &text_of(t.files_under(".sitegen"));
+    // Downloaded media is kept as the API served it (an input, like a
+    // content photo; its metadata is stripped when published, see assets.rs),
+    // so only the response cache is searched here.
+    let responses = t
+        .files_under(".sitegen")
+        .into_iter()
+        .filter(|(p, _)| !p.contains("/media/"))
+        .collect();
+    let text = text_of(t.files_under("dist")) + &text_of(responses);
     assert!(
         !t.files_under(".sitegen").is_empty(),
         "responses are cached"
@@ -358,18 +366,99 @@ fn fetch_writes_a_public_only_snapshot_that_builds_offline() {
     let run = build(&t, &["fetch", "cocotte.maison"]);
     run.success();
     assert_eq!(run.stdout, "fetched org:cocotte for cocotte.maison: 3 public profiles, 0 tours → data/platform/cocotte\n");
-    let snapshot = text_of(t.files_under("data/platform/cocotte"));
+    let files = t.files_under("data/platform/cocotte");
+    let snapshot = text_of(
+        files
+            .clone()
+            .into_iter()
+            .filter(|(p, _)| p.ends_with(".json"))
+            .collect(),
+    );
     assert!(
         !snapshot.contains("CANARY"),
         "snapshots hold public fields only"
     );
+    // Media comes along, named by profile, referenced relative to the snapshot.
+    assert!(
+        files.contains_key("media/margot-lune.jpg"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(snapshot.contains(r#""avatar_url": "media/margot-lune.jpg""#));
     assert!(!snapshot.contains(TOKEN));
     // Without an API the build reads the snapshot just written.
     t.write("sitegen.yaml", "output_dir: dist\n");
     t.run(&["build", "cocotte.maison"]).success();
-    assert!(t
-        .page("cocotte.maison", "members/index.html")
-        .contains("Inès Caradec"));
+    let roster = t.page("cocotte.maison", "members/index.html");
+    assert!(roster.contains("Inès Caradec"));
+    assert!(roster.contains(r#"alt="Portrait of Margot Lune""#));
+}
+
+const AVATAR: &str = "/v1/public/media/cocotte/margot-lune.jpg";
+
+#[test]
+fn avatars_are_downloaded_from_the_api_once_and_published_re_encoded() {
+    let (t, api) = api_site();
+    build(&t, &["build", "cocotte.maison"]).success();
+    let got = api.requests(AVATAR);
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    let page = t.page("cocotte.maison", "members/margot-lune/index.html");
+    assert!(page.contains(r#"alt="Portrait of Margot Lune""#), "{page}");
+    let out = t.output("cocotte.maison");
+    let avatars: Vec<&Vec<u8>> = out
+        .iter()
+        .filter(|(p, _)| p.contains("/images/margot-lune-"))
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(avatars.len(), 8, "48, 96, 80, 160 px × WebP and JPEG");
+    for bytes in avatars {
+        assert!(
+            !bytes.windows(6).any(|w| w == b"CANARY"),
+            "metadata survived"
+        );
+    }
+    // The media cache answers the next build; --offline works too.
+    api.clear_log();
+    build(&t, &["build", "cocotte.maison"]).success();
+    build(&t, &["build", "--offline", "cocotte.maison"]).success();
+    assert!(api.requests(AVATAR).is_empty());
+}
+
+#[test]
+fn avatars_over_the_size_limit_or_off_the_api_origin_are_refused() {
+    let (t, api) = api_site();
+    let yaml = t.read("sitegen.yaml");
+    t.write("sitegen.yaml", &format!("{yaml}  max_media_bytes: 5000\n"));
+    let run = build(&t, &["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: site cocotte.maison: avatar of profile prof_c1: GET {}{AVATAR}: ",
+            api.url
+        )) && run
+            .stderr
+            .contains("over the 5000-byte media limit (platform.max_media_bytes)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.root().join("dist/cocotte.maison").exists());
+
+    t.write("sitegen.yaml", &yaml);
+    api.edit("cocotte", "profiles", |json| {
+        json["items"][0]["avatar_url"] = "http://127.0.0.2:9/steal.jpg".into();
+    });
+    api.clear_log();
+    let run = build(&t, &["build", "cocotte.maison"]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        "error: site cocotte.maison: profile prof_c1: avatar_url \"http://127.0.0.2:9/steal.jpg\" is not on the platform API's origin; it was not downloaded\nerror: build failed: cocotte.maison\n"
+    );
+    assert!(api.log().iter().all(|r| !r.path.contains("steal")));
 }
 
 #[test]

@@ -1,0 +1,224 @@
+//! Assets: the site stylesheet (css.rs), images (images.rs), the logo and
+//! static files, fingerprinted by content, and gzip twins of text files.
+//! Reads only the theme's and the site's own folders.
+//!
+//! Raster images are refused in static folders: every published image must
+//! be re-encoded without metadata (DESIGN.md, invariant 6) by images.rs.
+
+pub mod css;
+pub mod images;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use crate::config::Site;
+use crate::error::{Error, Location, Result};
+use crate::fsutil;
+
+/// Files to publish and the URLs templates reach them by.
+#[derive(Debug, Default)]
+pub struct Assets {
+    /// Logical name (`css/site.css`, `logo`, `favicon.svg`) → URL.
+    pub urls: BTreeMap<String, String>,
+    /// Logical name → Subresource Integrity value (`sha384-…`).
+    pub integrity: BTreeMap<String, String>,
+    /// Bundle path → bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+const RASTER: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "tif", "tiff", "bmp", "heic",
+];
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// `site.css` + bytes → `site.1a2b3c4d5e.css`.
+pub fn fingerprinted_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    format!("{stem}.{}.{ext}", &sha256_hex(bytes)[..10])
+}
+
+pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
+    let mut assets = Assets::default();
+
+    let css = css::compile(site, browserslist)?;
+    let name = fingerprinted_name("site", "css", css.as_bytes());
+    assets
+        .urls
+        .insert("css/site.css".into(), format!("/assets/{name}"));
+    assets
+        .integrity
+        .insert("css/site.css".into(), sri(css.as_bytes()));
+    assets
+        .files
+        .insert(format!("assets/{name}"), css.into_bytes());
+
+    if let Some(logo) = &site.config.brand.logo {
+        let path = site.site_dir.join(logo.as_str());
+        let ext = extension(&path);
+        if ext != "svg" {
+            return Err(Error::config(format!(
+                "logo {logo} is a raster image; use an SVG logo"
+            ))
+            .at(Location::file(&site.config_path).key("brand.logo"))
+            .hint("raster images are only published through the image pipeline, which strips their metadata"));
+        }
+        let bytes = fsutil::read(&path)?;
+        let name = fingerprinted_name("logo", &ext, &bytes);
+        assets.urls.insert("logo".into(), format!("/assets/{name}"));
+        assets.files.insert(format!("assets/{name}"), bytes);
+    }
+
+    // Theme static files first, then the site's, which override them.
+    for dir in [site.theme_dir.join("static"), site.site_dir.join("static")] {
+        copy_static(&dir, &mut assets)?;
+    }
+    Ok(assets)
+}
+
+/// Subresource Integrity value of `bytes`: `sha384-<base64>`.
+pub fn sri(bytes: &[u8]) -> String {
+    format!("sha384-{}", base64(&sha2::Sha384::digest(bytes)))
+}
+
+/// Standard base64 with padding (RFC 4648), for SRI values.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// File types served compressed: each gets a `.gz` twin for nginx's gzip_static.
+const TEXT: &[&str] = &[
+    "html",
+    "css",
+    "js",
+    "svg",
+    "xml",
+    "json",
+    "txt",
+    "webmanifest",
+];
+
+/// Adds `<path>.gz` (same content, gzip level 9, no name or time in the
+/// header, so deterministic) for every text file it makes smaller.
+pub fn precompress(files: &mut BTreeMap<String, Vec<u8>>) {
+    use rayon::prelude::*;
+    use std::io::Write;
+    let twins: Vec<(String, Vec<u8>)> = files
+        .par_iter()
+        .filter(|(path, _)| {
+            let ext = path.rsplit('.').next().unwrap_or("");
+            TEXT.contains(&ext)
+        })
+        .filter_map(|(path, bytes)| {
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(bytes.len() / 3),
+                flate2::Compression::best(),
+            );
+            enc.write_all(bytes).ok()?;
+            let gz = enc.finish().ok()?;
+            (gz.len() < bytes.len()).then(|| (format!("{path}.gz"), gz))
+        })
+        .collect();
+    files.extend(twins);
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn copy_static(dir: &Path, assets: &mut Assets) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::io(dir, "walk static files", e.into()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("inside dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.split('/').any(|s| s.starts_with('.')) {
+            continue;
+        }
+        if RASTER.contains(&extension(entry.path()).as_str()) {
+            return Err(Error::build(format!(
+                "{rel} is a raster image in a static folder; it would be published with its metadata"
+            ))
+            .at(Location::file(entry.path()))
+            .hint("reference images from content or templates so they are re-encoded"));
+        }
+        let bytes = fsutil::read(entry.path())?;
+        assets.urls.insert(rel.clone(), format!("/{rel}"));
+        assets.files.insert(rel, bytes);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn gzip_twins_decompress_to_the_same_bytes() {
+        use std::io::Read;
+        let mut files = BTreeMap::new();
+        files.insert(
+            "index.html".to_string(),
+            "<p>hello hello hello hello</p>".repeat(20).into_bytes(),
+        );
+        files.insert("tiny.txt".to_string(), b"x".to_vec());
+        files.insert("photo.webp".to_string(), vec![0; 500]);
+        precompress(&mut files);
+        assert!(!files.contains_key("tiny.txt.gz"), "only when smaller");
+        assert!(!files.contains_key("photo.webp.gz"), "only text");
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&files["index.html.gz"][..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, files["index.html"]);
+    }
+}
