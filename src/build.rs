@@ -263,6 +263,14 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         seo::robots(&base).into_bytes(),
     )?;
     assets::precompress(&mut bundle.files);
+    bundle.extra.insert(
+        format!("nginx/{}.conf", site.domain()),
+        crate::nginx::server_config(ws, site, &bundle).into_bytes(),
+    );
+    bundle.extra.insert(
+        format!("nginx/{}", crate::nginx::SNIPPET),
+        crate::nginx::http_snippet(ws).into_bytes(),
+    );
     Ok(bundle)
 }
 

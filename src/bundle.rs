@@ -22,6 +22,8 @@ pub struct Bundle {
     pub pages: usize,
     /// Things the operator must hear about even though the build succeeded.
     pub warnings: Vec<String>,
+    /// Files beside `public/` (the nginx config): path → bytes.
+    pub extra: BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -117,6 +119,11 @@ impl Bundle {
         self.files
             .par_iter()
             .try_for_each(|(path, bytes)| fsutil::write(&public.join(path), bytes))?;
+        for (path, bytes) in &self.extra {
+            let file = staging.join(path);
+            fsutil::create_dir_all(file.parent().expect("under staging"))?;
+            fsutil::write(&file, bytes)?;
+        }
         fsutil::write(&staging.join("manifest.json"), &self.manifest_json())
     }
 }

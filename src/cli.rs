@@ -36,6 +36,38 @@ pub enum Command {
     /// Fetch a site's tenant data from the platform API and save it as the
     /// snapshot in data/platform/<tenant>/ (public fields only).
     Fetch(FetchArgs),
+    /// Deploy a built site: rsync into a new release, install the nginx
+    /// config if it changed, switch `current` atomically, prune old releases.
+    Deploy(DeployArgs),
+    /// Point `current` back at the previous release (or a named one).
+    Rollback(RollbackArgs),
+    /// List a site's releases on its target; `*` marks the live one.
+    Releases(DomainArg),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The domain whose finished build (dist/<domain>/) to deploy.
+    pub domain: String,
+    /// Deploy even if the site is held back.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would change on the target; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    pub domain: String,
+    /// The release to switch to (default: the one before the live one).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainArg {
+    pub domain: String,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,8 @@ pub enum ErrorKind {
     Platform,
     /// The pages of a site conflict (two pages on one URL, a path escaping the site).
     Build,
+    /// Shipping a release failed (rsync, the target, the nginx check).
+    Deploy,
 }
 
 /// Where an error happened. Every field is optional except the file.
@@ -118,6 +120,10 @@ impl Error {
 
     pub fn build(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Build, message)
+    }
+
+    pub fn deploy(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Deploy, message)
     }
 
     pub fn platform(message: impl Into<String>) -> Self {

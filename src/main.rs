@@ -7,7 +7,8 @@ use std::time::Instant;
 use clap::Parser;
 use rayon::prelude::*;
 
-use sitegen::cli::{BuildArgs, Cli, Command, FetchArgs};
+use sitegen::cli::{BuildArgs, Cli, Command, DeployArgs, FetchArgs};
+use sitegen::deploy::{self, NginxOutcome};
 use sitegen::{BuildOptions, BuildReport, Error, Workspace};
 
 fn main() -> ExitCode {
@@ -43,6 +44,32 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
         Command::Fetch(args) => fetch(cli, &ws, args),
+        Command::Deploy(args) => deploy_site(cli, &ws, args),
+        Command::Rollback(args) => {
+            let site = ws.load_site(&args.domain)?;
+            let (from, to) = deploy::rollback(&site, args.to.as_deref())?;
+            if !cli.quiet {
+                println!(
+                    "rolled back {}: current → {to} (was {})",
+                    args.domain,
+                    from.as_deref().unwrap_or("none")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Releases(args) => {
+            let site = ws.load_site(&args.domain)?;
+            let (current, releases) = deploy::releases(&site)?;
+            for r in releases {
+                let mark = if Some(&r) == current.as_ref() {
+                    "*"
+                } else {
+                    " "
+                };
+                println!("{mark} {r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List => {
             for domain in ws.domains()? {
                 let site = ws.load_site(&domain)?;
@@ -139,6 +166,50 @@ fn fetch(cli: &Cli, ws: &Workspace, args: &FetchArgs) -> Result<ExitCode, Error>
                 data.tours.len(),
                 dir.display()
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode, Error> {
+    let site = ws.load_site(&args.domain)?;
+    let opts = deploy::DeployOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    let d = deploy::deploy(ws, &site, &opts)?;
+    let nginx = match d.nginx {
+        NginxOutcome::NotManaged => "not managed (nginx.conf_dir unset)",
+        NginxOutcome::Unchanged => "unchanged",
+        NginxOutcome::Installed => "installed, checked and reloaded",
+        NginxOutcome::WouldInstall => "would be checked and installed if changed",
+    };
+    if args.dry_run {
+        println!(
+            "dry run for {}: {} file change(s) against {}; nginx config {nginx}",
+            args.domain,
+            d.changes.len(),
+            d.previous.as_deref().unwrap_or("an empty target")
+        );
+        for line in &d.changes {
+            println!("  {line}");
+        }
+    } else if !cli.quiet {
+        if d.unchanged {
+            println!(
+                "{}: release {} is already live; nginx config {nginx}",
+                args.domain, d.release
+            );
+        } else {
+            println!(
+                "deployed {}: current → {} (was {}); nginx config {nginx}",
+                args.domain,
+                d.release,
+                d.previous.as_deref().unwrap_or("none")
+            );
+        }
+        if !d.pruned.is_empty() {
+            println!("pruned: {}", d.pruned.join(", "));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 pub use site::{
     Brand, Deploy, Fraction, NavItem, Redirect, RedirectStatus, Seo, SiteConfig, SiteImages,
-    SiteKind, TenantKind, TenantRef, WatermarkConfig, WatermarkPosition,
+    SiteKind, TenantKind, TenantRef, Tls, WatermarkConfig, WatermarkPosition,
 };
 pub use theme::ThemeConfig;
-pub use workspace::{CssConfig, PlatformConfig, WorkspaceConfig};
+pub use workspace::{CssConfig, NginxConfig, PlatformConfig, WorkspaceConfig};
 pub use yaml::{
-    ApiBase, Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath,
+    AbsPath, ApiBase, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident,
+    LanguageTag, Link, Listen, RedirectPath, RelPath, Slug, UrlPath,
 };
 
 use crate::error::{Error, ErrorKind, Location, Result};

@@ -7,7 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::yaml::{
-    Colour, EnvName, FontStack, Hostname, Ident, LanguageTag, Link, RelPath, Slug, UrlPath,
+    AbsPath, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident, LanguageTag,
+    Link, RedirectPath, RelPath, Slug,
 };
 
 /// A parsed and validated site.yaml.
@@ -39,6 +40,24 @@ pub struct SiteConfig {
     pub deploy: Deploy,
     #[serde(default)]
     pub images: SiteImages,
+    #[serde(default)]
+    pub tls: Tls,
+}
+
+/// Where nginx finds the site's certificate. By default certbot's layout:
+/// `<nginx.cert_dir>/<cert_name>/fullchain.pem` and `privkey.pem`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// certbot's `--cert-name` (default: the domain).
+    #[serde(default)]
+    pub cert_name: Option<CertName>,
+    /// Full path of the certificate chain, instead of certbot's.
+    #[serde(default)]
+    pub certificate: Option<AbsPath>,
+    /// Full path of the private key, instead of certbot's.
+    #[serde(default)]
+    pub certificate_key: Option<AbsPath>,
 }
 
 /// Per-site image settings.
@@ -215,7 +234,7 @@ pub struct Seo {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redirect {
-    pub from: UrlPath,
+    pub from: RedirectPath,
     pub to: Link,
     #[serde(default = "default_status")]
     pub status: RedirectStatus,
@@ -248,7 +267,7 @@ impl<'de> Deserialize<'de> for RedirectStatus {
 pub struct Deploy {
     /// A local path or `user@host:/path`.
     #[serde(default)]
-    pub target: Option<String>,
+    pub target: Option<DeployTarget>,
     /// A held-back site is not deployed without an explicit override.
     #[serde(default)]
     pub held_back: bool,

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::yaml::ApiBase;
+use super::yaml::{AbsPath, ApiBase, Listen};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +16,75 @@ pub struct WorkspaceConfig {
     pub css: CssConfig,
     #[serde(default)]
     pub images: crate::assets::images::ImageConfig,
+    #[serde(default)]
+    pub nginx: NginxConfig,
+}
+
+/// How the generated nginx config listens and where it finds things on the
+/// web server, and how `deploy` installs it there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NginxConfig {
+    #[serde(default = "default_http_listen")]
+    pub http_listen: Listen,
+    #[serde(default = "default_https_listen")]
+    pub https_listen: Listen,
+    /// Also listen on IPv6 (`[::]:<port>`), for plain-port listens.
+    #[serde(default = "yes")]
+    pub ipv6: bool,
+    /// certbot's `--webroot-path`: ACME challenges are served from here.
+    #[serde(default = "default_acme_webroot")]
+    pub acme_webroot: AbsPath,
+    /// Where certbot keeps certificates (`<cert_dir>/<cert-name>/fullchain.pem`).
+    #[serde(default = "default_cert_dir")]
+    pub cert_dir: AbsPath,
+    /// Folder on the web server whose `*.conf` nginx includes inside `http{}`
+    /// (Debian: /etc/nginx/conf.d). Unset: `deploy` does not touch nginx.
+    #[serde(default)]
+    pub conf_dir: Option<AbsPath>,
+    /// Command that checks the configuration, run on the web server.
+    #[serde(default = "default_test_command")]
+    pub test_command: Vec<String>,
+    /// Command that reloads nginx after a changed config passed the check.
+    #[serde(default = "default_reload_command")]
+    pub reload_command: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_http_listen() -> Listen {
+    Listen::parse("80").expect("valid")
+}
+fn default_https_listen() -> Listen {
+    Listen::parse("443").expect("valid")
+}
+fn default_acme_webroot() -> AbsPath {
+    AbsPath::parse("/var/www/letsencrypt").expect("valid")
+}
+fn default_cert_dir() -> AbsPath {
+    AbsPath::parse("/etc/letsencrypt/live").expect("valid")
+}
+fn default_test_command() -> Vec<String> {
+    vec!["nginx".into(), "-t".into()]
+}
+fn default_reload_command() -> Vec<String> {
+    vec!["nginx".into(), "-s".into(), "reload".into()]
+}
+
+impl Default for NginxConfig {
+    fn default() -> Self {
+        NginxConfig {
+            http_listen: default_http_listen(),
+            https_listen: default_https_listen(),
+            ipv6: true,
+            acme_webroot: default_acme_webroot(),
+            cert_dir: default_cert_dir(),
+            conf_dir: None,
+            test_command: default_test_command(),
+            reload_command: default_reload_command(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -48,6 +117,7 @@ impl Default for WorkspaceConfig {
             output_dir: default_output(),
             platform: PlatformConfig::default(),
             css: CssConfig::default(),
+            nginx: NginxConfig::default(),
             images: Default::default(),
         }
     }

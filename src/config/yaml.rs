@@ -282,6 +282,120 @@ validated_string!(
     check_env_name
 );
 
+validated_string!(
+    /// An absolute filesystem path of safe characters (it is written into
+    /// nginx config and shell commands): `/etc/letsencrypt/live`.
+    AbsPath,
+    check_abs_path
+);
+validated_string!(
+    /// Where releases go: an absolute local path or `user@host:/path`.
+    DeployTarget,
+    check_deploy_target
+);
+validated_string!(
+    /// A certbot certificate name (`--cert-name`): letters, digits, `.`, `-`, `_`.
+    CertName,
+    check_cert_name
+);
+validated_string!(
+    /// An nginx `listen` address: a port, or `address:port`.
+    Listen,
+    check_listen
+);
+validated_string!(
+    /// The `from` of a redirect: a site path without query or fragment.
+    RedirectPath,
+    check_redirect_path
+);
+
+fn check_abs_path(s: &str) -> std::result::Result<(), String> {
+    let ok = s.starts_with('/')
+        && s.len() > 1
+        && !s.contains("//")
+        && s.split('/').all(|seg| seg != ".." && seg != ".")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+@".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an absolute path of letters, digits, / . _ - + @ (no .., spaces, quotes, ; {{ }} $)"
+        ))
+    }
+}
+
+fn check_deploy_target(s: &str) -> std::result::Result<(), String> {
+    if s.starts_with('/') {
+        return check_abs_path(s);
+    }
+    let bad = || format!("{s:?} is not a deploy target (an absolute path, or user@host:/path)");
+    let (login, path) = s.split_once(':').ok_or_else(bad)?;
+    let (user, host) = login.split_once('@').ok_or_else(bad)?;
+    let user_ok = !user.is_empty()
+        && user.len() <= 32
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(&b))
+        && !user.starts_with('-');
+    let host_ok = check_hostname(host).is_ok()
+        || (host.split('.').count() == 4 && host.split('.').all(|p| p.parse::<u8>().is_ok()));
+    if user_ok && host_ok && check_abs_path(path).is_ok() {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+fn check_cert_name(s: &str) -> std::result::Result<(), String> {
+    let ok = !s.is_empty()
+        && !s.starts_with(['.', '-'])
+        && !s.contains("..")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a certificate name (letters, digits, . _ -)"
+        ))
+    }
+}
+
+fn check_listen(s: &str) -> std::result::Result<(), String> {
+    let (addr, port) = match s.rsplit_once(':') {
+        Some((a, p)) => (Some(a), p),
+        None => (None, s),
+    };
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p > 0);
+    let addr_ok = addr.is_none_or(|a| {
+        a == "*"
+            || (a.split('.').count() == 4 && a.split('.').all(|p| p.parse::<u8>().is_ok()))
+            || (a.starts_with('[')
+                && a.ends_with(']')
+                && a[1..a.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':'))
+    });
+    if port_ok && addr_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a listen address (a port like 443, or 127.0.0.1:8443)"
+        ))
+    }
+}
+
+fn check_redirect_path(s: &str) -> std::result::Result<(), String> {
+    check_url_path(s)?;
+    if s.contains(['?', '#']) {
+        return Err(format!(
+            "{s:?} has a query or fragment; redirects match the path only"
+        ));
+    }
+    Ok(())
+}
+
 fn check_api_base(s: &str) -> std::result::Result<(), String> {
     let bad = || format!("{s:?} is not an API base URL (e.g. https://api.example.com)");
     let rest = if let Some(r) = s.strip_prefix("https://") {
@@ -522,6 +636,33 @@ mod tests {
         assert!(UrlPath::parse("/old-page/").is_ok());
         assert!(UrlPath::parse("/a/../b").is_err());
         assert!(UrlPath::parse("/a;return 200").is_err());
+        assert!(RedirectPath::parse("/old?x=1").is_err());
+        assert!(AbsPath::parse("/srv/www/cocotte.maison").is_ok());
+        for bad in [
+            "srv/www",
+            "/srv/../etc",
+            "/srv/www;",
+            "/srv/w w",
+            "/srv/$x",
+            "/srv/{a}",
+            "/a'b",
+        ] {
+            assert!(AbsPath::parse(bad).is_err(), "{bad}");
+        }
+        assert!(DeployTarget::parse("deploy@web1.example.net:/srv/www/x").is_ok());
+        assert!(DeployTarget::parse("deploy@10.0.0.5:/srv/www/x").is_ok());
+        for bad in [
+            "-oProxyCommand=x@h:/p",
+            "deploy@h:relative",
+            "h:/p",
+            "deploy@h;x:/p",
+        ] {
+            assert!(DeployTarget::parse(bad).is_err(), "{bad}");
+        }
+        assert!(CertName::parse("cocotte.maison-0001").is_ok());
+        assert!(CertName::parse("../x").is_err());
+        assert!(Listen::parse("443").is_ok() && Listen::parse("127.0.0.1:8443").is_ok());
+        assert!(Listen::parse("443; include /etc/passwd").is_err());
         assert!(Link::parse("https://example.com/x?y=1").is_ok());
         assert!(Link::parse("javascript:alert(1)").is_err());
         assert!(RelPath::parse("images/logo.svg").is_ok());

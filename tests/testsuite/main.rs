@@ -6,5 +6,6 @@ mod harness;
 mod assets;
 mod build;
 mod errors;
+mod nginx;
 mod platform_api;
 mod tenancy;

@@ -1,0 +1,285 @@
+//! nginx: the complete server config of one site, and the shared `http{}`
+//! snippet every site's config relies on. Generated from the validated site
+//! config and the finished bundle; every value that reaches the text was
+//! validated when the YAML was read (host names, paths, listen addresses,
+//! redirect paths), and values are also written inside double quotes, so no
+//! site.yaml can add a directive.
+
+use std::fmt::Write;
+
+use crate::assets::sha256_hex;
+use crate::bundle::Bundle;
+use crate::config::{Site, Workspace};
+
+/// File name of the shared snippet, the same for every site.
+pub const SNIPPET: &str = "sitegen-http.conf";
+
+/// Cache-Control of fingerprinted files (`name.<10 hex>.ext` under /assets/).
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Where a site's releases live on the web server: the path part of
+/// `deploy.target`, or `/srv/www/<domain>`.
+pub fn site_root(site: &Site) -> String {
+    match &site.config.deploy.target {
+        Some(t) => match t.split_once(':') {
+            Some((_, path)) => path.to_string(),
+            None => t.to_string(),
+        },
+        None => format!("/srv/www/{}", site.domain()),
+    }
+    .trim_end_matches('/')
+    .to_string()
+}
+
+fn listens(out: &mut String, listen: &str, ipv6: bool, extra: &str) {
+    let _ = writeln!(out, "    listen {listen}{extra};");
+    if ipv6 && !listen.contains(':') {
+        let _ = writeln!(out, "    listen [::]:{listen}{extra};");
+    }
+}
+
+/// The Content-Security-Policy for what the bundle loads: everything is
+/// same-origin; scripts, fonts and manifests only if the bundle has them;
+/// inline `<style>`/`<script>` blocks by hash (never `unsafe-inline`).
+pub fn content_security_policy(bundle: &Bundle) -> String {
+    let has = |ext: &[&str]| {
+        bundle
+            .files
+            .keys()
+            .any(|p| ext.iter().any(|e| p.ends_with(e)))
+    };
+    let mut style_hashes = std::collections::BTreeSet::new();
+    let mut script_hashes = std::collections::BTreeSet::new();
+    for (path, bytes) in &bundle.files {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        for body in inline_blocks(&html, "style") {
+            style_hashes.insert(csp_hash(body));
+        }
+        for body in inline_blocks(&html, "script") {
+            script_hashes.insert(csp_hash(body));
+        }
+    }
+    let sources = |own: bool, hashes: &std::collections::BTreeSet<String>| -> Option<String> {
+        let mut v: Vec<String> = Vec::new();
+        if own {
+            v.push("'self'".into());
+        }
+        v.extend(hashes.iter().map(|h| format!("'{h}'")));
+        (!v.is_empty()).then(|| v.join(" "))
+    };
+    let mut csp = vec!["default-src 'none'".to_string()];
+    if let Some(s) = sources(has(&[".js"]), &script_hashes) {
+        csp.push(format!("script-src {s}"));
+    }
+    if let Some(s) = sources(has(&[".css"]), &style_hashes) {
+        csp.push(format!("style-src {s}"));
+    }
+    csp.push("img-src 'self'".into());
+    if has(&[".woff2", ".woff"]) {
+        csp.push("font-src 'self'".into());
+    }
+    if has(&[".webmanifest"]) {
+        csp.push("manifest-src 'self'".into());
+    }
+    csp.extend([
+        "base-uri 'none'".to_string(),
+        "form-action 'self'".to_string(),
+        "frame-ancestors 'none'".to_string(),
+    ]);
+    csp.join("; ")
+}
+
+/// Bodies of inline `<tag>` elements that the CSP governs (`<script>` with a
+/// `src` or a data type such as JSON-LD is not inline code).
+fn inline_blocks<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&open) {
+        let after = &rest[at + open.len()..];
+        let Some(end) = after.find('>') else { break };
+        let attrs = &after[..end];
+        let body_start = &after[end + 1..];
+        let Some(stop) = body_start.find(&close) else {
+            break;
+        };
+        let is_code = match tag {
+            "script" => {
+                !attrs.contains("src=")
+                    && (!attrs.contains("type=")
+                        || attrs.contains("type=\"module\"")
+                        || attrs.contains("javascript"))
+            }
+            _ => true,
+        };
+        if (attrs.is_empty() || attrs.starts_with(char::is_whitespace)) && is_code {
+            out.push(&body_start[..stop]);
+        }
+        rest = &body_start[stop + close.len()..];
+    }
+    out
+}
+
+fn csp_hash(body: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "sha256-{}",
+        crate::assets::base64(&sha2::Sha256::digest(body.as_bytes()))
+    )
+}
+
+/// Security headers every response of the canonical server carries.
+fn security_headers(bundle: &Bundle) -> Vec<(&'static str, String)> {
+    vec![
+        ("Strict-Transport-Security", "max-age=63072000".into()),
+        ("Content-Security-Policy", content_security_policy(bundle)),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("Referrer-Policy", "strict-origin-when-cross-origin".into()),
+        (
+            "Permissions-Policy",
+            "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()".into(),
+        ),
+        ("X-Frame-Options", "DENY".into()),
+        ("Cross-Origin-Opener-Policy", "same-origin".into()),
+        ("Cross-Origin-Resource-Policy", "same-origin".into()),
+    ]
+}
+
+/// The server config of one site.
+pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
+    let n = &ws.config.nginx;
+    let c = &site.config;
+    let domain = c.domain.as_str();
+    let cert_name = c.tls.cert_name.as_deref().unwrap_or(domain);
+    let cert = c
+        .tls
+        .certificate
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| format!("{}/{cert_name}/fullchain.pem", n.cert_dir));
+    let key = c
+        .tls
+        .certificate_key
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| format!("{}/{cert_name}/privkey.pem", n.cert_dir));
+    let www = format!("www.{domain}");
+    let mut others: Vec<&str> = vec![www.as_str()];
+    others.extend(
+        c.aliases
+            .iter()
+            .map(|a| a.as_str())
+            .filter(|a| *a != domain && *a != www),
+    );
+    let mut all = vec![domain];
+    all.extend(&others);
+
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# {domain}: generated by sitegen {} from sites/{domain}/site.yaml. Do not edit:\n# change site.yaml and rebuild. Needs {SNIPPET} included once in http{{}}.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let tls = |o: &mut String| {
+        let _ = writeln!(o, "    ssl_certificate \"{cert}\";");
+        let _ = writeln!(o, "    ssl_certificate_key \"{key}\";");
+    };
+
+    // Port 80: ACME challenges, everything else to HTTPS on the same host.
+    o.push_str("server {\n");
+    listens(&mut o, &n.http_listen, n.ipv6, "");
+    let _ = writeln!(o, "    server_name {};", all.join(" "));
+    let _ = writeln!(
+        o,
+        "    location ^~ /.well-known/acme-challenge/ {{\n        root \"{}\";\n        default_type text/plain;\n        try_files $uri =404;\n    }}",
+        n.acme_webroot
+    );
+    let https_port = n.https_listen.rsplit(':').next().unwrap_or("443");
+    let port_suffix = if https_port == "443" {
+        String::new()
+    } else {
+        format!(":{https_port}")
+    };
+    let _ = writeln!(
+        o,
+        "    location / {{\n        return 301 https://$host{port_suffix}$request_uri;\n    }}\n}}\n"
+    );
+
+    // www and aliases on 443: to the canonical host, path and query kept.
+    o.push_str("server {\n");
+    listens(&mut o, &n.https_listen, n.ipv6, " ssl http2");
+    let _ = writeln!(o, "    server_name {};", others.join(" "));
+    tls(&mut o);
+    let _ = writeln!(
+        o,
+        "    add_header Strict-Transport-Security \"max-age=63072000\" always;\n    return 301 https://{domain}{port_suffix}$request_uri;\n}}\n"
+    );
+
+    // The canonical server.
+    o.push_str("server {\n");
+    listens(&mut o, &n.https_listen, n.ipv6, " ssl http2");
+    let _ = writeln!(o, "    server_name {domain};");
+    tls(&mut o);
+    let _ = writeln!(o, "    root \"{}/current\";", site_root(site));
+    o.push_str(
+        "    index index.html;\n    absolute_redirect off;\n    disable_symlinks on from=$document_root;\n    gzip_static on;\n    error_page 404 /404.html;\n\n",
+    );
+    o.push_str("    # One Cache-Control per response, from the map in the shared snippet;\n    # no location below adds headers, so these apply everywhere.\n");
+    o.push_str("    add_header Cache-Control $sitegen_cache_control always;\n");
+    for (name, value) in security_headers(bundle) {
+        let _ = writeln!(o, "    add_header {name} \"{value}\" always;");
+    }
+    o.push_str(
+        "\n    # Dotfiles (but not /.well-known/) and editor or backup leftovers.\n    location ~ /\\.(?!well-known/) {\n        return 404;\n    }\n    location ~ (~|\\.(bak|old|orig|swp|tmp|save))$ {\n        return 404;\n    }\n",
+    );
+    if !c.redirects.is_empty() {
+        o.push_str("\n    # Redirects from site.yaml.\n");
+    }
+    for r in &c.redirects {
+        let _ = writeln!(
+            o,
+            "    location = \"{}\" {{\n        return {} \"{}\";\n    }}",
+            r.from.as_str(),
+            r.status.0,
+            r.to.as_str()
+        );
+    }
+    o.push_str(
+        "\n    location / {\n        try_files $uri $uri/index.html $uri.html =404;\n    }\n}\n",
+    );
+    o
+}
+
+/// The shared `http{}` snippet: install once per web server.
+pub fn http_snippet(ws: &Workspace) -> String {
+    let n = &ws.config.nginx;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Shared settings for sitegen sites: include once inside http{{}}\n# (Debian: /etc/nginx/conf.d/{SNIPPET}). Generated by sitegen {}.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    o.push_str("server_tokens off;\ncharset utf-8;\nsource_charset utf-8;\n\n");
+    o.push_str("# Fingerprinted assets never change; everything else revalidates.\n");
+    let _ = writeln!(
+        o,
+        "map $uri $sitegen_cache_control {{\n    default \"no-cache\";\n    \"~^/assets/.+\\.[0-9a-f]{{10}}\\.[a-z0-9]+$\" \"{IMMUTABLE}\";\n}}\n"
+    );
+    o.push_str("# Precompressed .gz files are served by gzip_static; this covers the rest.\ngzip on;\ngzip_vary on;\ngzip_comp_level 5;\ngzip_min_length 256;\ngzip_types text/css application/javascript application/json image/svg+xml application/xml text/plain application/manifest+json;\n\n");
+    o.push_str("# Mozilla \"intermediate\" TLS (https://ssl-config.mozilla.org/).\nssl_protocols TLSv1.2 TLSv1.3;\nssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;\nssl_prefer_server_ciphers off;\nssl_session_timeout 1d;\nssl_session_cache shared:sitegen_tls:10m;\nssl_session_tickets off;\n\n");
+    o.push_str("# Requests for hosts no site serves are dropped.\nserver {\n");
+    listens(&mut o, &n.http_listen, n.ipv6, " default_server");
+    o.push_str("    return 444;\n}\nserver {\n");
+    listens(&mut o, &n.https_listen, n.ipv6, " ssl default_server");
+    o.push_str("    ssl_reject_handshake on;\n}\n");
+    o
+}
+
+/// A short digest of a config, for deploy messages.
+pub fn digest(text: &str) -> String {
+    sha256_hex(text.as_bytes())[..12].to_string()
+}

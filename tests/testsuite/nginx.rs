@@ -1,0 +1,563 @@
+//! The generated nginx configs under real nginx: `nginx -t`, then a private
+//! nginx on loopback high ports (own prefix, pid, logs; a self-signed
+//! certificate) serving the built bundles, checked with real HTTP requests.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, Response};
+
+use crate::harness::{SiteTest, DEMO_DOMAINS};
+
+fn nginx_bin() -> String {
+    for p in ["/usr/sbin/nginx", "/usr/bin/nginx"] {
+        if Path::new(p).exists() {
+            return p.to_string();
+        }
+    }
+    "nginx".to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// A workspace set up as a web server would be: sitegen.yaml with loopback
+/// listen addresses, certbot-style certificate folders holding one
+/// self-signed certificate, an ACME webroot, local deploy targets under
+/// `<root>/srv/`, and `conf.d/` included by a private nginx main config.
+pub struct Server {
+    pub t: SiteTest,
+    pub http: u16,
+    pub https: u16,
+    nginx_dir: PathBuf,
+    main_conf: PathBuf,
+    running: bool,
+}
+
+impl Server {
+    pub fn new() -> Server {
+        let t = SiteTest::demo();
+        let root = t.root().canonicalize().unwrap();
+        let (http, https) = (free_port(), free_port());
+        let nginx_dir = root.join("nginx");
+        for d in [
+            "tmp",
+            "logs",
+            "conf.d",
+            "acme/.well-known/acme-challenge",
+            "certs",
+        ] {
+            std::fs::create_dir_all(
+                if d.starts_with("conf") || d.starts_with("acme") || d.starts_with("certs") {
+                    root.join(d)
+                } else {
+                    nginx_dir.join(d)
+                },
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            root.join("acme/.well-known/acme-challenge/tok-123"),
+            "tok-123.key",
+        )
+        .unwrap();
+        let cert = root.join("certs/self.pem");
+        let key = root.join("certs/self.key");
+        let ok = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=sitegen-test",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl")
+            .status
+            .success();
+        assert!(ok, "openssl could not make a certificate");
+        for d in DEMO_DOMAINS {
+            let dir = root.join("certs").join(d);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::copy(&cert, dir.join("fullchain.pem")).unwrap();
+            std::fs::copy(&key, dir.join("privkey.pem")).unwrap();
+            let yaml = t.read(&format!("sites/{d}/site.yaml"));
+            let target_line = yaml
+                .lines()
+                .find(|l| l.trim_start().starts_with("target:"))
+                .unwrap();
+            t.edit(
+                &format!("sites/{d}/site.yaml"),
+                target_line,
+                &format!("  target: {}/srv/{d}", root.display()),
+            );
+        }
+        let main_conf = nginx_dir.join("nginx.conf");
+        let n = nginx_dir.display();
+        std::fs::write(
+            &main_conf,
+            format!(
+                "{user}worker_processes 1;\npid {n}/nginx.pid;\nerror_log {n}/logs/error.log;\nevents {{ worker_connections 128; }}\nhttp {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n  access_log off;\n  client_body_temp_path {n}/tmp/body;\n  proxy_temp_path {n}/tmp/proxy;\n  fastcgi_temp_path {n}/tmp/fastcgi;\n  uwsgi_temp_path {n}/tmp/uwsgi;\n  scgi_temp_path {n}/tmp/scgi;\n  include {}/conf.d/*.conf;\n}}\n",
+                root.display(),
+                user = if is_root() { "user root;\n" } else { "" },
+            ),
+        )
+        .unwrap();
+        let q = |s: String| format!("\"{s}\"");
+        t.write(
+            "sitegen.yaml",
+            &format!(
+                "output_dir: dist\nnginx:\n  http_listen: \"127.0.0.1:{http}\"\n  https_listen: \"127.0.0.1:{https}\"\n  ipv6: false\n  acme_webroot: {acme}\n  cert_dir: {certs}\n  conf_dir: {confd}\n  test_command: [{bin}, \"-t\", \"-q\", \"-c\", {main}, \"-p\", {prefix}]\n  reload_command: [{bin}, \"-s\", \"reload\", \"-c\", {main}, \"-p\", {prefix}]\n",
+                acme = root.join("acme").display(),
+                certs = root.join("certs").display(),
+                confd = root.join("conf.d").display(),
+                bin = q(nginx_bin()),
+                main = q(main_conf.display().to_string()),
+                prefix = q(format!("{n}/")),
+            ),
+        );
+        Server {
+            t,
+            http,
+            https,
+            nginx_dir,
+            main_conf,
+            running: false,
+        }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.t.root().canonicalize().unwrap()
+    }
+
+    /// Copies the built configs into conf.d (as an operator would) and points
+    /// each site's `current` at its build output, without deploying.
+    pub fn install_built(&self) {
+        let root = self.root();
+        for d in DEMO_DOMAINS {
+            let nginx = root.join("dist").join(d).join("nginx");
+            std::fs::copy(
+                nginx.join(format!("{d}.conf")),
+                root.join("conf.d").join(format!("{d}.conf")),
+            )
+            .unwrap();
+            std::fs::copy(
+                nginx.join("sitegen-http.conf"),
+                root.join("conf.d/sitegen-http.conf"),
+            )
+            .unwrap();
+            let site = root.join("srv").join(d);
+            std::fs::create_dir_all(&site).unwrap();
+            let _ = std::fs::remove_file(site.join("current"));
+            std::os::unix::fs::symlink(
+                root.join("dist").join(d).join("public"),
+                site.join("current"),
+            )
+            .unwrap();
+        }
+    }
+
+    fn nginx(&self, extra: &[&str]) -> std::process::Output {
+        Command::new(nginx_bin())
+            .arg("-c")
+            .arg(&self.main_conf)
+            .arg("-p")
+            .arg(format!("{}/", self.nginx_dir.display()))
+            .args(extra)
+            .output()
+            .expect("run nginx")
+    }
+
+    pub fn check(&self) -> std::process::Output {
+        self.nginx(&["-t"])
+    }
+
+    pub fn start(&mut self) {
+        let out = self.nginx(&[]);
+        assert!(
+            out.status.success(),
+            "nginx did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.running = true;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.https)).is_err() {
+            assert!(Instant::now() < deadline, "nginx is not listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.nginx_dir.join("logs/error.log")).unwrap_or_default()
+    }
+
+    /// An HTTPS client that sends every demo host (and its www and aliases)
+    /// to this nginx, trusts the self-signed certificate and follows nothing.
+    pub fn client(&self) -> Client {
+        let mut b = Client::builder()
+            .danger_accept_invalid_certs(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .timeout(Duration::from_secs(10));
+        for host in [
+            "cocotte.maison",
+            "www.cocotte.maison",
+            "cocotte-lyon.fr",
+            "sansonnet.maison",
+            "adulttherapytour.com",
+            "www.transquinn.art",
+            "transquinnftw.com",
+            "unknown.example",
+        ] {
+            b = b.resolve(host, SocketAddr::from(([127, 0, 0, 1], 0)));
+        }
+        b.build().unwrap()
+    }
+
+    pub fn https_url(&self, host: &str, path: &str) -> String {
+        format!("https://{host}:{}{path}", self.https)
+    }
+
+    pub fn http_url(&self, host: &str, path: &str) -> String {
+        format!("http://{host}:{}{path}", self.http)
+    }
+
+    pub fn get(&self, client: &Client, host: &str, path: &str) -> Response {
+        client
+            .get(self.https_url(host, path))
+            .send()
+            .unwrap_or_else(|e| panic!("GET {host}{path}: {e}"))
+    }
+
+    /// Status of a raw request line sent as-is (curl --path-as-is).
+    pub fn raw_status(&self, host: &str, path: &str) -> (String, String) {
+        let out = Command::new("curl")
+            .args([
+                "-sk",
+                "--path-as-is",
+                "-o",
+                "-",
+                "-w",
+                "\n%{http_code}",
+                "--resolve",
+            ])
+            .arg(format!("{host}:{}:127.0.0.1", self.https))
+            .arg(self.https_url(host, path))
+            .output()
+            .expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (code.to_string(), body.to_string())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.running {
+            if let Ok(pid) = std::fs::read_to_string(self.nginx_dir.join("nginx.pid")) {
+                let _ = Command::new("kill").arg("-QUIT").arg(pid.trim()).status();
+            }
+        }
+    }
+}
+
+fn header_values(r: &Response, name: &str) -> Vec<String> {
+    r.headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+#[track_caller]
+fn assert_security_headers(r: &Response, what: &str) {
+    let one = |name: &str| -> String {
+        let v = header_values(r, name);
+        assert_eq!(v.len(), 1, "{what}: {name}: {v:?}");
+        v[0].clone()
+    };
+    assert_eq!(
+        one("strict-transport-security"),
+        "max-age=63072000",
+        "{what}"
+    );
+    let csp = one("content-security-policy");
+    assert!(
+        csp.starts_with("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{what}: {csp}"
+    );
+    assert!(
+        csp.contains("style-src 'self'")
+            && csp.contains("img-src 'self'")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(one("x-content-type-options"), "nosniff");
+    assert_eq!(one("referrer-policy"), "strict-origin-when-cross-origin");
+    assert!(one("permissions-policy").contains("camera=()"));
+    assert_eq!(one("x-frame-options"), "DENY");
+    assert_eq!(one("cross-origin-opener-policy"), "same-origin");
+    assert_eq!(one("cross-origin-resource-policy"), "same-origin");
+    assert!(
+        r.headers().get("expires").is_none(),
+        "{what}: Expires alongside Cache-Control"
+    );
+    assert!(
+        r.headers().get("server").is_none_or(|s| s == "nginx"),
+        "server_tokens off"
+    );
+}
+
+#[test]
+fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
+    let mut s = Server::new();
+    s.t.run(&["build", "--all"]).success();
+    s.install_built();
+    let check = s.check();
+    assert!(
+        check.status.success(),
+        "nginx -t: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    s.start();
+    let c = s.client();
+    let root = s.root();
+    for d in DEMO_DOMAINS {
+        let public = root.join("dist").join(d).join("public");
+        let r = s.get(&c, d, "/");
+        assert_eq!(r.status(), 200, "{d}");
+        assert_security_headers(&r, d);
+        assert_eq!(
+            header_values(&r, "cache-control"),
+            ["no-cache"],
+            "{d}: HTML revalidates"
+        );
+        assert_eq!(
+            r.bytes().unwrap(),
+            std::fs::read(public.join("index.html")).unwrap()
+        );
+
+        // The fingerprinted stylesheet is immutable, with the same security headers.
+        let index = std::fs::read_to_string(public.join("index.html")).unwrap();
+        let css = crate::harness::attr_values(&index, "href")
+            .into_iter()
+            .find(|h| h.ends_with(".css"))
+            .unwrap()
+            .to_string();
+        let r = s.get(&c, d, &css);
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            header_values(&r, "cache-control"),
+            ["public, max-age=31536000, immutable"]
+        );
+        assert_security_headers(&r, &css);
+
+        // gzip_static serves the precompressed twin byte for byte.
+        let r = c
+            .get(s.https_url(d, "/"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .unwrap();
+        assert_eq!(header_values(&r, "content-encoding"), ["gzip"]);
+        assert_eq!(
+            r.bytes().unwrap(),
+            std::fs::read(public.join("index.html.gz")).unwrap()
+        );
+
+        // The site's own 404 page, with a 404 status and revalidation.
+        let r = s.get(&c, d, "/no/such/page/");
+        assert_eq!(r.status(), 404);
+        assert_eq!(header_values(&r, "cache-control"), ["no-cache"]);
+        assert_eq!(
+            r.bytes().unwrap(),
+            std::fs::read(public.join("404.html")).unwrap()
+        );
+
+        // Port 80: ACME challenges from the webroot, everything else to HTTPS.
+        let r = c
+            .get(s.http_url(d, "/.well-known/acme-challenge/tok-123"))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.text().unwrap(), "tok-123.key");
+        let r = c.get(s.http_url(d, "/some/page/?a=1&b=2")).send().unwrap();
+        assert_eq!(r.status(), 301);
+        assert_eq!(
+            header_values(&r, "location"),
+            [format!("https://{d}:{}/some/page/?a=1&b=2", s.https)]
+        );
+    }
+
+    // Clean URLs.
+    for path in ["/about/", "/about", "/about/index.html"] {
+        assert_eq!(s.get(&c, "cocotte.maison", path).status(), 200, "{path}");
+    }
+    // www and aliases go to the canonical host on 443, path and query kept.
+    for host in ["www.cocotte.maison", "cocotte-lyon.fr"] {
+        let r = s.get(&c, host, "/about/?ref=x");
+        assert_eq!(r.status(), 301, "{host}");
+        assert_eq!(
+            header_values(&r, "location"),
+            [format!("https://cocotte.maison:{}/about/?ref=x", s.https)]
+        );
+    }
+    // Redirects from site.yaml, exact match, relative Location.
+    let r = s.get(&c, "cocotte.maison", "/equipe/");
+    assert_eq!(
+        (r.status().as_u16(), header_values(&r, "location")),
+        (301, vec!["/members/".to_string()])
+    );
+    let r = s.get(&c, "cocotte.maison", "/tarifs/");
+    assert_eq!(
+        (r.status().as_u16(), header_values(&r, "location")),
+        (302, vec!["/services/".to_string()])
+    );
+    assert_eq!(
+        s.get(&c, "cocotte.maison", "/equipe/x").status(),
+        404,
+        "exact match only"
+    );
+
+    // Dotfiles and backups are refused, /.well-known/ is not; symlinks inside
+    // the served tree are not followed.
+    let public = root.join("dist/cocotte.maison/public");
+    std::fs::write(public.join(".env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(public.join(".git")).unwrap();
+    std::fs::write(public.join(".git/config"), "[core]").unwrap();
+    std::fs::write(public.join("index.html.bak"), "old").unwrap();
+    std::fs::write(public.join("about.md~"), "old").unwrap();
+    std::fs::create_dir_all(public.join(".well-known")).unwrap();
+    std::fs::write(
+        public.join(".well-known/security.txt"),
+        "Contact: mailto:x@example.com",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", public.join("leak.txt")).unwrap();
+    for path in ["/.env", "/.git/config", "/index.html.bak", "/about.md~"] {
+        assert_eq!(s.get(&c, "cocotte.maison", path).status(), 404, "{path}");
+    }
+    assert_eq!(
+        s.get(&c, "cocotte.maison", "/.well-known/security.txt")
+            .status(),
+        200
+    );
+    let r = s.get(&c, "cocotte.maison", "/leak.txt");
+    assert!(
+        r.status() == 403 || r.status() == 404,
+        "symlink followed: {}",
+        r.status()
+    );
+
+    // Traversal attempts, sent byte for byte.
+    for path in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2fetc/passwd",
+        "/assets/..%5c..%5c..%5cetc/passwd",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "//etc/passwd",
+        "/about/../../../etc/passwd",
+    ] {
+        let (code, body) = s.raw_status("cocotte.maison", path);
+        assert!(
+            code == "400" || code == "404" || code == "403",
+            "{path}: {code}"
+        );
+        assert!(!body.contains("root:"), "{path} leaked /etc/passwd");
+    }
+
+    // A host no site serves gets no site.
+    assert!(
+        c.get(s.https_url("unknown.example", "/")).send().is_err(),
+        "TLS handshake rejected"
+    );
+    let r = c.get(s.http_url("unknown.example", "/")).send();
+    assert!(r.is_err(), "port 80 drops the connection (444)");
+    assert!(!s.error_log().contains("[emerg]"), "{}", s.error_log());
+}
+
+#[test]
+fn site_yaml_values_cannot_inject_nginx_directives() {
+    let t = SiteTest::demo();
+    let cases = [
+        (
+            "aliases:\n  - cocotte-lyon.fr",
+            "aliases:\n  - \"cocotte-lyon.fr; include /etc/shadow\"",
+            "sites/cocotte.maison/site.yaml:3:3: aliases[0]: ",
+        ),
+        (
+            "  - from: /equipe/",
+            "  - from: \"/equipe/ { return 200 owned; }\"",
+            "sites/cocotte.maison/site.yaml:",
+        ),
+        (
+            "    to: /members/",
+            "    to: \"/members/;\"",
+            "sites/cocotte.maison/site.yaml:",
+        ),
+        (
+            "  target: /srv/www/cocotte.maison",
+            "  target: \"/srv/www/$host/../../etc\"",
+            "sites/cocotte.maison/site.yaml:",
+        ),
+        (
+            "deploy:",
+            "tls:\n  cert_name: \"../../x\"\ndeploy:",
+            "sites/cocotte.maison/site.yaml:",
+        ),
+        (
+            "deploy:",
+            "tls:\n  certificate: \"/etc/x.pem\\\"; root /\"\ndeploy:",
+            "sites/cocotte.maison/site.yaml:",
+        ),
+    ];
+    for (from, to, prefix) in cases {
+        let before = t.read("sites/cocotte.maison/site.yaml");
+        t.edit("sites/cocotte.maison/site.yaml", from, to);
+        let run = t.run(&["build", "cocotte.maison"]);
+        run.failure();
+        assert!(
+            run.stderr.starts_with(&format!("error: {prefix}")),
+            "{to}: {}",
+            run.stderr
+        );
+        t.write("sites/cocotte.maison/site.yaml", &before);
+    }
+    for bad in [
+        "nginx:\n  conf_dir: \"/etc/nginx/conf.d; x\"\n",
+        "nginx:\n  https_listen: \"443 ssl; include /x\"\n",
+        "nginx:\n  cert_dir: \"/etc/letsencrypt/live/{}\"\n",
+    ] {
+        t.write("sitegen.yaml", bad);
+        let run = t.run(&["build", "cocotte.maison"]);
+        run.failure();
+        assert!(
+            run.stderr.starts_with("error: sitegen.yaml:"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}
