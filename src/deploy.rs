@@ -56,7 +56,7 @@ impl Target {
     pub fn of(site: &Site) -> Result<Target> {
         let t = site.config.deploy.target.as_ref().ok_or_else(|| {
             Error::config(format!("{} has no deploy.target", site.domain()))
-                .at(Location::file(&site.config_path).key("deploy.target"))
+                .at(site.key_location("deploy.target"))
                 .hint("set deploy.target to a path or user@host:/path")
         })?;
         let (login, root) = match t.split_once(':') {
@@ -276,7 +276,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
     let domain = site.domain();
     if site.config.deploy.held_back && !opts.force {
         return Err(Error::deploy(format!("{domain} is held back"))
-            .at(Location::file(&site.config_path).key("deploy.held_back"))
+            .at(site.key_location("deploy.held_back"))
             .hint("set held_back: false, or pass --force to deploy it anyway"));
     }
     let dist = crate::site_output_dir(ws, domain);
@@ -468,31 +468,33 @@ fn install_nginx(
             target.rsync_dest(&format!("{conf_dir}/.{name}.sitegen-new")),
         ])?;
     }
+    // Each file that differs is swapped in (the old one kept as a backup);
+    // if the check fails, exactly those files are put back.
     let mut script = format!("set -e; cd {}; changed=0\n", q(conf_dir));
-    for (_, name) in &files {
+    for (i, (_, name)) in files.iter().enumerate() {
         let (new, live, bak) = (
             q(&format!(".{name}.sitegen-new")),
             q(name),
             q(&format!(".{name}.sitegen-old")),
         );
         script.push_str(&format!(
-            "if cmp -s {new} {live}; then rm -f {new}; else rm -f {bak}; if [ -e {live} ]; then cp -p {live} {bak}; fi; mv -f {new} {live}; changed=1; fi\n"
+            "c{i}=0; rm -f {bak}\nif cmp -s {new} {live}; then rm -f {new}; else if [ -e {live} ]; then cp -p {live} {bak}; fi; mv -f {new} {live}; c{i}=1; changed=1; fi\n"
         ));
     }
     let test: Vec<String> = ws.config.nginx.test_command.iter().map(|a| q(a)).collect();
+    let log = "/tmp/.sitegen-nginx-test.$$";
     script.push_str("if [ $changed = 0 ]; then echo unchanged; exit 0; fi\n");
-    script.push_str(&format!("if {} >/tmp/.sitegen-nginx-test.$$ 2>&1; then rm -f /tmp/.sitegen-nginx-test.$$; echo installed; exit 0; fi\n", test.join(" ")));
-    for (_, name) in &files {
+    script.push_str(&format!(
+        "if {} >{log} 2>&1; then rm -f {log}; echo installed; exit 0; fi\n",
+        test.join(" ")
+    ));
+    for (i, (_, name)) in files.iter().enumerate() {
         let (live, bak) = (q(name), q(&format!(".{name}.sitegen-old")));
         script.push_str(&format!(
-            "if [ -e {bak} ]; then mv -f {bak} {live}; else rm -f {live}; fi\n"
+            "if [ $c{i} = 1 ]; then if [ -e {bak} ]; then mv -f {bak} {live}; else rm -f {live}; fi; fi\n"
         ));
     }
-    script.push_str(
-        "cat /tmp/.sitegen-nginx-test.$$ >&2; rm -f /tmp/.sitegen-nginx-test.$$; exit 1\n",
-    );
-    // Restoring un-changed files from a stale .sitegen-old would be wrong, so
-    // each run removes the backups it did not make (rm -f {bak} above).
+    script.push_str(&format!("cat {log} >&2; rm -f {log}; exit 1\n"));
     let out = target
         .sh("installing the nginx config", &script)
         .map_err(|e| {

@@ -71,7 +71,7 @@ pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
             return Err(Error::config(format!(
                 "logo {logo} is a raster image; use an SVG logo"
             ))
-            .at(Location::file(&site.config_path).key("brand.logo"))
+            .at(site.key_location("brand.logo"))
             .hint("raster images are only published through the image pipeline, which strips their metadata"));
         }
         let bytes = fsutil::read(&path)?;

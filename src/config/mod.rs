@@ -56,6 +56,19 @@ impl Site {
         &self.config.domain
     }
 
+    /// Where `key` (`deploy.held_back`, `nav[1].url`) is in site.yaml, with
+    /// its line when it can be found.
+    pub fn key_location(&self, key: &str) -> Location {
+        let loc = Location::file(&self.config_path).key(key);
+        match std::fs::read_to_string(&self.config_path)
+            .ok()
+            .and_then(|text| yaml::key_line(&text, key))
+        {
+            Some(line) => loc.line(line),
+            None => loc,
+        }
+    }
+
     /// `https://<domain>`, no trailing slash.
     pub fn base_url(&self) -> String {
         format!("https://{}", self.config.domain)

@@ -5,6 +5,7 @@ mod harness;
 
 mod assets;
 mod build;
+mod deploy;
 mod errors;
 mod nginx;
 mod platform_api;

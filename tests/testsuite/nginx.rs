@@ -204,8 +204,21 @@ impl Server {
         );
         self.running = true;
         let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.nginx_dir.join("nginx.pid").exists() {
+            assert!(Instant::now() < deadline, "nginx did not write its pid");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the HTTPS port accepts connections (after a start or reload).
+    pub fn wait_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.https)).is_err() {
-            assert!(Instant::now() < deadline, "nginx is not listening");
+            assert!(
+                Instant::now() < deadline,
+                "nginx is not listening on {}",
+                self.https
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -343,6 +356,7 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
         String::from_utf8_lossy(&check.stderr)
     );
     s.start();
+    s.wait_listening();
     let c = s.client();
     let root = s.root();
     for d in DEMO_DOMAINS {
