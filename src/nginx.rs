@@ -283,3 +283,49 @@ pub fn http_snippet(ws: &Workspace) -> String {
 pub fn digest(text: &str) -> String {
     sha256_hex(text.as_bytes())[..12].to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(files: &[(&str, &str)]) -> Bundle {
+        let mut b = Bundle::new("x.example");
+        for (p, body) in files {
+            b.files.insert(p.to_string(), body.as_bytes().to_vec());
+        }
+        b
+    }
+
+    #[test]
+    fn csp_allows_only_what_the_bundle_loads() {
+        let plain = bundle(&[
+            (
+                "index.html",
+                "<script type=\"application/ld+json\">{}</script>",
+            ),
+            ("assets/site.0123456789.css", "a{}"),
+        ]);
+        assert_eq!(
+            content_security_policy(&plain),
+            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        let rich = bundle(&[
+            (
+                "index.html",
+                "<style>p{color:red}</style><script>go()</script><script src=\"/app.js\"></script>",
+            ),
+            ("app.js", "go()"),
+            ("assets/site.0123456789.css", "a{}"),
+            ("fonts/a.woff2", ""),
+        ]);
+        let csp = content_security_policy(&rich);
+        assert!(csp.contains("script-src 'self' 'sha256-"), "{csp}");
+        assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
+        assert!(csp.contains("font-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+        // The hash is of the element's text, as browsers compute it.
+        use sha2::Digest;
+        let want = crate::assets::base64(&sha2::Sha256::digest(b"go()"));
+        assert!(csp.contains(&format!("'sha256-{want}'")), "{csp}");
+    }
+}
