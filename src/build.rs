@@ -31,6 +31,8 @@ pub struct BuildOptions {
     pub fetch: crate::platform::FetchMode,
     /// Make warnings that have a fix (an image without alt text) errors.
     pub strict: bool,
+    /// Platform data already loaded (`serve` fetches once per session).
+    pub data: Option<Arc<PlatformData>>,
 }
 
 /// What one site's build produced, for the summary line.
@@ -112,7 +114,10 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         )
     };
     let pages = content::load(&site.content_dir, opts.drafts, &resolver)?;
-    let mut data = platform::load(ws, site, opts.fetch)?;
+    let mut data = match &opts.data {
+        Some(d) => (**d).clone(),
+        None => platform::load(ws, site, opts.fetch)?,
+    };
     assign_leg_urls(&mut data);
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     let social = match &site.config.seo.social_image {

@@ -43,6 +43,27 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// List a site's releases on its target; `*` marks the live one.
     Releases(DomainArg),
+    /// Preview sites from memory with live reload while you edit
+    /// (all sites when none are named). Nothing under dist/ is written.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Domains to serve (default: every site).
+    pub domains: Vec<String>,
+    /// Address to listen on; anything but loopback is reachable by others.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port (0 picks a free one).
+    #[arg(long, default_value_t = 4000)]
+    pub port: u16,
+    /// Include draft pages.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Load platform data again on every rebuild (default: once per session).
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

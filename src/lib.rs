@@ -15,6 +15,7 @@ pub mod nginx;
 pub mod platform;
 pub mod render;
 pub mod seo;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -45,6 +45,24 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Build(args) => Ok(build(cli, &ws, args)),
         Command::Fetch(args) => fetch(cli, &ws, args),
         Command::Deploy(args) => deploy_site(cli, &ws, args),
+        Command::Serve(args) => {
+            let domains = if args.domains.is_empty() {
+                ws.domains()?
+            } else {
+                for d in &args.domains {
+                    ws.load_site(d)?;
+                }
+                args.domains.clone()
+            };
+            let opts = sitegen::serve::ServeOptions {
+                bind: std::net::SocketAddr::new(args.bind, args.port),
+                domains,
+                drafts: args.drafts,
+                refresh: args.refresh,
+            };
+            sitegen::serve::serve(ws, opts)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rollback(args) => {
             let site = ws.load_site(&args.domain)?;
             let (from, to) = deploy::rollback(&site, args.to.as_deref())?;
@@ -100,6 +118,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         drafts: args.drafts,
         fetch: args.fetch_mode(),
         strict: args.strict,
+        data: None,
     };
     let started = Instant::now();
     let results: Vec<(String, Result<BuildReport, Error>)> = domains

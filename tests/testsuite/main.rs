@@ -9,4 +9,5 @@ mod deploy;
 mod errors;
 mod nginx;
 mod platform_api;
+mod serve;
 mod tenancy;

@@ -1,0 +1,717 @@
+//! `sitegen serve`: builds sites into memory and serves them with axum on
+//! loopback, watches the workspace, rebuilds on change and tells browsers to
+//! reload over Server-Sent Events. Nothing under dist/ is touched.
+//!
+//! - Routing: by Host (`cocotte.maison.localhost:4000`, or the bare domain),
+//!   or by the path prefix `/_/<domain>/` (which also sets a cookie so the
+//!   site's root-relative links keep working); `/` on any other host lists
+//!   the served sites.
+//! - Only files of the in-memory bundle are ever answered: request paths are
+//!   decoded and checked (`..`, backslashes, NUL, `//`) and never touch the
+//!   filesystem.
+//! - Rebuilds: platform data is loaded once per session (on every rebuild
+//!   with `--refresh`, and again when the tenant's snapshot changes); a change
+//!   under `themes/<t>/css/` recompiles the stylesheet only and swaps it in
+//!   the live pages; anything else rebuilds the affected sites in memory.
+//!   Editors' save bursts are debounced into one rebuild.
+//! - A failed rebuild keeps the last good bundle: its pages are served with
+//!   an overlay naming the file, line and message; the terminal prints the
+//!   error once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, Response, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+
+use crate::build::{build_site, BuildOptions};
+use crate::bundle::Bundle;
+use crate::config::{Site, Workspace};
+use crate::error::{Error, Result};
+use crate::platform::{self, PlatformData};
+use crate::render::escape_html;
+
+/// The script every served HTML page gets (never in build output).
+const LIVE_JS: &str = r#"(function () {
+  var session = null;
+  function connect() {
+    var es = new EventSource("/_sitegen/events?site=" + encodeURIComponent(document.documentElement.dataset.sitegenSite || ""));
+    es.addEventListener("hello", function (e) {
+      if (session !== null && session !== e.data) { location.reload(); }
+      session = e.data;
+    });
+    es.addEventListener("reload", function () { location.reload(); });
+    es.addEventListener("css", function (e) {
+      var msg = JSON.parse(e.data);
+      document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
+        if (link.getAttribute("href") === msg.old) {
+          link.removeAttribute("integrity");
+          link.setAttribute("href", msg.new);
+        }
+      });
+    });
+    es.onerror = function () { es.close(); setTimeout(connect, 500); };
+  }
+  connect();
+})();
+"#;
+
+pub struct ServeOptions {
+    pub bind: SocketAddr,
+    pub domains: Vec<String>,
+    pub drafts: bool,
+    /// Reload platform data on every rebuild instead of once per session.
+    pub refresh: bool,
+}
+
+/// One served site: the last good bundle, and the error of the last build if
+/// it failed.
+#[derive(Default)]
+struct Slot {
+    bundle: Option<Arc<Bundle>>,
+    error: Option<String>,
+    data: Option<Arc<PlatformData>>,
+}
+
+struct Hub {
+    ws: Workspace,
+    opts: ServeOptions,
+    sites: RwLock<BTreeMap<String, Slot>>,
+    events: tokio::sync::broadcast::Sender<(String, Event)>,
+    /// Identifies this server run: a browser that sees a new one reloads.
+    session: String,
+    last_printed: Mutex<BTreeMap<String, String>>,
+}
+
+/// What a batch of changed paths means for one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    /// Only the theme's stylesheets.
+    Css,
+    /// Content, templates, config: render again with the session's data.
+    Rebuild,
+    /// The tenant's snapshot changed: load platform data again too.
+    Data,
+}
+
+impl Hub {
+    fn site(&self, domain: &str) -> Result<Site> {
+        self.ws.load_site(domain)
+    }
+
+    /// Builds `domain` in memory and stores the result; returns whether it
+    /// succeeded.
+    fn rebuild(&self, domain: &str, change: Change) -> bool {
+        let started = Instant::now();
+        let result = self.site(domain).and_then(|site| {
+            if change == Change::Css {
+                if let Some(done) = self.swap_css(domain, &site)? {
+                    return Ok(done);
+                }
+            }
+            let data = {
+                let cached = self
+                    .sites
+                    .read()
+                    .expect("lock")
+                    .get(domain)
+                    .and_then(|s| s.data.clone());
+                match cached {
+                    Some(d) if change != Change::Data && !self.opts.refresh => d,
+                    _ => Arc::new(platform::load(
+                        &self.ws,
+                        &site,
+                        platform::FetchMode::Online,
+                    )?),
+                }
+            };
+            let opts = BuildOptions {
+                drafts: self.opts.drafts,
+                data: Some(data.clone()),
+                ..Default::default()
+            };
+            let bundle = build_site(&self.ws, &site, &opts)?;
+            let mut sites = self.sites.write().expect("lock");
+            let slot = sites.entry(domain.to_string()).or_default();
+            slot.bundle = Some(Arc::new(bundle));
+            slot.error = None;
+            slot.data = Some(data);
+            Ok(Event::default().event("reload").data(domain))
+        });
+        match result {
+            Ok(event) => {
+                self.last_printed.lock().expect("lock").remove(domain);
+                tracing::info!("{domain}: rebuilt in {} ms", started.elapsed().as_millis());
+                let _ = self.events.send((domain.to_string(), event));
+                true
+            }
+            Err(e) => {
+                let text = e.to_string();
+                let mut printed = self.last_printed.lock().expect("lock");
+                if printed.get(domain) != Some(&text) {
+                    eprintln!("error: {text}");
+                    printed.insert(domain.to_string(), text.clone());
+                }
+                drop(printed);
+                self.sites
+                    .write()
+                    .expect("lock")
+                    .entry(domain.to_string())
+                    .or_default()
+                    .error = Some(text);
+                let _ = self.events.send((
+                    domain.to_string(),
+                    Event::default().event("reload").data(domain),
+                ));
+                false
+            }
+        }
+    }
+
+    /// Recompiles the stylesheet and swaps it into the last good bundle
+    /// (every page's link to it is rewritten); None if there is no bundle to
+    /// patch or the site is showing an error.
+    fn swap_css(&self, domain: &str, site: &Site) -> Result<Option<Event>> {
+        let css = crate::assets::css::compile(site, &self.ws.config.css.browserslist)?;
+        let mut sites = self.sites.write().expect("lock");
+        let Some(slot) = sites.get_mut(domain) else {
+            return Ok(None);
+        };
+        let (Some(old), None) = (&slot.bundle, &slot.error) else {
+            return Ok(None);
+        };
+        let old_path = old
+            .files
+            .keys()
+            .find(|p| p.starts_with("assets/site.") && p.ends_with(".css"))
+            .cloned();
+        let Some(old_path) = old_path else {
+            return Ok(None);
+        };
+        let name = crate::assets::fingerprinted_name("site", "css", css.as_bytes());
+        let new_path = format!("assets/{name}");
+        let old_integrity = crate::assets::sri(&old.files[&old_path]);
+        let new_integrity = crate::assets::sri(css.as_bytes());
+        let mut bundle = (**old).clone();
+        bundle.files.remove(&old_path);
+        bundle.files.remove(&format!("{old_path}.gz"));
+        let (old_url, new_url) = (format!("/{old_path}"), format!("/{new_path}"));
+        for (path, bytes) in bundle.files.iter_mut() {
+            if path.ends_with(".html") {
+                let html = String::from_utf8_lossy(bytes)
+                    .replace(&old_url, &new_url)
+                    .replace(&old_integrity, &new_integrity);
+                *bytes = html.into_bytes();
+            }
+        }
+        bundle.files.retain(|p, _| !p.ends_with(".html.gz"));
+        bundle.files.insert(new_path, css.into_bytes());
+        slot.bundle = Some(Arc::new(bundle));
+        Ok(Some(Event::default().event("css").data(
+            serde_json::json!({"old": old_url, "new": new_url}).to_string(),
+        )))
+    }
+
+    /// Which sites a set of changed paths affects, and how.
+    fn classify(&self, paths: &BTreeSet<PathBuf>) -> BTreeMap<String, Change> {
+        let mut out: BTreeMap<String, Change> = BTreeMap::new();
+        let root = &self.ws.root;
+        let sites: Vec<Site> = self
+            .opts
+            .domains
+            .iter()
+            .filter_map(|d| self.site(d).ok())
+            .collect();
+        for path in paths {
+            let rel = path.strip_prefix(root).unwrap_or(path);
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let name = parts.last().map(String::as_str).unwrap_or("");
+            // Editors' swap and backup files are not edits.
+            if name.starts_with(".#")
+                || name.ends_with('~')
+                || name.ends_with(".swp")
+                || name.ends_with(".swx")
+                || name.ends_with(".tmp")
+                || name == "4913"
+            {
+                continue;
+            }
+            let first = parts.first().map(String::as_str).unwrap_or("");
+            let second = parts.get(1).map(String::as_str).unwrap_or("");
+            for domain in &self.opts.domains {
+                let site = sites.iter().find(|s| s.domain() == domain);
+                let change = match (first, site) {
+                    ("content" | "sites", _) if second == domain => Some(Change::Rebuild),
+                    ("sitegen.yaml", _) => Some(Change::Rebuild),
+                    ("templates", Some(s))
+                        if second == "_base" || second == s.config.kind.to_string() =>
+                    {
+                        Some(Change::Rebuild)
+                    }
+                    ("themes", Some(s)) if second == s.config.theme.as_str() => {
+                        if parts.get(2).map(String::as_str) == Some("css") {
+                            Some(Change::Css)
+                        } else {
+                            Some(Change::Rebuild)
+                        }
+                    }
+                    ("data", Some(s))
+                        if parts.get(2).map(String::as_str)
+                            == Some(s.config.tenant.slug.as_str()) =>
+                    {
+                        Some(Change::Data)
+                    }
+                    (_, None) => Some(Change::Rebuild),
+                    _ => None,
+                };
+                if let Some(c) = change {
+                    let e = out.entry(domain.clone()).or_insert(c);
+                    *e = (*e).max(c);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Starts the server and blocks until it is stopped.
+pub fn serve(ws: Workspace, opts: ServeOptions) -> Result<()> {
+    if !opts.bind.ip().is_loopback() {
+        tracing::warn!(
+            "serving on {} — not loopback: anyone who can reach this address can read the previews",
+            opts.bind
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::build(format!("cannot start the server runtime: {e}")))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(opts.bind))
+        .map_err(|e| Error::build(format!("cannot listen on {}: {e}", opts.bind)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::build(e.to_string()))?;
+    let (events, _) = tokio::sync::broadcast::channel(64);
+    let session = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    );
+    let hub = Arc::new(Hub {
+        ws,
+        opts,
+        sites: RwLock::new(BTreeMap::new()),
+        events,
+        session,
+        last_printed: Mutex::new(BTreeMap::new()),
+    });
+    let started = Instant::now();
+    let domains = hub.opts.domains.clone();
+    let ok = std::thread::scope(|s| {
+        let handles: Vec<_> = domains
+            .iter()
+            .map(|d| s.spawn(|| hub.rebuild(d, Change::Data)))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .filter(|ok| *ok)
+            .count()
+    });
+    println!(
+        "serving {} site(s) ({ok} built) in {} ms at http://{addr}/",
+        domains.len(),
+        started.elapsed().as_millis()
+    );
+    for d in &domains {
+        let host = if addr.ip().is_loopback() {
+            format!("{d}.localhost")
+        } else {
+            addr.ip().to_string()
+        };
+        println!(
+            "  {d}: http://{host}:{}/  (or http://{addr}/_/{d}/)",
+            addr.port()
+        );
+    }
+    let _watcher = watch(hub.clone())?;
+    let app_hub = hub.clone();
+    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+        let hub = app_hub.clone();
+        async move { handle(hub, req).await }
+    });
+    runtime
+        .block_on(async move { axum::serve(listener, app).await })
+        .map_err(|e| Error::build(format!("server stopped: {e}")))
+}
+
+/// Watches the workspace and rebuilds on change, debouncing bursts.
+fn watch(hub: Arc<Hub>) -> Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(event) = res {
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for p in event.paths {
+                let _ = tx.send(p);
+            }
+        }
+    })
+    .map_err(|e| Error::build(format!("cannot watch files: {e}")))?;
+    let root = if hub.ws.root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        hub.ws.root.clone()
+    };
+    for dir in ["sites", "content", "templates", "themes", "data"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            watcher
+                .watch(&path, notify::RecursiveMode::Recursive)
+                .map_err(|e| Error::build(format!("cannot watch {}: {e}", path.display())))?;
+        }
+    }
+    if root.join("sitegen.yaml").is_file() {
+        let _ = watcher.watch(
+            &root.join("sitegen.yaml"),
+            notify::RecursiveMode::NonRecursive,
+        );
+    }
+    let abs_root = std::path::absolute(&root).unwrap_or(root);
+    std::thread::spawn(move || {
+        while let Ok(first) = rx.recv() {
+            // One save is often several events (write, rename, chmod): wait
+            // for a quiet moment, at most 300 ms.
+            let mut paths = BTreeSet::from([first]);
+            let start = Instant::now();
+            while let Ok(p) = rx.recv_timeout(Duration::from_millis(15)) {
+                paths.insert(p);
+                if start.elapsed() > Duration::from_millis(300) {
+                    break;
+                }
+            }
+            let rel: BTreeSet<PathBuf> = paths
+                .into_iter()
+                .map(|p| {
+                    let abs = std::path::absolute(&p).unwrap_or(p);
+                    abs.strip_prefix(&abs_root)
+                        .map(Path::to_path_buf)
+                        .unwrap_or(abs)
+                })
+                .collect();
+            let work = hub.classify(&rel);
+            std::thread::scope(|s| {
+                for (domain, change) in &work {
+                    let hub = &hub;
+                    s.spawn(move || hub.rebuild(domain, *change));
+                }
+            });
+        }
+    });
+    Ok(watcher)
+}
+
+/// Percent-decodes a request path; None for anything that could leave the
+/// bundle or is not plain UTF-8.
+fn clean_path(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let path = String::from_utf8(out).ok()?;
+    let bad = !path.starts_with('/')
+        || path.contains('\\')
+        || path.contains('\0')
+        || path.contains("//")
+        || path.split('/').any(|seg| seg == ".." || seg == ".");
+    (!bad).then_some(path)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "woff2" => "font/woff2",
+        "webmanifest" => "application/manifest+json",
+        "gz" => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::from(text.to_string()))
+        .expect("response")
+}
+
+/// The site a request is for: by Host, else by the `/_/<domain>/` prefix,
+/// else by the cookie that prefix set. Returns the domain and the path within it.
+fn route(hub: &Hub, headers: &HeaderMap, path: &str) -> Option<(String, String, bool)> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let host = host.rsplit_once(':').map_or(host.as_str(), |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host.as_str()
+        }
+    });
+    let host = host.strip_suffix(".localhost").unwrap_or(host);
+    if hub.opts.domains.iter().any(|d| d == host) {
+        return Some((host.to_string(), path.to_string(), false));
+    }
+    if let Some(rest) = path.strip_prefix("/_/") {
+        let (domain, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        if hub.opts.domains.iter().any(|d| d == domain) {
+            return Some((domain.to_string(), format!("/{tail}"), true));
+        }
+    }
+    let cookie = headers
+        .get(header::COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or("");
+    cookie
+        .split(';')
+        .filter_map(|kv| kv.trim().strip_prefix("sitegen_site="))
+        .find(|d| hub.opts.domains.iter().any(|x| x == d))
+        .filter(|_| path != "/" || !cookie.is_empty())
+        .map(|d| (d.to_string(), path.to_string(), false))
+}
+
+async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
+    let raw = req.uri().path().to_string();
+    let Some(path) = clean_path(&raw) else {
+        return plain(StatusCode::BAD_REQUEST, "bad request path\n");
+    };
+    if path == "/_sitegen/events" {
+        let site = req
+            .uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("site="))
+            .unwrap_or("")
+            .to_string();
+        let site = if site.is_empty() {
+            route(&hub, req.headers(), "/x")
+                .map(|r| r.0)
+                .unwrap_or_default()
+        } else {
+            site
+        };
+        return events(hub, site).into_response();
+    }
+    if path == "/_sitegen/live.js" {
+        return Response::builder()
+            .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::from(LIVE_JS))
+            .expect("response");
+    }
+    let Some((domain, path, via_prefix)) = route(&hub, req.headers(), &path) else {
+        return index_page(&hub);
+    };
+    let (bundle, error) = {
+        let sites = hub.sites.read().expect("lock");
+        match sites.get(&domain) {
+            Some(slot) => (slot.bundle.clone(), slot.error.clone()),
+            None => (None, None),
+        }
+    };
+    let Some(bundle) = bundle else {
+        let msg = error.unwrap_or_else(|| "the site has not been built yet".into());
+        return html_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &overlay_page(&domain, &msg),
+            &domain,
+            None,
+            via_prefix,
+        );
+    };
+    let key = path.trim_start_matches('/');
+    let candidates = if key.is_empty() || key.ends_with('/') {
+        vec![format!("{key}index.html")]
+    } else {
+        vec![
+            key.to_string(),
+            format!("{key}/index.html"),
+            format!("{key}.html"),
+        ]
+    };
+    let found = candidates
+        .iter()
+        .find_map(|k| bundle.files.get(k).map(|b| (k.clone(), b)));
+    let (status, key, bytes) = match found {
+        Some((k, b)) => (StatusCode::OK, k, b.clone()),
+        None => match bundle.files.get("404.html") {
+            Some(b) => (StatusCode::NOT_FOUND, "404.html".to_string(), b.clone()),
+            None => return plain(StatusCode::NOT_FOUND, "not found\n"),
+        },
+    };
+    if key.ends_with(".html") {
+        let html = String::from_utf8_lossy(&bytes);
+        return html_response(status, &html, &domain, error.as_deref(), via_prefix);
+    }
+    let etag = format!("\"{}\"", &crate::assets::sha256_hex(&bytes)[..20]);
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag)
+            .body(Body::empty())
+            .expect("response");
+    }
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type(&key))
+        .header(header::ETAG, etag)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from(bytes))
+        .expect("response")
+}
+
+/// An HTML page with the live-reload script (and the error overlay, when the
+/// last build failed).
+fn html_response(
+    status: StatusCode,
+    html: &str,
+    domain: &str,
+    error: Option<&str>,
+    set_cookie: bool,
+) -> Response<Body> {
+    let mut inject = String::from("<script src=\"/_sitegen/live.js\" data-sitegen=\"live\"></script>");
+    if let Some(err) = error {
+        inject.push_str(&overlay(err));
+    }
+    let mut page = match html.rfind("</body>") {
+        Some(at) => format!("{}{inject}{}", &html[..at], &html[at..]),
+        None => format!("{html}{inject}"),
+    };
+    page = page.replacen(
+        "<html",
+        &format!("<html data-sitegen-site=\"{}\"", escape_html(domain)),
+        1,
+    );
+    let etag = format!("\"{}\"", &crate::assets::sha256_hex(page.as_bytes())[..20]);
+    let mut b = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::ETAG, etag);
+    if set_cookie {
+        b = b.header(
+            header::SET_COOKIE,
+            format!("sitegen_site={domain}; Path=/; SameSite=Lax"),
+        );
+    }
+    b.body(Body::from(page)).expect("response")
+}
+
+fn overlay(err: &str) -> String {
+    format!(
+        "<div id=\"sitegen-error\" role=\"alert\" style=\"position:fixed;inset:auto 1rem 1rem 1rem;z-index:2147483647;background:#fff1f0;color:#5c0011;border:2px solid #cf1322;border-radius:.5rem;padding:1rem 1.2rem;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;box-shadow:0 6px 24px rgba(0,0,0,.25)\"><strong>sitegen: the last edit did not build; showing the last good version</strong>\n{}</div>",
+        escape_html(err)
+    )
+}
+
+fn overlay_page(domain: &str, err: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error · {}</title></head><body>{}</body></html>",
+        escape_html(domain),
+        overlay(err)
+    )
+}
+
+fn index_page(hub: &Hub) -> Response<Body> {
+    let sites = hub.sites.read().expect("lock");
+    let mut list = String::new();
+    for d in &hub.opts.domains {
+        let state = match sites.get(d) {
+            Some(Slot { error: Some(_), .. }) => "build error",
+            Some(Slot {
+                bundle: Some(_), ..
+            }) => "ok",
+            _ => "building",
+        };
+        let d = escape_html(d);
+        list.push_str(&format!("<li><a href=\"/_/{d}/\">{d}</a> ({state})</li>"));
+    }
+    let page = format!("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>sitegen serve</title></head><body><h1>sitegen serve</h1><ul>{list}</ul></body></html>");
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Body::from(page))
+        .expect("response")
+}
+
+fn events(
+    hub: Arc<Hub>,
+    site: String,
+) -> Sse<impl futures_util::Stream<Item = std::result::Result<Event, std::convert::Infallible>>> {
+    let rx = hub.events.subscribe();
+    let hello = Event::default().event("hello").data(hub.session.clone());
+    let stream = futures_util::stream::unfold(
+        (Some(hello), rx, site),
+        |(first, mut rx, site)| async move {
+            if let Some(hello) = first {
+                return Some((Ok(hello), (None, rx, site)));
+            }
+            loop {
+                match rx.recv().await {
+                    Ok((domain, event)) if domain == site || site.is_empty() => {
+                        return Some((Ok(event), (None, rx, site)))
+                    }
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return Some((
+                            Ok(Event::default().event("reload").data(site.clone())),
+                            (None, rx, site),
+                        ))
+                    }
+                    Err(_) => return None,
+                }
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

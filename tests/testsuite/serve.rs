@@ -1,0 +1,278 @@
+//! `sitegen serve` on a random port: edits in a temp copy of the demo
+//! workspace show up in the next responses; broken edits show an overlay
+//! over the last good build; requests never leave the in-memory bundle.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+
+use crate::harness::SiteTest;
+
+pub struct Serving {
+    pub t: SiteTest,
+    child: Child,
+    pub port: u16,
+    client: Client,
+}
+
+impl Serving {
+    pub fn start(domains: &[&str]) -> Serving {
+        let t = SiteTest::demo();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(["serve", "--port", "0"])
+            .args(domains)
+            .current_dir(t.root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let port: u16 = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .parse()
+            .unwrap();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = out.read_to_string(&mut sink);
+        });
+        let mut b = Client::builder().timeout(Duration::from_secs(10)).no_gzip();
+        for d in crate::harness::DEMO_DOMAINS {
+            b = b.resolve(
+                &format!("{d}.localhost"),
+                SocketAddr::from(([127, 0, 0, 1], port)),
+            );
+        }
+        Serving {
+            t,
+            child,
+            port,
+            client: b.build().unwrap(),
+        }
+    }
+
+    pub fn url(&self, domain: &str, path: &str) -> String {
+        format!("http://{domain}.localhost:{}{path}", self.port)
+    }
+
+    pub fn get(&self, domain: &str, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(domain, path)).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    }
+
+    /// Polls until `f` holds for the body of `path` (10 s at most).
+    #[track_caller]
+    pub fn wait_for(
+        &self,
+        domain: &str,
+        path: &str,
+        what: &str,
+        f: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, body) = self.get(domain, path);
+            if f(&body) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: never happened; last body:\n{body}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Status line and body of a request sent byte for byte.
+    pub fn raw(&self, host: &str, target: &str) -> (String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(
+            s,
+            "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        let _ = s.read_to_string(&mut text);
+        let status = text.lines().next().unwrap_or("").to_string();
+        (status, text)
+    }
+
+    /// Stops the server and returns what it printed on stderr.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let _ = self.child.wait();
+        err
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn css_href(html: &str) -> String {
+    crate::harness::attr_values(html, "href")
+        .into_iter()
+        .find(|h| h.ends_with(".css"))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn content_template_and_css_edits_show_up_without_touching_dist() {
+    let s = Serving::start(&["cocotte.maison"]);
+    let (status, about) = s.get("cocotte.maison", "/about/");
+    assert_eq!(status, 200);
+    assert!(about.contains("What a house is for"));
+    assert!(
+        about.contains(r#"<script src="/_sitegen/live.js""#),
+        "serve injects live reload"
+    );
+
+    s.t.edit(
+        "content/cocotte.maison/about.md",
+        "## What a house is for",
+        "## What a house is really for",
+    );
+    s.wait_for("cocotte.maison", "/about/", "markdown edit", |b| {
+        b.contains("What a house is really for")
+    });
+
+    s.t.edit(
+        "templates/_base/partials/footer.html",
+        "</footer>",
+        "<p>template-marker-42</p></footer>",
+    );
+    s.wait_for("cocotte.maison", "/contact/", "template edit", |b| {
+        b.contains("template-marker-42")
+    });
+
+    let old_href = css_href(&s.get("cocotte.maison", "/").1);
+    let css = s.t.read("themes/atelier/css/site.css");
+    s.t.write(
+        "themes/atelier/css/site.css",
+        &format!("{css}\n.css-marker{{color:#123456}}\n"),
+    );
+    let home = s.wait_for("cocotte.maison", "/", "CSS edit", |b| {
+        css_href(b) != old_href
+    });
+    let (status, new_css) = s.get("cocotte.maison", &css_href(&home));
+    assert_eq!(status, 200);
+    assert!(new_css.contains(".css-marker{color:#123456}"), "{new_css}");
+    // The other pages point at the new stylesheet too.
+    assert_eq!(
+        css_href(&s.get("cocotte.maison", "/about/").1),
+        css_href(&home)
+    );
+    assert!(!s.t.root().join("dist").exists(), "serve wrote to dist/");
+}
+
+#[test]
+fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
+    let s = Serving::start(&["cocotte.maison"]);
+    s.get("cocotte.maison", "/about/");
+    let good = s.t.read("content/cocotte.maison/about.md");
+    s.t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1");
+    let page = s.wait_for("cocotte.maison", "/about/", "overlay", |b| {
+        b.contains("id=\"sitegen-error\"")
+    });
+    assert!(
+        page.contains("content/cocotte.maison/about.md:4:1: wieght: unknown field"),
+        "{page}"
+    );
+    assert!(
+        page.contains("What a house is for"),
+        "the last good page is still there"
+    );
+    let (status, contact) = s.get("cocotte.maison", "/contact/");
+    assert_eq!(status, 200);
+    assert!(contact.contains("id=\"sitegen-error\""));
+    // Saving the same broken file again does not print the error again.
+    s.t.write(
+        "content/cocotte.maison/about.md",
+        &good.replace("weight: 1", "wieght: 1"),
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    s.t.write("content/cocotte.maison/about.md", &good);
+    s.wait_for("cocotte.maison", "/about/", "overlay cleared", |b| {
+        !b.contains("sitegen-error")
+    });
+    let stderr = s.stop();
+    assert_eq!(
+        stderr.matches("wieght: unknown field").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn routing_by_host_and_prefix_404s_and_etags() {
+    let s = Serving::start(&[]);
+    let (status, index) = s.raw("127.0.0.1", "/");
+    assert!(status.ends_with("200 OK"), "{status}");
+    for d in crate::harness::DEMO_DOMAINS {
+        assert!(index.contains(&format!("/_/{d}/")), "{index}");
+    }
+    let (status, text) = s.raw("127.0.0.1", "/_/transquinnftw.com/gallery/");
+    assert!(status.ends_with("200 OK"));
+    assert!(
+        text.contains("set-cookie: sitegen_site=transquinnftw.com"),
+        "{text}"
+    );
+    let (status, body) = s.get("sansonnet.maison", "/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(body.contains("<title>"), "the site's 404 page");
+    let (_, home) = s.get("sansonnet.maison", "/");
+    let url = s.url("sansonnet.maison", &css_href(&home));
+    let first = s.client.get(&url).send().unwrap();
+    assert_eq!(first.headers()["content-type"], "text/css; charset=utf-8");
+    let etag = first.headers()["etag"].clone();
+    let again = s
+        .client
+        .get(&url)
+        .header("if-none-match", etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[test]
+fn requests_cannot_read_outside_the_in_memory_bundle() {
+    let s = Serving::start(&["cocotte.maison"]);
+    for target in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+        "/%2e%2e%2f%2e%2e%2fCargo.toml",
+        "/..%5c..%5cCargo.toml",
+        "/assets/%5c..%5c..%5csites/cocotte.maison/site.yaml",
+        "//etc/passwd",
+        "/_/cocotte.maison/../../sitegen.yaml",
+        "/about/%00.html",
+        "/C:%5cWindows%5cwin.ini",
+        "http://cocotte.maison.localhost/../../etc/passwd",
+    ] {
+        let (status, text) = s.raw("cocotte.maison.localhost", target);
+        let code = status.split_whitespace().nth(1).unwrap_or("");
+        assert!(code == "400" || code == "404", "{target}: {status}");
+        assert!(
+            !text.contains("root:") && !text.contains("[package]") && !text.contains("tenant:"),
+            "{target} leaked a file"
+        );
+    }
+}
