@@ -33,6 +33,55 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Platform data already loaded (`serve` fetches once per session).
     pub data: Option<Arc<PlatformData>>,
+    /// A preview build (`serve`): no gzip twins, no nginx config.
+    pub preview: bool,
+    /// Re-render only what an edit touched; take the rest from a previous bundle.
+    pub incremental: Option<Incremental>,
+}
+
+/// What changed since `previous` was built, for an incremental rebuild.
+#[derive(Debug, Clone)]
+pub struct Incremental {
+    pub previous: Arc<Bundle>,
+    /// Content files that changed (as the workspace names them: `content/<domain>/about.md`).
+    pub sources: std::collections::BTreeSet<std::path::PathBuf>,
+    /// Template file names that changed (`page.html`); partials and the base
+    /// template affect every page, so they are given as `all_templates`.
+    pub templates: std::collections::BTreeSet<String>,
+    pub all_templates: bool,
+}
+
+impl Incremental {
+    /// The bundle outputs to render again: pages whose file or template
+    /// changed, the sections that list them, and the home page. None when the
+    /// set of pages changed (a file added or removed): render everything.
+    fn dirty(
+        &self,
+        pages: &[Page],
+        templates: &[&str],
+    ) -> Option<std::collections::BTreeSet<String>> {
+        let mut dirty = std::collections::BTreeSet::new();
+        for source in &self.sources {
+            let page = pages.iter().find(|p| &p.source == source)?;
+            dirty.insert(page.output.clone());
+            dirty.insert("index.html".to_string());
+            if let Some(parent) = &page.parent {
+                if let Some(section) = pages.iter().find(|p| &p.url == parent) {
+                    dirty.insert(section.output.clone());
+                }
+            }
+        }
+        for (page, template) in pages.iter().zip(templates) {
+            if self.templates.contains(*template) {
+                dirty.insert(page.output.clone());
+            }
+            // A page the previous build did not have (say, a draft) is new.
+            if !self.previous.files.contains_key(&page.output) {
+                return None;
+            }
+        }
+        Some(dirty)
+    }
 }
 
 /// What one site's build produced, for the summary line.
@@ -210,6 +259,29 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         ));
     }
 
+    // Incremental: keep only the jobs an edit touched; the rest come from the
+    // previous bundle below. Generated pages follow their templates.
+    let reuse = match &opts.incremental {
+        // Pages link the stylesheet and static files by URL: if any of them
+        // changed, every page changes.
+        Some(inc)
+            if !inc.all_templates
+                && assets
+                    .files
+                    .iter()
+                    .all(|(p, b)| inc.previous.files.get(p) == Some(b)) =>
+        {
+            let names: Vec<&str> = pages.iter().map(template_for).collect();
+            inc.dirty(&pages, &names).map(|dirty| (inc, dirty))
+        }
+        _ => None,
+    };
+    if let Some((inc, dirty)) = &reuse {
+        jobs.retain(|(output, template, _, _)| {
+            dirty.contains(output) || inc.templates.contains(*template)
+        });
+    }
+
     // Collect every result, then take the first error in page order, so the
     // reported error does not depend on thread timing.
     let rendered: Vec<Result<(String, String)>> = jobs
@@ -226,6 +298,18 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
 
     let mut bundle = Bundle::new(site.domain());
     bundle.pages = rendered.len();
+    bundle.rendered = rendered.len();
+    let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    if let Some((inc, _)) = &reuse {
+        let fresh: std::collections::BTreeSet<&str> =
+            rendered.iter().map(|(p, _)| p.as_str()).collect();
+        for (path, bytes) in &inc.previous.files {
+            if path.ends_with(".html") && !fresh.contains(path.as_str()) {
+                reused.insert(path.clone(), bytes.clone());
+            }
+        }
+        bundle.pages += reused.len();
+    }
     bundle.warnings = data
         .stale
         .iter()
@@ -241,6 +325,15 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     {
         insert(&mut bundle, path, bytes)?;
     }
+    if let Some((inc, _)) = &reuse {
+        // Reused pages reference images produced by the build that rendered them.
+        for (path, bytes) in &inc.previous.files {
+            if path.starts_with("assets/images/") && !bundle.files.contains_key(path) {
+                reused.insert(path.clone(), bytes.clone());
+            }
+        }
+    }
+    bundle.files.extend(reused);
 
     let mut entries: Vec<seo::SitemapEntry<'_>> = pages
         .iter()
@@ -267,6 +360,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         "robots.txt".into(),
         seo::robots(&base).into_bytes(),
     )?;
+    if opts.preview {
+        return Ok(bundle);
+    }
     assets::precompress(&mut bundle.files);
     bundle.extra.insert(
         format!("nginx/{}.conf", site.domain()),

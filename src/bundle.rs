@@ -18,8 +18,10 @@ pub struct Bundle {
     pub domain: String,
     /// Path inside `public/` (no leading slash) → bytes, sorted.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// How many HTML pages were rendered.
+    /// How many HTML pages the site has.
     pub pages: usize,
+    /// How many of them this build rendered (fewer in an incremental build).
+    pub rendered: usize,
     /// Things the operator must hear about even though the build succeeded.
     pub warnings: Vec<String>,
     /// Files beside `public/` (the nginx config): path → bytes.

@@ -118,7 +118,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         drafts: args.drafts,
         fetch: args.fetch_mode(),
         strict: args.strict,
-        data: None,
+        ..Default::default()
     };
     let started = Instant::now();
     let results: Vec<(String, Result<BuildReport, Error>)> = domains

@@ -29,7 +29,7 @@ use axum::http::{header, HeaderMap, Request, Response, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 
-use crate::build::{build_site, BuildOptions};
+use crate::build::{build_site, BuildOptions, Incremental};
 use crate::bundle::Bundle;
 use crate::config::{Site, Workspace};
 use crate::error::{Error, Result};
@@ -93,10 +93,35 @@ struct Hub {
 enum Change {
     /// Only the theme's stylesheets.
     Css,
-    /// Content, templates, config: render again with the session's data.
+    /// Content or templates: render what they touch again.
+    Pages,
+    /// Config, static files, images: build the site again (with the session's data).
     Rebuild,
     /// The tenant's snapshot changed: load platform data again too.
     Data,
+}
+
+/// The rebuild one site needs.
+#[derive(Debug, Clone)]
+struct Plan {
+    change: Change,
+    /// Markdown files that changed.
+    sources: BTreeSet<PathBuf>,
+    /// Templates that changed, by name (`page.html`).
+    templates: BTreeSet<String>,
+    /// A template other templates use (base, partials) changed.
+    all_templates: bool,
+}
+
+impl Plan {
+    fn new(change: Change) -> Plan {
+        Plan {
+            change,
+            sources: BTreeSet::new(),
+            templates: BTreeSet::new(),
+            all_templates: false,
+        }
+    }
 }
 
 impl Hub {
@@ -106,11 +131,16 @@ impl Hub {
 
     /// Builds `domain` in memory and stores the result; returns whether it
     /// succeeded.
-    fn rebuild(&self, domain: &str, change: Change) -> bool {
+    fn rebuild(&self, domain: &str, plan: &Plan) -> bool {
         let started = Instant::now();
+        let change = plan.change;
         let result = self.site(domain).and_then(|site| {
             if change == Change::Css {
                 if let Some(done) = self.swap_css(domain, &site)? {
+                    println!(
+                        "rebuilt {domain}: stylesheet swapped in {} ms",
+                        started.elapsed().as_millis()
+                    );
                     return Ok(done);
                 }
             }
@@ -130,12 +160,36 @@ impl Hub {
                     )?),
                 }
             };
+            let previous = {
+                let sites = self.sites.read().expect("lock");
+                sites.get(domain).and_then(|s| match (&s.bundle, &s.error) {
+                    (Some(b), None) => Some(b.clone()),
+                    _ => None,
+                })
+            };
+            let incremental = match (change, previous) {
+                (Change::Pages, Some(previous)) => Some(Incremental {
+                    previous,
+                    sources: plan.sources.clone(),
+                    templates: plan.templates.clone(),
+                    all_templates: plan.all_templates,
+                }),
+                _ => None,
+            };
             let opts = BuildOptions {
                 drafts: self.opts.drafts,
                 data: Some(data.clone()),
+                preview: true,
+                incremental,
                 ..Default::default()
             };
             let bundle = build_site(&self.ws, &site, &opts)?;
+            println!(
+                "rebuilt {domain}: {} of {} pages rendered in {} ms",
+                bundle.rendered,
+                bundle.pages,
+                started.elapsed().as_millis()
+            );
             let mut sites = self.sites.write().expect("lock");
             let slot = sites.entry(domain.to_string()).or_default();
             slot.bundle = Some(Arc::new(bundle));
@@ -146,7 +200,6 @@ impl Hub {
         match result {
             Ok(event) => {
                 self.last_printed.lock().expect("lock").remove(domain);
-                tracing::info!("{domain}: rebuilt in {} ms", started.elapsed().as_millis());
                 let _ = self.events.send((domain.to_string(), event));
                 true
             }
@@ -218,17 +271,15 @@ impl Hub {
     }
 
     /// Which sites a set of changed paths affects, and how.
-    fn classify(&self, paths: &BTreeSet<PathBuf>) -> BTreeMap<String, Change> {
-        let mut out: BTreeMap<String, Change> = BTreeMap::new();
-        let root = &self.ws.root;
+    fn classify(&self, paths: &BTreeSet<PathBuf>) -> BTreeMap<String, Plan> {
+        let mut out: BTreeMap<String, Plan> = BTreeMap::new();
         let sites: Vec<Site> = self
             .opts
             .domains
             .iter()
             .filter_map(|d| self.site(d).ok())
             .collect();
-        for path in paths {
-            let rel = path.strip_prefix(root).unwrap_or(path);
+        for rel in paths {
             let parts: Vec<String> = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -244,42 +295,79 @@ impl Hub {
             {
                 continue;
             }
-            let first = parts.first().map(String::as_str).unwrap_or("");
-            let second = parts.get(1).map(String::as_str).unwrap_or("");
+            let part = |i: usize| parts.get(i).map(String::as_str).unwrap_or("");
             for domain in &self.opts.domains {
-                let site = sites.iter().find(|s| s.domain() == domain);
-                let change = match (first, site) {
-                    ("content" | "sites", _) if second == domain => Some(Change::Rebuild),
-                    ("sitegen.yaml", _) => Some(Change::Rebuild),
-                    ("templates", Some(s))
-                        if second == "_base" || second == s.config.kind.to_string() =>
-                    {
-                        Some(Change::Rebuild)
-                    }
-                    ("themes", Some(s)) if second == s.config.theme.as_str() => {
-                        if parts.get(2).map(String::as_str) == Some("css") {
-                            Some(Change::Css)
+                let Some(site) = sites.iter().find(|s| s.domain() == domain) else {
+                    out.insert(domain.clone(), Plan::new(Change::Rebuild));
+                    continue;
+                };
+                let kind = site.config.kind.to_string();
+                // (change, template path inside its templates folder)
+                let (change, template): (Option<Change>, Option<String>) = match part(0) {
+                    "content" if part(1) == domain => {
+                        if name.ends_with(".md") {
+                            (Some(Change::Pages), None)
                         } else {
-                            Some(Change::Rebuild)
+                            (Some(Change::Rebuild), None)
                         }
                     }
-                    ("data", Some(s))
-                        if parts.get(2).map(String::as_str)
-                            == Some(s.config.tenant.slug.as_str()) =>
-                    {
-                        Some(Change::Data)
+                    "sites" if part(1) == domain && part(2) == "templates" => {
+                        (Some(Change::Pages), Some(parts[3..].join("/")))
                     }
-                    (_, None) => Some(Change::Rebuild),
-                    _ => None,
+                    "sites" if part(1) == domain => (Some(Change::Rebuild), None),
+                    "sitegen.yaml" => (Some(Change::Rebuild), None),
+                    "templates" if part(1) == "_base" || part(1) == kind => {
+                        (Some(Change::Pages), Some(parts[2..].join("/")))
+                    }
+                    "themes" if part(1) == site.config.theme.as_str() => match part(2) {
+                        "css" => (Some(Change::Css), None),
+                        "templates" => (Some(Change::Pages), Some(parts[3..].join("/"))),
+                        _ => (Some(Change::Rebuild), None),
+                    },
+                    "data" if part(2) == site.config.tenant.slug.as_str() => {
+                        (Some(Change::Data), None)
+                    }
+                    _ => (None, None),
                 };
-                if let Some(c) = change {
-                    let e = out.entry(domain.clone()).or_insert(c);
-                    *e = (*e).max(c);
+                let Some(change) = change else { continue };
+                let plan = out
+                    .entry(domain.clone())
+                    .or_insert_with(|| Plan::new(change));
+                plan.change = plan.change.max(change);
+                if name.ends_with(".md") && part(0) == "content" {
+                    plan.sources.insert(self.ws.root.join(rel));
+                }
+                if let Some(t) = template {
+                    if t.contains('/') || t == "base.html" || is_used_by_other_templates(site, &t) {
+                        plan.all_templates = true;
+                    } else {
+                        plan.templates.insert(t);
+                    }
                 }
             }
         }
         out
     }
+}
+
+/// Whether any template of the site's lookup chain names `template`
+/// (extends, include, import): then a change to it can touch any page.
+fn is_used_by_other_templates(site: &Site, template: &str) -> bool {
+    let quoted = [format!("\"{template}\""), format!("'{template}'")];
+    [
+        site.site_dir.join("templates"),
+        site.theme_dir.join("templates"),
+        site.kind_dir.clone(),
+        site.base_dir.clone(),
+    ]
+    .iter()
+    .filter(|d| d.is_dir())
+    .flat_map(|d| walkdir::WalkDir::new(d).into_iter().flatten())
+    .filter(|e| e.file_type().is_file())
+    .any(|e| {
+        std::fs::read_to_string(e.path())
+            .is_ok_and(|text| quoted.iter().any(|q| text.contains(q.as_str())))
+    })
 }
 
 /// Starts the server and blocks until it is stopped.
@@ -322,7 +410,7 @@ pub fn serve(ws: Workspace, opts: ServeOptions) -> Result<()> {
     let ok = std::thread::scope(|s| {
         let handles: Vec<_> = domains
             .iter()
-            .map(|d| s.spawn(|| hub.rebuild(d, Change::Data)))
+            .map(|d| s.spawn(|| hub.rebuild(d, &Plan::new(Change::Data))))
             .collect();
         handles
             .into_iter()
@@ -415,9 +503,9 @@ fn watch(hub: Arc<Hub>) -> Result<notify::RecommendedWatcher> {
                 .collect();
             let work = hub.classify(&rel);
             std::thread::scope(|s| {
-                for (domain, change) in &work {
+                for (domain, plan) in &work {
                     let hub = &hub;
-                    s.spawn(move || hub.rebuild(domain, *change));
+                    s.spawn(move || hub.rebuild(domain, plan));
                 }
             });
         }
@@ -620,7 +708,8 @@ fn html_response(
     error: Option<&str>,
     set_cookie: bool,
 ) -> Response<Body> {
-    let mut inject = String::from("<script src=\"/_sitegen/live.js\" data-sitegen=\"live\"></script>");
+    let mut inject =
+        String::from("<script src=\"/_sitegen/live.js\" data-sitegen=\"live\"></script>");
     if let Some(err) = error {
         inject.push_str(&overlay(err));
     }

@@ -16,6 +16,8 @@ pub struct Serving {
     child: Child,
     pub port: u16,
     client: Client,
+    /// Lines the server printed on stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Serving {
@@ -31,7 +33,10 @@ impl Serving {
             .unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        out.read_line(&mut line).unwrap();
+        while !line.starts_with("serving ") {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "serve exited");
+        }
         let port: u16 = line
             .split("http://127.0.0.1:")
             .nth(1)
@@ -39,10 +44,13 @@ impl Serving {
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .parse()
             .unwrap();
-        // Keep draining stdout so the server never blocks on a full pipe.
+        // Keep reading stdout so the server never blocks on a full pipe.
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = stdout.clone();
         std::thread::spawn(move || {
-            let mut sink = String::new();
-            let _ = out.read_to_string(&mut sink);
+            for line in out.lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
         });
         let mut b = Client::builder().timeout(Duration::from_secs(10)).no_gzip();
         for d in crate::harness::DEMO_DOMAINS {
@@ -56,7 +64,33 @@ impl Serving {
             child,
             port,
             client: b.build().unwrap(),
+            stdout,
         }
+    }
+
+    /// Waits for the next stdout line starting with `prefix` after the
+    /// first `skip` lines, and returns it.
+    #[track_caller]
+    pub fn next_line(&self, skip: usize, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(l) = self
+                .stdout
+                .lock()
+                .unwrap()
+                .iter()
+                .skip(skip)
+                .find(|l| l.starts_with(prefix))
+            {
+                return l.clone();
+            }
+            assert!(Instant::now() < deadline, "no {prefix:?} line");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn lines(&self) -> usize {
+        self.stdout.lock().unwrap().len()
     }
 
     pub fn url(&self, domain: &str, path: &str) -> String {
@@ -144,6 +178,9 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
         "serve injects live reload"
     );
 
+    // A markdown edit re-renders that page and its section (here the home
+    // page), nothing else.
+    let mark = s.lines();
     s.t.edit(
         "content/cocotte.maison/about.md",
         "## What a house is for",
@@ -152,7 +189,35 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     s.wait_for("cocotte.maison", "/about/", "markdown edit", |b| {
         b.contains("What a house is really for")
     });
+    let line = s.next_line(mark, "rebuilt cocotte.maison: ");
+    assert!(
+        line.starts_with("rebuilt cocotte.maison: 2 of 13 pages rendered"),
+        "{line}"
+    );
 
+    // A page template re-renders the pages that use it.
+    let mark = s.lines();
+    s.t.edit(
+        "templates/_base/page.html",
+        "{% block main %}",
+        "{% block main %}<!-- page-template-marker -->",
+    );
+    s.wait_for("cocotte.maison", "/contact/", "page template edit", |b| {
+        b.contains("page-template-marker")
+    });
+    let line = s.next_line(mark, "rebuilt cocotte.maison: ");
+    // about, contact, services and the three news posts use page.html.
+    assert!(
+        line.starts_with("rebuilt cocotte.maison: 6 of 13 pages rendered"),
+        "{line}"
+    );
+    assert!(!s
+        .get("cocotte.maison", "/")
+        .1
+        .contains("page-template-marker"));
+
+    // A partial can be on any page: everything.
+    let mark = s.lines();
     s.t.edit(
         "templates/_base/partials/footer.html",
         "</footer>",
@@ -161,8 +226,15 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     s.wait_for("cocotte.maison", "/contact/", "template edit", |b| {
         b.contains("template-marker-42")
     });
+    let line = s.next_line(mark, "rebuilt cocotte.maison: ");
+    assert!(
+        line.starts_with("rebuilt cocotte.maison: 13 of 13 pages rendered"),
+        "{line}"
+    );
 
+    // A stylesheet edit recompiles CSS only and repoints every page.
     let old_href = css_href(&s.get("cocotte.maison", "/").1);
+    let mark = s.lines();
     let css = s.t.read("themes/atelier/css/site.css");
     s.t.write(
         "themes/atelier/css/site.css",
@@ -171,10 +243,12 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     let home = s.wait_for("cocotte.maison", "/", "CSS edit", |b| {
         css_href(b) != old_href
     });
+    assert!(s
+        .next_line(mark, "rebuilt cocotte.maison: ")
+        .contains("stylesheet swapped"));
     let (status, new_css) = s.get("cocotte.maison", &css_href(&home));
     assert_eq!(status, 200);
     assert!(new_css.contains(".css-marker{color:#123456}"), "{new_css}");
-    // The other pages point at the new stylesheet too.
     assert_eq!(
         css_href(&s.get("cocotte.maison", "/about/").1),
         css_href(&home)
