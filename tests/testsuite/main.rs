@@ -4,6 +4,7 @@ mod fake_api;
 mod harness;
 
 mod assets;
+mod browser;
 mod build;
 mod deploy;
 mod errors;
