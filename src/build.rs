@@ -162,7 +162,15 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             },
         )
     };
-    let pages = content::load(&site.content_dir, opts.drafts, &resolver)?;
+    let pages = match &opts.incremental {
+        Some(inc) => content::load_reusing(
+            &site.content_dir,
+            opts.drafts,
+            &resolver,
+            Some((&inc.previous.source_pages, &inc.sources)),
+        )?,
+        None => content::load(&site.content_dir, opts.drafts, &resolver)?,
+    };
     let mut data = match &opts.data {
         Some(d) => (**d).clone(),
         None => platform::load(ws, site, opts.fetch)?,
@@ -189,6 +197,28 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             .at(Location::file(site.content_dir.join("_index.md")))
             .hint("create content/<domain>/_index.md with a title"));
     }
+
+    // Incremental: render only what an edit touched; the rest comes from the
+    // previous bundle below. Generated pages follow their templates.
+    let reuse = match &opts.incremental {
+        // Pages link the stylesheet and static files by URL: if any of them
+        // changed, every page changes.
+        Some(inc)
+            if !inc.all_templates
+                && assets
+                    .files
+                    .iter()
+                    .all(|(p, b)| inc.previous.files.get(p) == Some(b)) =>
+        {
+            let names: Vec<&str> = pages.iter().map(template_for).collect();
+            inc.dirty(&pages, &names).map(|dirty| (inc, dirty))
+        }
+        _ => None,
+    };
+    let wanted = |output: &str, template: &str| match &reuse {
+        Some((inc, dirty)) => dirty.contains(output) || inc.templates.contains(template),
+        None => true,
+    };
 
     let logo = assets.urls.get("logo").cloned();
     let site_entity = seo::site_entity(site, &data, logo.as_deref());
@@ -230,6 +260,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                     site.config.kind
                 )));
         }
+        if !wanted(&page.output, template) {
+            continue;
+        }
         let image = match &page.front.image {
             Some(file) => Some(images.social(&site.content_dir.join(file.as_str()))?),
             None => None,
@@ -242,11 +275,19 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         ));
     }
     for g in &generated {
-        let (template, ctx) = generated_context(site, g, &site_entity);
         let url = g.url();
-        jobs.push((format!("{}index.html", &url[1..]), template, ctx, g.what()));
+        let output = format!("{}index.html", &url[1..]);
+        let template = match g {
+            Generated::Member(_) => "member.html",
+            Generated::Leg(..) => "leg.html",
+        };
+        if !wanted(&output, template) {
+            continue;
+        }
+        let (template, ctx) = generated_context(site, g, &site_entity);
+        jobs.push((output, template, ctx, g.what()));
     }
-    if !pages.iter().any(Page::is_404) {
+    if !pages.iter().any(Page::is_404) && wanted("404.html", "404.html") {
         let ctx = minijinja::context! { page => Value::from_serialize(serde_json::json!({
             "title": "Page not found", "url": "/404.html", "kind": "404", "content": "",
             "permalink": format!("{}/404.html", site.base_url()), "jsonld": [site_entity],
@@ -257,29 +298,6 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             ctx,
             "the default 404 page".into(),
         ));
-    }
-
-    // Incremental: keep only the jobs an edit touched; the rest come from the
-    // previous bundle below. Generated pages follow their templates.
-    let reuse = match &opts.incremental {
-        // Pages link the stylesheet and static files by URL: if any of them
-        // changed, every page changes.
-        Some(inc)
-            if !inc.all_templates
-                && assets
-                    .files
-                    .iter()
-                    .all(|(p, b)| inc.previous.files.get(p) == Some(b)) =>
-        {
-            let names: Vec<&str> = pages.iter().map(template_for).collect();
-            inc.dirty(&pages, &names).map(|dirty| (inc, dirty))
-        }
-        _ => None,
-    };
-    if let Some((inc, dirty)) = &reuse {
-        jobs.retain(|(output, template, _, _)| {
-            dirty.contains(output) || inc.templates.contains(*template)
-        });
     }
 
     // Collect every result, then take the first error in page order, so the
@@ -361,6 +379,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         seo::robots(&base).into_bytes(),
     )?;
     if opts.preview {
+        bundle.source_pages = Arc::new(pages);
         return Ok(bundle);
     }
     assets::precompress(&mut bundle.files);

@@ -26,6 +26,9 @@ pub struct Bundle {
     pub warnings: Vec<String>,
     /// Files beside `public/` (the nginx config): path → bytes.
     pub extra: BTreeMap<String, Vec<u8>>,
+    /// The pages it was made from, kept by preview builds so the next
+    /// incremental build parses only the files that changed.
+    pub source_pages: std::sync::Arc<Vec<crate::content::Page>>,
 }
 
 #[derive(Debug, Serialize)]

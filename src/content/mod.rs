@@ -53,6 +53,17 @@ impl Page {
 /// Loads every page under `dir`. Drafts are left out unless `drafts`.
 /// Files and folders starting with `.` or `_` (other than `_index.md`) are skipped.
 pub fn load(dir: &Path, drafts: bool, images: &ImageResolver<'_>) -> Result<Vec<Page>> {
+    load_reusing(dir, drafts, images, None)
+}
+
+/// Like `load`, but pages of files not in `changed` are taken from
+/// `previous` instead of being parsed again (the preview server's rebuilds).
+pub fn load_reusing(
+    dir: &Path,
+    drafts: bool,
+    images: &ImageResolver<'_>,
+    reuse: Option<(&[Page], &std::collections::BTreeSet<std::path::PathBuf>)>,
+) -> Result<Vec<Page>> {
     if !dir.is_dir() {
         return Err(
             Error::content(format!("content folder {} does not exist", dir.display()))
@@ -78,9 +89,20 @@ pub fn load(dir: &Path, drafts: bool, images: &ImageResolver<'_>) -> Result<Vec<
             files.push(entry.into_path());
         }
     }
+    let index: Option<std::collections::HashMap<&Path, &Page>> =
+        reuse.map(|(previous, _)| previous.iter().map(|p| (p.source.as_path(), p)).collect());
     let pages: Vec<Option<Page>> = files
         .par_iter()
-        .map(|path| load_page(dir, path, drafts, images))
+        .map(|path| {
+            if let (Some((_, changed)), Some(index)) = (reuse, &index) {
+                if !changed.contains(path) {
+                    if let Some(page) = index.get(path.as_path()) {
+                        return Ok(Some((*page).clone()));
+                    }
+                }
+            }
+            load_page(dir, path, drafts, images)
+        })
         .collect::<Result<_>>()?;
     Ok(pages.into_iter().flatten().collect())
 }
