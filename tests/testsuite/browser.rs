@@ -135,7 +135,7 @@ impl Drop for Browser {
 
 #[test]
 fn the_browser_shows_markdown_and_css_edits_without_being_reloaded_by_the_test() {
-    let s = Serving::start(&["cocotte.maison"]);
+    let mut s = Serving::start(&["cocotte.maison"]);
     let mut b = Browser::open(&s.url("cocotte.maison", "/about/"));
     b.wait_until(
         "the page",

@@ -17,41 +17,49 @@ pub struct Serving {
     pub port: u16,
     client: Client,
     /// Lines the server printed on stdout so far.
-    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stdout: Lines,
+}
+
+type Lines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts `sitegen serve` in the workspace; returns it, its port and its stdout lines.
+fn spawn(t: &SiteTest, port: u16, domains: &[&str]) -> (Child, u16, Lines) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .args(["serve", "--port", &port.to_string()])
+        .args(domains)
+        .current_dir(t.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("serving ") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "serve exited");
+    }
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .parse()
+        .unwrap();
+    // Keep reading stdout so the server never blocks on a full pipe.
+    let stdout: Lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = stdout.clone();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            lines.lock().unwrap().push(line);
+        }
+    });
+    (child, port, stdout)
 }
 
 impl Serving {
     pub fn start(domains: &[&str]) -> Serving {
         let t = SiteTest::demo();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
-            .args(["serve", "--port", "0"])
-            .args(domains)
-            .current_dir(t.root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.starts_with("serving ") {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "serve exited");
-        }
-        let port: u16 = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .parse()
-            .unwrap();
-        // Keep reading stdout so the server never blocks on a full pipe.
-        let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let lines = stdout.clone();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
+        let (child, port, stdout) = spawn(&t, 0, domains);
         let mut b = Client::builder().timeout(Duration::from_secs(10)).no_gzip();
         for d in crate::harness::DEMO_DOMAINS {
             b = b.resolve(
@@ -66,6 +74,15 @@ impl Serving {
             client: b.build().unwrap(),
             stdout,
         }
+    }
+
+    /// Stops the server and starts a new one on the same port.
+    pub fn restart(&mut self, domains: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, _, stdout) = spawn(&self.t, self.port, domains);
+        self.child = child;
+        self.stdout = stdout;
     }
 
     /// Waits for the next stdout line starting with `prefix` after the
