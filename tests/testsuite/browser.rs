@@ -177,4 +177,14 @@ fn the_browser_shows_markdown_and_css_edits_without_being_reloaded_by_the_test()
         json!(true),
         "the page was reloaded by the server"
     );
+
+    // The server restarts (say, after an upgrade): the page reconnects and
+    // reloads from the new server.
+    std::thread::sleep(Duration::from_millis(500));
+    b.eval("window.__sitegenTest = 'before restart'");
+    s.restart(&["cocotte.maison"]);
+    b.wait_until(
+        "a reload after the restart",
+        "window.__sitegenTest === undefined && document.readyState === 'complete'",
+    );
 }
