@@ -92,6 +92,8 @@ pub struct BuildReport {
     pub files: usize,
     pub bytes: usize,
     pub warnings: Vec<String>,
+    /// Short digest of the platform data used.
+    pub data_digest: String,
     #[serde(skip)]
     pub duration: Duration,
 }
@@ -104,6 +106,7 @@ impl BuildReport {
             files: bundle.files.len(),
             bytes: bundle.total_bytes(),
             warnings: bundle.warnings.clone(),
+            data_digest: bundle.data_digest.clone(),
             duration: started.elapsed(),
         }
     }
@@ -175,6 +178,8 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         Some(d) => (**d).clone(),
         None => platform::load(ws, site, opts.fetch)?,
     };
+    let inputs = (!opts.preview).then(|| crate::inputs::digest(ws, site, &data));
+    let data_digest = crate::inputs::data_digest(&data);
     assign_leg_urls(&mut data);
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     let social = match &site.config.seo.social_image {
@@ -315,6 +320,8 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let rendered = rendered.into_iter().collect::<Result<Vec<_>>>()?;
 
     let mut bundle = Bundle::new(site.domain());
+    bundle.inputs = inputs;
+    bundle.data_digest = data_digest;
     bundle.pages = rendered.len();
     bundle.rendered = rendered.len();
     let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();

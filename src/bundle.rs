@@ -29,12 +29,18 @@ pub struct Bundle {
     /// The pages it was made from, kept by preview builds so the next
     /// incremental build parses only the files that changed.
     pub source_pages: std::sync::Arc<Vec<crate::content::Page>>,
+    /// Digest of everything the build read (see `inputs::digest`), for `build --changed`.
+    pub inputs: Option<String>,
+    /// Short digest of the platform data it was built from, for reports.
+    pub data_digest: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Manifest<'a> {
     pub generator: &'static str,
     pub domain: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<&'a str>,
     pub files: Vec<ManifestEntry<'a>>,
 }
 
@@ -74,6 +80,7 @@ impl Bundle {
         Manifest {
             generator: concat!("sitegen ", env!("CARGO_PKG_VERSION")),
             domain: &self.domain,
+            inputs: self.inputs.as_deref(),
             files,
         }
     }

@@ -69,7 +69,11 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The domain whose finished build (dist/<domain>/) to deploy.
-    pub domain: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub domain: Option<String>,
+    /// Deploy every built site that is not held back; continue past failures.
+    #[arg(long, conflicts_with_all = ["force", "dry_run"])]
+    pub all: bool,
     /// Deploy even if the site is held back.
     #[arg(long)]
     pub force: bool,
@@ -101,7 +105,7 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Domains to build, e.g. cocotte.maison.
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present_any = ["all", "shard"], conflicts_with = "all")]
     pub domains: Vec<String>,
     /// Build every site under sites/.
     #[arg(long)]
@@ -118,6 +122,32 @@ pub struct BuildArgs {
     /// Treat fixable warnings (an image without alt text) as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Skip sites whose inputs (config, content, templates, theme, platform
+    /// data, sitegen version) match their last build's manifest.
+    #[arg(long)]
+    pub changed: bool,
+    /// Build only shard I of N (1-based, stable by domain hash), e.g. `--shard 2/4`.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Print one JSON report on stdout instead of progress and summary lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 2/4")?;
+    let i: u32 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("{i:?} is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {i}/{n}: I must be between 1 and N"));
+    }
+    Ok((i, n))
 }
 
 impl BuildArgs {

@@ -11,6 +11,7 @@ pub mod content;
 pub mod deploy;
 pub mod error;
 pub mod fsutil;
+pub mod inputs;
 pub mod nginx;
 pub mod platform;
 pub mod render;
@@ -28,6 +29,42 @@ pub use error::{Error, ErrorKind, Location, Result};
 /// Where a site's build output goes: `<output_dir>/<domain>/`.
 pub fn site_output_dir(ws: &Workspace, domain: &str) -> PathBuf {
     ws.output_dir.join(domain)
+}
+
+/// What `build` did with one site.
+#[derive(Debug)]
+pub enum Outcome {
+    Built(BuildReport),
+    /// `--changed`: its inputs match the last build's manifest.
+    Unchanged,
+}
+
+/// Builds and writes one site; with `changed_only`, only if its inputs
+/// (config, content, templates, theme, platform data, sitegen version)
+/// differ from those recorded in its last manifest.
+pub fn build_if_changed(
+    ws: &Workspace,
+    domain: &str,
+    opts: &BuildOptions,
+    changed_only: bool,
+) -> Result<Outcome> {
+    if !changed_only {
+        return build_and_write(ws, domain, opts).map(Outcome::Built);
+    }
+    let started = Instant::now();
+    let site = ws.load_site(domain)?;
+    let data = platform::load(ws, &site, opts.fetch)?;
+    let digest = inputs::digest(ws, &site, &data);
+    if inputs::recorded(&site_output_dir(ws, domain)).as_deref() == Some(digest.as_str()) {
+        return Ok(Outcome::Unchanged);
+    }
+    let opts = BuildOptions {
+        data: Some(std::sync::Arc::new(data)),
+        ..opts.clone()
+    };
+    let bundle = build::build_site(ws, &site, &opts)?;
+    bundle.write_atomic(&site_output_dir(ws, domain))?;
+    Ok(Outcome::Built(BuildReport::new(&bundle, started)))
 }
 
 /// Loads, builds and writes one site. On any error nothing is written and the

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use sitegen::cli::{BuildArgs, Cli, Command, DeployArgs, FetchArgs};
 use sitegen::deploy::{self, NginxOutcome};
-use sitegen::{BuildOptions, BuildReport, Error, Workspace};
+use sitegen::{BuildOptions, Error, Outcome, Workspace};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -102,8 +102,53 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
 }
 
+/// One site's line in the `--json` report.
+#[derive(serde::Serialize)]
+struct SiteReport {
+    domain: String,
+    /// `built`, `unchanged` or `failed`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<usize>,
+    duration_ms: u128,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_digest: Option<String>,
+    warnings: Vec<String>,
+    errors: Vec<ErrorReport>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorReport {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+impl ErrorReport {
+    fn of(e: &Error) -> Self {
+        ErrorReport {
+            message: e.message.clone(),
+            file: e.location.as_ref().map(|l| l.file.display().to_string()),
+            line: e.location.as_ref().and_then(|l| l.line),
+            key: e.location.as_ref().and_then(|l| l.key.clone()),
+            hint: e.hint.clone(),
+        }
+    }
+}
+
 fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
-    let domains = if args.all {
+    use std::io::IsTerminal;
+    let mut domains = if args.all || args.shard.is_some() && args.domains.is_empty() {
         match ws.domains() {
             Ok(d) => d,
             Err(e) => {
@@ -114,6 +159,9 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     } else {
         args.domains.clone()
     };
+    if let Some((i, n)) = args.shard {
+        domains.retain(|d| sitegen::inputs::in_shard(d, i, n));
+    }
     let opts = BuildOptions {
         drafts: args.drafts,
         fetch: args.fetch_mode(),
@@ -121,15 +169,35 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         ..Default::default()
     };
     let started = Instant::now();
-    let results: Vec<(String, Result<BuildReport, Error>)> = domains
+    // A progress bar on a terminal; plain lines per site in CI logs.
+    let bar = if !args.json && !cli.quiet && domains.len() > 1 && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(domains.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sites {elapsed} {msg}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let results: Vec<(String, Instant, Result<Outcome, Error>)> = domains
         .par_iter()
-        .map(|d| (d.clone(), sitegen::build_and_write(ws, d, &opts)))
+        .map(|d| {
+            let t = Instant::now();
+            let r = sitegen::build_if_changed(ws, d, &opts, args.changed);
+            bar.inc(1);
+            bar.set_message(d.clone());
+            (d.clone(), t, r)
+        })
         .collect();
-    let mut failed = Vec::new();
-    for (domain, result) in &results {
+    bar.finish_and_clear();
+    let mut failed: Vec<(&str, String)> = Vec::new();
+    let mut reports = Vec::new();
+    let mut unchanged = 0;
+    for (domain, t, result) in &results {
         match result {
-            Ok(r) => {
-                if !cli.quiet {
+            Ok(Outcome::Built(r)) => {
+                if !args.json && !cli.quiet {
                     println!(
                         "built {}: {} pages, {} files, {} bytes in {} ms → {}",
                         r.domain,
@@ -143,32 +211,106 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                     );
                 }
                 // Warnings print even with -q: a stale build must never pass unnoticed.
-                for w in &r.warnings {
-                    eprintln!("warning: {domain}: {w}");
+                if !args.json {
+                    for w in &r.warnings {
+                        eprintln!("warning: {domain}: {w}");
+                    }
                 }
+                reports.push(SiteReport {
+                    domain: domain.clone(),
+                    status: "built",
+                    pages: Some(r.pages),
+                    files: Some(r.files),
+                    bytes: Some(r.bytes),
+                    duration_ms: r.duration.as_millis(),
+                    data_digest: Some(r.data_digest.clone()),
+                    warnings: r.warnings.clone(),
+                    errors: Vec::new(),
+                });
+            }
+            Ok(Outcome::Unchanged) => {
+                unchanged += 1;
+                if !args.json && !cli.quiet {
+                    println!("unchanged {domain}: inputs match its last build");
+                }
+                reports.push(SiteReport {
+                    domain: domain.clone(),
+                    status: "unchanged",
+                    pages: None,
+                    files: None,
+                    bytes: None,
+                    duration_ms: t.elapsed().as_millis(),
+                    data_digest: None,
+                    warnings: Vec::new(),
+                    errors: Vec::new(),
+                });
             }
             Err(e) => {
-                print_error(e);
-                failed.push(domain.as_str());
+                if !args.json {
+                    print_error(e);
+                }
+                failed.push((
+                    domain.as_str(),
+                    e.to_string().lines().next().unwrap_or("").to_string(),
+                ));
+                reports.push(SiteReport {
+                    domain: domain.clone(),
+                    status: "failed",
+                    pages: None,
+                    files: None,
+                    bytes: None,
+                    duration_ms: t.elapsed().as_millis(),
+                    data_digest: None,
+                    warnings: Vec::new(),
+                    errors: vec![ErrorReport::of(e)],
+                });
             }
         }
     }
-    if results.len() > 1 && !cli.quiet {
+    if args.json {
+        let report = serde_json::json!({
+            "sites": reports,
+            "built": results.len() - failed.len() - unchanged,
+            "unchanged": unchanged,
+            "failed": failed.len(),
+            "duration_ms": started.elapsed().as_millis(),
+        });
         println!(
-            "{} of {} sites built in {} ms",
-            results.len() - failed.len(),
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else if results.len() > 1 && !cli.quiet {
+        println!(
+            "{} of {} sites built{} in {} ms",
+            results.len() - failed.len() - unchanged,
             results.len(),
+            if unchanged > 0 {
+                format!(", {unchanged} unchanged")
+            } else {
+                String::new()
+            },
             started.elapsed().as_millis()
         );
     }
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!(
-            "error: {} failed: {}",
-            if failed.len() == 1 { "build" } else { "builds" },
-            failed.join(", ")
-        );
+        if !args.json {
+            eprintln!(
+                "error: {} failed: {}",
+                if failed.len() == 1 { "build" } else { "builds" },
+                failed
+                    .iter()
+                    .map(|(d, _)| *d)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if failed.len() > 1 {
+                for (d, why) in &failed {
+                    eprintln!("  {d}: {why}");
+                }
+            }
+        }
         ExitCode::FAILURE
     }
 }
@@ -190,8 +332,70 @@ fn fetch(cli: &Cli, ws: &Workspace, args: &FetchArgs) -> Result<ExitCode, Error>
     Ok(ExitCode::SUCCESS)
 }
 
+fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
+    let mut failed = Vec::new();
+    let mut deployed = 0;
+    for domain in ws.domains()? {
+        let site = match ws.load_site(&domain) {
+            Ok(s) => s,
+            Err(e) => {
+                print_error(&e);
+                failed.push(domain);
+                continue;
+            }
+        };
+        if site.config.deploy.held_back {
+            if !cli.quiet {
+                println!("skipped {domain}: held back");
+            }
+            continue;
+        }
+        if !sitegen::site_output_dir(ws, &domain)
+            .join("manifest.json")
+            .is_file()
+        {
+            if !cli.quiet {
+                println!("skipped {domain}: not built");
+            }
+            continue;
+        }
+        let opts = deploy::DeployOptions {
+            force: false,
+            dry_run: false,
+        };
+        match deploy::deploy(ws, &site, &opts) {
+            Ok(d) => {
+                deployed += 1;
+                if !cli.quiet {
+                    if d.unchanged {
+                        println!("{domain}: release {} is already live", d.release);
+                    } else {
+                        println!("deployed {domain}: current → {}", d.release);
+                    }
+                }
+            }
+            Err(e) => {
+                print_error(&e);
+                failed.push(domain);
+            }
+        }
+    }
+    if failed.is_empty() {
+        if !cli.quiet {
+            println!("{deployed} site(s) deployed");
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: deploy failed: {}", failed.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode, Error> {
-    let site = ws.load_site(&args.domain)?;
+    let Some(domain) = &args.domain else {
+        return deploy_all(cli, ws);
+    };
+    let site = ws.load_site(domain)?;
     let opts = deploy::DeployOptions {
         force: args.force,
         dry_run: args.dry_run,
@@ -206,7 +410,7 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
     if args.dry_run {
         println!(
             "dry run for {}: {} file change(s) against {}; nginx config {nginx}",
-            args.domain,
+            domain,
             d.changes.len(),
             d.previous.as_deref().unwrap_or("an empty target")
         );
@@ -217,12 +421,12 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
         if d.unchanged {
             println!(
                 "{}: release {} is already live; nginx config {nginx}",
-                args.domain, d.release
+                domain, d.release
             );
         } else {
             println!(
                 "deployed {}: current → {} (was {}); nginx config {nginx}",
-                args.domain,
+                domain,
                 d.release,
                 d.previous.as_deref().unwrap_or("none")
             );

@@ -10,5 +10,6 @@ mod deploy;
 mod errors;
 mod nginx;
 mod platform_api;
+mod publish;
 mod serve;
 mod tenancy;

@@ -1,0 +1,99 @@
+//! What a site's build reads, as one digest: the sitegen version, the
+//! workspace and site config, the site's content and folder, the templates of
+//! its kind and `_base`, its theme, and its platform data. `build --changed`
+//! rebuilds a site only when this differs from the digest in its manifest.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use crate::config::{Site, Workspace};
+use crate::platform::PlatformData;
+
+/// Hashes every file under `dir` (path relative to `rel_to`, then bytes), in
+/// name order; a missing folder hashes as empty.
+fn hash_tree(h: &mut Sha256, dir: &Path, rel_to: &Path) {
+    if !dir.exists() {
+        return;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(rel_to).unwrap_or(entry.path());
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update([0]);
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+    }
+}
+
+/// The digest of the site's inputs, with its platform data already loaded.
+pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData) -> String {
+    let mut h = Sha256::new();
+    h.update(concat!("sitegen ", env!("CARGO_PKG_VERSION")).as_bytes());
+    let root = &ws.root;
+    hash_tree(&mut h, &root.join("sitegen.yaml"), root);
+    for dir in [
+        &site.site_dir,
+        &site.content_dir,
+        &site.kind_dir,
+        &site.base_dir,
+        &site.theme_dir,
+    ] {
+        hash_tree(&mut h, dir, root);
+    }
+    h.update(b"platform\0");
+    h.update(serde_json::to_vec(data).unwrap_or_default());
+    for p in &data.profiles {
+        if let Some(file) = &p.avatar_file {
+            if let Ok(bytes) = std::fs::read(file) {
+                h.update(&bytes);
+            }
+        }
+    }
+    crate::assets::sha256_hex(&h.finalize())
+}
+
+/// Hex digest of the platform data alone, for reports.
+pub fn data_digest(data: &PlatformData) -> String {
+    crate::assets::sha256_hex(&serde_json::to_vec(data).unwrap_or_default())[..16].to_string()
+}
+
+/// The inputs digest recorded in a built site's manifest, if any.
+pub fn recorded(dist: &Path) -> Option<String> {
+    let text = std::fs::read(dist.join("manifest.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    v["inputs"].as_str().map(str::to_string)
+}
+
+/// Whether `domain` is in shard `index` of `count` (1-based), by a stable hash.
+pub fn in_shard(domain: &str, index: u32, count: u32) -> bool {
+    let d = Sha256::digest(domain.as_bytes());
+    let n = u64::from_be_bytes(d[..8].try_into().expect("8 bytes"));
+    n % u64::from(count) == u64::from(index - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_domain_exactly_once() {
+        let domains: Vec<String> = (0..500).map(|i| format!("site-{i}.example")).collect();
+        for n in [1, 2, 3, 7] {
+            let mut sizes = Vec::new();
+            for d in &domains {
+                let hits = (1..=n).filter(|i| in_shard(d, *i, n)).count();
+                assert_eq!(hits, 1, "{d} in {hits} of {n} shards");
+            }
+            for i in 1..=n {
+                sizes.push(domains.iter().filter(|d| in_shard(d, i, n)).count());
+            }
+            assert!(sizes.iter().all(|s| *s > 500 / n as usize / 2), "{sizes:?}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Publishing in CI: `build --changed`, `--shard`, `--json`, `deploy --all`.
+
+use crate::harness::{SiteTest, DEMO_DOMAINS};
+
+fn statuses(json: &str) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["domain"].as_str().unwrap().to_string(),
+                s["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn built(t: &SiteTest) -> Vec<String> {
+    let run = t.run(&["build", "--all", "--changed", "--json"]);
+    run.success();
+    statuses(&run.stdout)
+        .into_iter()
+        .filter(|(_, s)| s == "built")
+        .map(|(d, _)| d)
+        .collect()
+}
+
+#[test]
+fn changed_rebuilds_only_the_sites_whose_inputs_changed() {
+    let t = SiteTest::demo();
+    assert_eq!(built(&t), DEMO_DOMAINS, "first build: everything");
+    let before = t.output("cocotte.maison");
+    assert!(built(&t).is_empty(), "nothing changed");
+    assert!(
+        t.output("cocotte.maison") == before,
+        "unchanged sites are not rewritten"
+    );
+
+    t.edit(
+        "content/cocotte.maison/contact.md",
+        "---\n",
+        "---\n# edited\n",
+    );
+    assert_eq!(
+        built(&t),
+        ["cocotte.maison"],
+        "a copy edit rebuilds one brand"
+    );
+
+    let css = t.read("themes/nocturne/css/site.css");
+    t.write(
+        "themes/nocturne/css/site.css",
+        &format!("{css}\n.x{{color:red}}\n"),
+    );
+    assert_eq!(
+        built(&t),
+        ["adulttherapytour.com", "sansonnet.maison"],
+        "the sites on that theme"
+    );
+
+    t.edit(
+        "templates/org-site/index.html",
+        "{% block main %}",
+        "{% block main %}<!-- x -->",
+    );
+    assert_eq!(
+        built(&t),
+        ["cocotte.maison", "sansonnet.maison"],
+        "the sites of that kind"
+    );
+
+    t.edit(
+        "data/platform/quinn-avery/tenant.json",
+        "\"name\"",
+        "\"tagline_unused\": 1, \"name\"",
+    );
+    assert!(
+        built(&t).is_empty(),
+        "an ignored API field changes no public data"
+    );
+    t.edit(
+        "data/platform/quinn-avery/profiles.json",
+        "\"display_name\": \"Quinn Avery\"",
+        "\"display_name\": \"Quinn A. Avery\"",
+    );
+    assert_eq!(
+        built(&t),
+        ["transquinnftw.com"],
+        "platform data is an input"
+    );
+
+    t.edit(
+        "templates/_base/partials/footer.html",
+        "</footer>",
+        "<!-- y --></footer>",
+    );
+    assert_eq!(built(&t), DEMO_DOMAINS, "shared templates: every site");
+}
+
+#[test]
+fn json_report_has_per_site_status_and_errors_with_file_and_line() {
+    let t = SiteTest::demo();
+    t.run(&["build", "--all"]).success();
+    let before = t.output("cocotte.maison");
+    t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1");
+    let run = t.run(&["build", "--all", "--json"]);
+    run.failure();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["failed"], 1);
+    assert_eq!(v["built"], 3);
+    let site = v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["domain"] == "cocotte.maison")
+        .unwrap();
+    assert_eq!(site["status"], "failed");
+    assert_eq!(site["errors"][0]["file"], "content/cocotte.maison/about.md");
+    assert_eq!(site["errors"][0]["line"], 4);
+    assert_eq!(site["errors"][0]["key"], "wieght");
+    let ok = v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["domain"] == "transquinnftw.com")
+        .unwrap();
+    assert_eq!(ok["status"], "built");
+    assert!(ok["pages"].as_u64().unwrap() > 0 && ok["data_digest"].as_str().unwrap().len() == 16);
+    assert!(
+        t.output("cocotte.maison") == before,
+        "the failed site keeps its previous output"
+    );
+    // The plain summary names the failures too.
+    let run = t.run(&["build", "--all"]);
+    run.failure();
+    assert!(
+        run.stderr
+            .ends_with("error: build failed: cocotte.maison\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn shards_cover_every_site_exactly_once() {
+    let mut seen = Vec::new();
+    for i in 1..=3 {
+        let t = SiteTest::demo();
+        let run = t.run(&["build", "--shard", &format!("{i}/3"), "--json"]);
+        run.success();
+        seen.extend(statuses(&run.stdout).into_iter().map(|(d, _)| d));
+    }
+    seen.sort();
+    assert_eq!(seen, DEMO_DOMAINS);
+    let t = SiteTest::demo();
+    let run = t.run(&["build", "--shard", "4/3"]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("shard 4/3: I must be between 1 and N"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn deploy_all_skips_held_back_and_unbuilt_sites_and_continues_past_failures() {
+    let t = SiteTest::demo();
+    let root = t.root().canonicalize().unwrap();
+    t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "target: /srv/www/cocotte.maison",
+        &format!("target: {}/srv/cocotte.maison", root.display()),
+    );
+    // A target that cannot be created: this deploy fails, the others go on.
+    std::fs::write(root.join("blocker"), "a file, not a folder").unwrap();
+    t.edit(
+        "sites/adulttherapytour.com/site.yaml",
+        "target: /srv/www/adulttherapytour.com",
+        &format!("target: {}/blocker/adulttherapytour.com", root.display()),
+    );
+    for d in ["cocotte.maison", "adulttherapytour.com", "sansonnet.maison"] {
+        t.run(&["build", d]).success();
+    }
+    let run = t.run(&["deploy", "--all"]);
+    run.failure();
+    assert!(
+        run.stdout.contains("deployed cocotte.maison: current → "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("skipped sansonnet.maison: held back"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("skipped transquinnftw.com: not built"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .ends_with("error: deploy failed: adulttherapytour.com\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(root.join("srv/cocotte.maison/current/index.html").is_file());
+}
