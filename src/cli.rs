@@ -43,9 +43,33 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// List a site's releases on its target; `*` marks the live one.
     Releases(DomainArg),
+    /// Onboard a provider: write sites/<domain>/site.yaml (held back) and
+    /// starter brand copy, then check that the site builds.
+    New(NewArgs),
     /// Preview sites from memory with live reload while you edit
     /// (all sites when none are named). Nothing under dist/ is written.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The site's domain, e.g. merche-biche.com.
+    pub domain: String,
+    /// org-site, tour-site or provider-site.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: crate::config::SiteKind,
+    /// The tenant the site shows: person:<slug> or org:<slug>.
+    #[arg(long)]
+    pub tenant: String,
+    /// Theme under themes/ (default: atelier; nocturne for tour sites).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Another host name that redirects to the domain (repeatable).
+    #[arg(long = "alias")]
+    pub aliases: Vec<String>,
+    /// Brand name (default: from the domain).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +156,11 @@ pub struct BuildArgs {
     /// Print one JSON report on stdout instead of progress and summary lines.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_kind(s: &str) -> Result<crate::config::SiteKind, String> {
+    serde_yaml::from_str(s)
+        .map_err(|_| format!("{s:?} is not a site kind (org-site, tour-site, provider-site)"))
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {

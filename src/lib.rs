@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod error;
 pub mod fsutil;
 pub mod inputs;
+pub mod new;
 pub mod nginx;
 pub mod platform;
 pub mod render;

@@ -45,6 +45,32 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Build(args) => Ok(build(cli, &ws, args)),
         Command::Fetch(args) => fetch(cli, &ws, args),
         Command::Deploy(args) => deploy_site(cli, &ws, args),
+        Command::New(args) => {
+            let created = sitegen::new::create(
+                &ws,
+                &sitegen::new::NewSite {
+                    domain: args.domain.clone(),
+                    kind: args.kind,
+                    tenant: args.tenant.clone(),
+                    theme: args.theme.clone(),
+                    aliases: args.aliases.clone(),
+                    name: args.name.clone(),
+                },
+            )?;
+            let d = &args.domain;
+            println!("created {d} (held back):");
+            for f in &created.files {
+                println!("  {}", f.display());
+            }
+            match &created.built {
+                Ok(pages) => println!("it builds: {pages} pages"),
+                Err(why) => println!("it cannot build yet, the tenant's data is not here: {why}"),
+            }
+            println!(
+                "next:\n  1. DNS: point {d} and www.{d} (and any aliases) at the web server\n  2. sitegen fetch {d}        # the tenant's public platform data\n  3. sitegen serve {d}        # write the brand copy in content/{d}/, watch it live\n  4. certbot certonly --webroot (docs/deploy.md), set deploy.held_back: false, then sitegen build {d} && sitegen deploy {d}"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => {
             let domains = if args.domains.is_empty() {
                 ws.domains()?

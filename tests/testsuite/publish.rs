@@ -208,3 +208,135 @@ fn deploy_all_skips_held_back_and_unbuilt_sites_and_continues_past_failures() {
     );
     assert!(root.join("srv/cocotte.maison/current/index.html").is_file());
 }
+
+#[test]
+fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
+    let t = SiteTest::demo();
+    // A Person with platform data here: the new site builds at once.
+    let run = t.run(&[
+        "new",
+        "merche-biche.com",
+        "--kind",
+        "provider-site",
+        "--tenant",
+        "person:quinn-avery",
+        "--alias",
+        "www.merche.fr",
+    ]);
+    run.success();
+    assert!(run.stdout.contains("it builds: 3 pages"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("sitegen fetch merche-biche.com"),
+        "next steps: {}",
+        run.stdout
+    );
+    let yaml = t.read("sites/merche-biche.com/site.yaml");
+    assert!(
+        yaml.contains("held_back: true")
+            && yaml.contains("  - www.merche.fr")
+            && yaml.contains("slug: quinn-avery"),
+        "{yaml}"
+    );
+    t.run(&["build", "merche-biche.com"]).success();
+    assert!(t
+        .page("merche-biche.com", "index.html")
+        .contains("Merche Biche"));
+    let run = t.run(&["deploy", "merche-biche.com"]);
+    run.failure();
+    assert!(
+        run.stderr.contains("merche-biche.com is held back"),
+        "{}",
+        run.stderr
+    );
+
+    // An Org the machine has no data for yet: created, with a clear note.
+    let run = t.run(&[
+        "new",
+        "brand-new.org",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:brand-new",
+    ]);
+    run.success();
+    assert!(
+        run.stdout
+            .contains("it cannot build yet, the tenant's data is not here"),
+        "{}",
+        run.stdout
+    );
+    assert!(t
+        .root()
+        .join("content/brand-new.org/members/_index.md")
+        .is_file());
+
+    // Refusals: an existing domain, a bad host name, a bad slug, a bad kind; nothing written.
+    let before = t.files_under("sites");
+    for (args, msg) in [
+        (
+            vec![
+                "new",
+                "cocotte.maison",
+                "--kind",
+                "org-site",
+                "--tenant",
+                "org:cocotte",
+            ],
+            "sites/cocotte.maison already exists",
+        ),
+        (
+            vec![
+                "new",
+                "bad_domain",
+                "--kind",
+                "org-site",
+                "--tenant",
+                "org:x",
+            ],
+            "is not a valid host name",
+        ),
+        (
+            vec![
+                "new",
+                "ok.example",
+                "--kind",
+                "org-site",
+                "--tenant",
+                "org:Not_A_Slug",
+            ],
+            "is not a valid slug",
+        ),
+        (
+            vec![
+                "new",
+                "ok.example",
+                "--kind",
+                "org-site",
+                "--tenant",
+                "team:x",
+            ],
+            "is not a tenant kind",
+        ),
+        (
+            vec![
+                "new",
+                "ok.example",
+                "--kind",
+                "org-site",
+                "--tenant",
+                "org:x",
+                "--theme",
+                "missing",
+            ],
+            "there is no theme \"missing\"",
+        ),
+    ] {
+        let run = t.run(&args);
+        assert_ne!(run.status, 0, "{args:?}");
+        assert!(run.stderr.contains(msg), "{args:?}: {}", run.stderr);
+    }
+    let run = t.run(&["new", "ok.example", "--kind", "blog", "--tenant", "org:x"]);
+    assert_eq!(run.status, 2);
+    assert!(t.files_under("sites") == before);
+    assert!(!t.root().join("content/ok.example").exists());
+}

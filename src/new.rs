@@ -1,0 +1,237 @@
+//! `sitegen new`: onboarding a provider is a config change. Writes
+//! `sites/<domain>/site.yaml` (held back) and starter brand copy for the site
+//! kind, then builds the site in memory to prove it works.
+
+use std::path::PathBuf;
+
+use crate::build::{build_site, BuildOptions};
+use crate::config::{Hostname, SiteKind, Slug, TenantKind, Workspace};
+use crate::error::{Error, ErrorKind, Result};
+use crate::fsutil;
+
+pub struct NewSite {
+    pub domain: String,
+    pub kind: SiteKind,
+    /// `person:<slug>` or `org:<slug>`.
+    pub tenant: String,
+    pub theme: Option<String>,
+    pub aliases: Vec<String>,
+    /// Brand name (default: from the domain).
+    pub name: Option<String>,
+}
+
+/// What `new` did.
+pub struct Created {
+    pub files: Vec<PathBuf>,
+    /// Pages the in-memory build rendered, or why it could not build yet
+    /// (the tenant's platform data is not available here).
+    pub built: std::result::Result<usize, String>,
+}
+
+fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// `merche-biche.com` → `Merche Biche`.
+fn name_from_domain(domain: &str) -> String {
+    domain
+        .split('.')
+        .next()
+        .unwrap_or(domain)
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn starter_content(kind: SiteKind, name: &str) -> Vec<(&'static str, String)> {
+    let page = |title: &str, description: &str, weight: i32, extra: &str, body: &str| {
+        format!(
+            "---\ntitle: {}\ndescription: {}\nweight: {weight}\n{extra}---\n{body}\n",
+            yaml_string(title),
+            yaml_string(description)
+        )
+    };
+    let home = format!(
+        "---\ntitle: {}\ndescription: {}\n---\nWrite two or three sentences here: who {name} is, who it is for, and how to get in touch.\n",
+        yaml_string(name),
+        yaml_string(&format!("{name}: replace this with one sentence for search results and link previews."))
+    );
+    let contact = page(
+        "Contact",
+        &format!("How to reach {name}."),
+        9,
+        "",
+        "Say how people should get in touch, and what happens after they do.",
+    );
+    match kind {
+        SiteKind::OrgSite => vec![
+            ("_index.md", home),
+            ("about.md", page("About", &format!("What {name} is and how it works."), 1, "", "## What we are\n\nDescribe the collective: who is in it, what members share, what they keep.")),
+            ("members/_index.md", page("Members", &format!("The members of {name}."), 4, "template: members.html\n", "Members appear here once they share their profile publicly with the organisation.")),
+            ("contact.md", contact),
+        ],
+        SiteKind::TourSite => vec![
+            ("_index.md", home),
+            ("tour/_index.md", page("Tour dates", "Every city, date and venue, with booking links.", 1, "template: schedule.html\n", "Dates come from the platform and update at every build.")),
+            ("faq.md", page("Questions", "Practical questions about the tour.", 5, "", "## How do I book?\n\nExplain booking, prices and cancellations.")),
+        ],
+        SiteKind::ProviderSite => vec![
+            ("_index.md", home),
+            ("contact.md", contact),
+        ],
+    }
+}
+
+/// Writes the new site and validates it.
+pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
+    let domain = Hostname::parse(&new.domain).map_err(|e| Error::config(format!("domain: {e}")))?;
+    let (kind, slug) = new.tenant.split_once(':').ok_or_else(|| {
+        Error::config(format!(
+            "--tenant {:?}: expected person:<slug> or org:<slug>",
+            new.tenant
+        ))
+    })?;
+    let tenant_kind = match kind {
+        "person" => TenantKind::Person,
+        "org" => TenantKind::Org,
+        other => {
+            return Err(Error::config(format!(
+                "--tenant: {other:?} is not a tenant kind (person or org)"
+            )))
+        }
+    };
+    let slug = Slug::parse(slug).map_err(|e| Error::config(format!("--tenant: {e}")))?;
+    let aliases = new
+        .aliases
+        .iter()
+        .map(|a| Hostname::parse(a).map_err(|e| Error::config(format!("--alias: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let theme = match &new.theme {
+        Some(t) => Slug::parse(t)
+            .map_err(|e| Error::config(format!("--theme: {e}")))?
+            .to_string(),
+        None => match new.kind {
+            SiteKind::TourSite => "nocturne".to_string(),
+            _ => "atelier".to_string(),
+        },
+    };
+    if !ws
+        .root
+        .join("themes")
+        .join(&theme)
+        .join("theme.yaml")
+        .is_file()
+    {
+        return Err(Error::config(format!(
+            "there is no theme {theme:?} under themes/"
+        )));
+    }
+    let site_dir = ws.root.join("sites").join(domain.as_str());
+    let content_dir = ws.root.join("content").join(domain.as_str());
+    for dir in [&site_dir, &content_dir] {
+        if dir.exists() {
+            return Err(Error::config(format!(
+                "{} already exists; {domain} is already a site",
+                dir.display()
+            ))
+            .hint("pick another domain, or edit the existing site"));
+        }
+    }
+    let name = new
+        .name
+        .clone()
+        .unwrap_or_else(|| name_from_domain(&domain));
+    let mut yaml = format!("domain: {domain}\n");
+    if !aliases.is_empty() {
+        yaml.push_str("aliases:\n");
+        for a in &aliases {
+            yaml.push_str(&format!("  - {a}\n"));
+        }
+    }
+    yaml.push_str(&format!(
+        "kind: {}\ntheme: {theme}\ntenant:\n  kind: {}\n  slug: {slug}\nbrand:\n  name: {}\n  tagline: {}\nnav:\n",
+        new.kind,
+        match tenant_kind {
+            TenantKind::Person => "person",
+            TenantKind::Org => "org",
+        },
+        yaml_string(&name),
+        yaml_string("Replace with one line about what you offer"),
+    ));
+    let pages = starter_content(new.kind, &name);
+    for (file, text) in &pages {
+        if *file == "_index.md" {
+            continue;
+        }
+        let url = format!(
+            "/{}/",
+            file.trim_end_matches(".md").trim_end_matches("/_index")
+        );
+        let title = text
+            .lines()
+            .find_map(|l| l.strip_prefix("title: "))
+            .unwrap_or("Page");
+        yaml.push_str(&format!("  - title: {title}\n    url: {url}\n"));
+    }
+    yaml.push_str(&format!(
+        "seo:\n  description: {}\ndeploy:\n  target: /srv/www/{domain}\n  held_back: true\n  keep_releases: 5\n",
+        yaml_string(&format!("{name}: replace this with one sentence for search results."))
+    ));
+
+    let mut files = Vec::new();
+    let write_all = || -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        fsutil::create_dir_all(&site_dir)?;
+        let path = site_dir.join("site.yaml");
+        fsutil::write(&path, yaml.as_bytes())?;
+        written.push(path);
+        for (file, text) in &pages {
+            let path = content_dir.join(file);
+            fsutil::create_dir_all(path.parent().expect("in content"))?;
+            fsutil::write(&path, text.as_bytes())?;
+            written.push(path);
+        }
+        Ok(written)
+    };
+    let undo = || {
+        let _ = std::fs::remove_dir_all(&site_dir);
+        let _ = std::fs::remove_dir_all(&content_dir);
+    };
+    match write_all() {
+        Ok(w) => files.extend(w),
+        Err(e) => {
+            undo();
+            return Err(e);
+        }
+    }
+    // Validate: the config loads and the site builds in memory. Missing
+    // platform data is expected for a tenant this machine has never fetched.
+    let site = match ws.load_site(&domain) {
+        Ok(s) => s,
+        Err(e) => {
+            undo();
+            return Err(e);
+        }
+    };
+    let opts = BuildOptions {
+        preview: true,
+        ..Default::default()
+    };
+    let built = match build_site(ws, &site, &opts) {
+        Ok(bundle) => Ok(bundle.pages),
+        Err(e) if e.kind == ErrorKind::Platform => Err(e.to_string()),
+        Err(e) => {
+            undo();
+            return Err(
+                e.hint("nothing was created; this is a bug in the starter content or templates")
+            );
+        }
+    };
+    Ok(Created { files, built })
+}
