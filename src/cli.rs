@@ -43,12 +43,28 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// List a site's releases on its target; `*` marks the live one.
     Releases(DomainArg),
+    /// Build sites in memory and check links, images, titles, sitemap, HTML
+    /// and JSON-LD; exit 1 on any error-level finding.
+    Check(CheckArgs),
     /// Onboard a provider: write sites/<domain>/site.yaml (held back) and
     /// starter brand copy, then check that the site builds.
     New(NewArgs),
     /// Preview sites from memory with live reload while you edit
     /// (all sites when none are named). Nothing under dist/ is written.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Domains to check.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub domains: Vec<String>,
+    /// Check every site.
+    #[arg(long)]
+    pub all: bool,
+    /// Also check external links (8 at a time, answers cached for a day).
+    #[arg(long)]
+    pub external: bool,
 }
 
 #[derive(Debug, Args)]

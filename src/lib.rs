@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod build;
 pub mod bundle;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;

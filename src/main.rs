@@ -45,6 +45,49 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Build(args) => Ok(build(cli, &ws, args)),
         Command::Fetch(args) => fetch(cli, &ws, args),
         Command::Deploy(args) => deploy_site(cli, &ws, args),
+        Command::Check(args) => {
+            let domains = if args.all {
+                ws.domains()?
+            } else {
+                args.domains.clone()
+            };
+            let opts = sitegen::check::CheckOptions {
+                external: args.external,
+            };
+            let mut failed = Vec::new();
+            for domain in &domains {
+                let result = ws
+                    .load_site(domain)
+                    .and_then(|site| sitegen::check::check_site(&ws, &site, &opts));
+                match result {
+                    Ok(findings) => {
+                        for f in &findings {
+                            println!("{f}");
+                        }
+                        let errors = findings.iter().filter(|f| f.error).count();
+                        if !cli.quiet || errors > 0 {
+                            println!(
+                                "check {domain}: {errors} error(s), {} warning(s)",
+                                findings.len() - errors
+                            );
+                        }
+                        if errors > 0 {
+                            failed.push(domain.clone());
+                        }
+                    }
+                    Err(e) => {
+                        print_error(&e);
+                        failed.push(domain.clone());
+                    }
+                }
+            }
+            if failed.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("error: check failed: {}", failed.join(", "));
+                Ok(ExitCode::FAILURE)
+            }
+        }
         Command::New(args) => {
             let created = sitegen::new::create(
                 &ws,

@@ -18,6 +18,69 @@ pub struct WorkspaceConfig {
     pub images: crate::assets::images::ImageConfig,
     #[serde(default)]
     pub nginx: NginxConfig,
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+/// How serious each `sitegen check` rule is: `error` fails the check,
+/// `warn` reports, `off` skips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warn,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Internal links, fragments, assets and images resolve.
+    #[serde(default = "error")]
+    pub links: Level,
+    /// Every image has alt text.
+    #[serde(default = "error")]
+    pub alt_text: Level,
+    /// Every page has a title and a description.
+    #[serde(default = "error")]
+    pub title_description: Level,
+    /// Every page is linked from another page (front matter `extra: {orphan: true}` exempts one).
+    #[serde(default = "warn")]
+    pub orphans: Level,
+    /// sitemap.xml lists exactly the published pages.
+    #[serde(default = "error")]
+    pub sitemap: Level,
+    /// HTML parses without errors.
+    #[serde(default = "error")]
+    pub html: Level,
+    /// JSON-LD blocks parse.
+    #[serde(default = "error")]
+    pub json_ld: Level,
+    /// External links answer (only with `check --external`).
+    #[serde(default = "warn")]
+    pub external: Level,
+}
+
+fn error() -> Level {
+    Level::Error
+}
+fn warn() -> Level {
+    Level::Warn
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            links: Level::Error,
+            alt_text: Level::Error,
+            title_description: Level::Error,
+            orphans: Level::Warn,
+            sitemap: Level::Error,
+            html: Level::Error,
+            json_ld: Level::Error,
+            external: Level::Warn,
+        }
+    }
 }
 
 /// How the generated nginx config listens and where it finds things on the
@@ -118,6 +181,7 @@ impl Default for WorkspaceConfig {
             platform: PlatformConfig::default(),
             css: CssConfig::default(),
             nginx: NginxConfig::default(),
+            check: CheckConfig::default(),
             images: Default::default(),
         }
     }

@@ -6,6 +6,7 @@ mod harness;
 mod assets;
 mod browser;
 mod build;
+mod check;
 mod deploy;
 mod errors;
 mod nginx;
