@@ -3,6 +3,7 @@
 Hugo site, so both generators build identical content.
 
 usage: gen_corpus.py OUT_DIR [PAGES]
+       gen_corpus.py OUT_DIR PAGES --sites N   N small sites of PAGES pages each
 
 OUT_DIR/sitegen/  workspace with one org-site (bench.example) using the repo's
                   templates and atelier theme
@@ -42,9 +43,57 @@ def write(path, text):
         f.write(text)
 
 
+def many_sites(out, pages, count):
+    """N sites in one sitegen workspace, and N separate Hugo sites."""
+    rng = random.Random(7)
+    sg = os.path.join(out, "sitegen")
+    shutil.rmtree(out, ignore_errors=True)
+    for sub in ("templates", "themes"):
+        shutil.copytree(os.path.join(REPO, sub), os.path.join(sg, sub))
+    write(os.path.join(sg, "sitegen.yaml"), "output_dir: dist\n")
+    write(os.path.join(sg, "data/platform/bench/tenant.json"),
+          json.dumps({"id": "org_bench", "kind": "org", "slug": "bench", "name": "Bench"}))
+    template_site = os.path.join(out, "_hugo_template")
+    main_one(template_site, 0, hugo_only=True)
+    for k in range(count):
+        domain = f"site-{k}.example"
+        write(os.path.join(sg, f"sites/{domain}/site.yaml"),
+              f"domain: {domain}\nkind: org-site\ntheme: {'atelier' if k % 2 else 'nocturne'}\n"
+              "tenant:\n  kind: org\n  slug: bench\n"
+              f"brand:\n  name: Site {k}\n  tagline: Small site {k}\nnav:\n"
+              + "".join(f"  - title: Section {s}\n    url: /section-{s}/\n" for s in range(3)))
+        write(os.path.join(sg, f"content/{domain}/_index.md"), f"---\ntitle: Site {k}\n---\nHome.\n")
+        hu = os.path.join(out, "hugo", domain)
+        shutil.copytree(os.path.join(template_site, "hugo"), hu)
+        shutil.rmtree(os.path.join(hu, "content"))
+        write(os.path.join(hu, "config.yaml"),
+              open(os.path.join(template_site, "hugo", "config.yaml")).read()
+              .replace("bench.example", domain).replace("title: Bench", f"title: Site {k}"))
+        write(os.path.join(hu, "content/_index.md"), f"---\ntitle: Site {k}\n---\nHome.\n")
+        for s in range(3):
+            fm = f"---\ntitle: Section {s}\ndescription: Pages of section {s}\n---\nSection {s}.\n"
+            write(os.path.join(sg, f"content/{domain}/section-{s}/_index.md"), fm)
+            write(os.path.join(hu, f"content/section-{s}/_index.md"), fm)
+        for i in range(pages):
+            s = i % 3
+            fm = (f"---\ntitle: Page {i}\ndescription: Page {i} of site {k}\n"
+                  f"date: 2026-{1 + i % 12:02d}-{1 + i % 28:02d}\nweight: {i}\n---\n")
+            text = fm + body(rng, i)
+            write(os.path.join(sg, f"content/{domain}/section-{s}/page-{i}.md"), text)
+            write(os.path.join(hu, f"content/section-{s}/page-{i}.md"), text)
+    shutil.rmtree(template_site)
+
+
 def main():
     out = sys.argv[1]
     pages = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    if "--sites" in sys.argv:
+        many_sites(out, pages, int(sys.argv[sys.argv.index("--sites") + 1]))
+        return
+    main_one(out, pages)
+
+
+def main_one(out, pages, hugo_only=False):
     sections = 20
     rng = random.Random(42)
     sg = os.path.join(out, "sitegen")
@@ -52,7 +101,7 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
 
     # sitegen workspace
-    for sub in ("templates", "themes"):
+    for sub in ("templates", "themes") if not hugo_only else ():
         shutil.copytree(os.path.join(REPO, sub), os.path.join(sg, sub))
     write(os.path.join(sg, "sitegen.yaml"), "output_dir: dist\n")
     write(os.path.join(sg, "sites/bench.example/site.yaml"),
