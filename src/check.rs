@@ -563,3 +563,60 @@ fn check_external(ws: &Workspace, urls: Vec<String>) -> Vec<(String, String)> {
         .filter_map(|u| cache.get(&u).and_then(|(_, p)| p.clone()).map(|p| (u, p)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_like_a_browser_would() {
+        assert_eq!(
+            internal("about/index.html", "#team"),
+            Some(("/about/index.html".into(), Some("team".into())))
+        );
+        assert_eq!(
+            internal("about/index.html", "/news/"),
+            Some(("/news/".into(), None))
+        );
+        assert_eq!(
+            internal("about/index.html", "../news/?x=1#top"),
+            Some(("/news/".into(), Some("top".into())))
+        );
+        assert_eq!(
+            internal("news/a/index.html", "img.png"),
+            Some(("/news/a/img.png".into(), None))
+        );
+        assert_eq!(
+            internal("index.html", "/caf%C3%A9/"),
+            Some(("/café/".into(), None))
+        );
+        for external in [
+            "https://example.com/",
+            "mailto:a@b.example",
+            "tel:+331",
+            "//cdn.example/x.js",
+            "",
+        ] {
+            assert_eq!(internal("index.html", external), None, "{external}");
+        }
+    }
+
+    #[test]
+    fn bundle_paths_resolve_with_clean_urls() {
+        let mut b = Bundle::new("x.example");
+        for p in [
+            "index.html",
+            "about/index.html",
+            "404.html",
+            "assets/site.css",
+        ] {
+            b.files.insert(p.into(), Vec::new());
+        }
+        assert_eq!(resolve(&b, "/"), Some("index.html"));
+        assert_eq!(resolve(&b, "/about"), Some("about/index.html"));
+        assert_eq!(resolve(&b, "/about/"), Some("about/index.html"));
+        assert_eq!(resolve(&b, "/404"), Some("404.html"));
+        assert_eq!(resolve(&b, "/assets/site.css"), Some("assets/site.css"));
+        assert_eq!(resolve(&b, "/missing/"), None);
+    }
+}
