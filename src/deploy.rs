@@ -234,14 +234,17 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
 
 fn release_id(manifest_hash: &str) -> String {
     let now = time::OffsetDateTime::now_utc();
+    // Milliseconds, so two deploys in one second still sort in the order
+    // they happened (pruning and rollback go by name).
     format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
+        "{:04}{:02}{:02}T{:02}{:02}{:02}{:03}Z-{}",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
         now.second(),
+        now.millisecond(),
         &manifest_hash[..10]
     )
 }
