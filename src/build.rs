@@ -146,7 +146,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             scale: w.scale.0,
         }),
         opts.strict,
-    ));
+    )?);
     // Paths stay as the workspace names them (relative to it when it is the
     // working directory), so errors show `content/<domain>/…`.
     let content_root = site.content_dir.clone();

@@ -67,6 +67,26 @@ impl Bundle {
         self.files.get(path).map(Vec::as_slice)
     }
 
+    /// The file a site URL path names, found as the nginx config's
+    /// `try_files $uri $uri/index.html $uri.html` would find it.
+    pub fn resolve(&self, url_path: &str) -> Option<(&str, &[u8])> {
+        let key = url_path.trim_start_matches('/');
+        let candidates = if key.is_empty() || key.ends_with('/') {
+            vec![format!("{key}index.html")]
+        } else {
+            vec![
+                key.to_string(),
+                format!("{key}/index.html"),
+                format!("{key}.html"),
+            ]
+        };
+        candidates.into_iter().find_map(|k| {
+            self.files
+                .get_key_value(&k)
+                .map(|(k, b)| (k.as_str(), b.as_slice()))
+        })
+    }
+
     pub fn manifest(&self) -> Manifest<'_> {
         let files = self
             .files
@@ -152,6 +172,25 @@ fn swap_into_place(staging: &Path, dest: &Path, old: &Path) -> Result<()> {
     } else {
         fsutil::rename(staging, dest)
     }
+}
+
+/// Percent-decodes a URL path; None if an escape is malformed or the result
+/// is not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A path inside the bundle must stay inside it.

@@ -14,7 +14,6 @@ use markup5ever_rcdom::{Handle, NodeData, RcDom};
 use rayon::prelude::*;
 
 use crate::build::{build_site, BuildOptions};
-use crate::bundle::Bundle;
 use crate::config::{Level, Site, Workspace};
 use crate::error::Result;
 
@@ -149,43 +148,9 @@ fn facts(html: &[u8]) -> PageFacts {
     f
 }
 
-/// The bundle file a site URL path names, as nginx would find it.
-fn resolve<'b>(bundle: &'b Bundle, path: &str) -> Option<&'b str> {
-    let key = path.trim_start_matches('/');
-    let candidates = if key.is_empty() || key.ends_with('/') {
-        vec![format!("{key}index.html")]
-    } else {
-        vec![
-            key.to_string(),
-            format!("{key}/index.html"),
-            format!("{key}.html"),
-        ]
-    };
-    candidates
-        .into_iter()
-        .find_map(|k| bundle.files.get_key_value(&k).map(|(k, _)| k.as_str()))
-}
-
-/// Percent-decoding for paths (`%20` and friends).
+/// Percent-decoding for paths (`%20` and friends); malformed escapes stay as written.
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::bundle::percent_decode(s).unwrap_or_else(|| s.to_string())
 }
 
 /// Resolves a reference made on page `from` (a bundle path) to (path, fragment).
@@ -321,7 +286,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 }
                 continue;
             };
-            match resolve(&bundle, &path) {
+            match bundle.resolve(&path).map(|(k, _)| k) {
                 Some(target) => {
                     if *attr == "href" && target.ends_with(".html") && target != *page {
                         linked.insert(target);
@@ -448,7 +413,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         .filter_map(|s| s.split("</loc>").next())
     {
         let path = loc.strip_prefix(&base).unwrap_or(loc);
-        match resolve(&bundle, path) {
+        match bundle.resolve(path).map(|(k, _)| k) {
             Some(t) => {
                 listed.insert(t.to_string());
             }
@@ -567,6 +532,7 @@ fn check_external(ws: &Workspace, urls: Vec<String>) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::Bundle;
 
     #[test]
     fn references_resolve_like_a_browser_would() {
@@ -612,11 +578,15 @@ mod tests {
         ] {
             b.files.insert(p.into(), Vec::new());
         }
-        assert_eq!(resolve(&b, "/"), Some("index.html"));
-        assert_eq!(resolve(&b, "/about"), Some("about/index.html"));
-        assert_eq!(resolve(&b, "/about/"), Some("about/index.html"));
-        assert_eq!(resolve(&b, "/404"), Some("404.html"));
-        assert_eq!(resolve(&b, "/assets/site.css"), Some("assets/site.css"));
-        assert_eq!(resolve(&b, "/missing/"), None);
+        let resolve = |p: &str| b.resolve(p).map(|(k, _)| k.to_string());
+        assert_eq!(resolve("/").as_deref(), Some("index.html"));
+        assert_eq!(resolve("/about").as_deref(), Some("about/index.html"));
+        assert_eq!(resolve("/about/").as_deref(), Some("about/index.html"));
+        assert_eq!(resolve("/404").as_deref(), Some("404.html"));
+        assert_eq!(
+            resolve("/assets/site.css").as_deref(),
+            Some("assets/site.css")
+        );
+        assert_eq!(resolve("/missing/"), None);
     }
 }

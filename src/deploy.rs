@@ -20,7 +20,7 @@
 //! Local and ssh targets run the same shell steps; only the transport differs.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::assets::sha256_hex;
@@ -571,10 +571,4 @@ pub fn rollback(site: &Site, to: Option<&str>) -> Result<(Option<String>, String
 /// Releases on the target, oldest first, and which one is live.
 pub fn releases(site: &Site) -> Result<(Option<String>, Vec<String>)> {
     Target::of(site)?.state()
-}
-
-/// Where a local target's files are, for tests and messages.
-pub fn local_root(site: &Site) -> Option<PathBuf> {
-    let t = site.config.deploy.target.as_ref()?;
-    t.starts_with('/').then(|| PathBuf::from(t.as_str()))
 }

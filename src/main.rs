@@ -190,6 +190,22 @@ struct SiteReport {
     errors: Vec<ErrorReport>,
 }
 
+impl SiteReport {
+    fn new(domain: &str, status: &'static str, duration_ms: u128) -> Self {
+        SiteReport {
+            domain: domain.to_string(),
+            status,
+            pages: None,
+            files: None,
+            bytes: None,
+            duration_ms,
+            data_digest: None,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
 #[derive(serde::Serialize)]
 struct ErrorReport {
     message: String,
@@ -286,15 +302,12 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                     }
                 }
                 reports.push(SiteReport {
-                    domain: domain.clone(),
-                    status: "built",
                     pages: Some(r.pages),
                     files: Some(r.files),
                     bytes: Some(r.bytes),
-                    duration_ms: r.duration.as_millis(),
                     data_digest: Some(r.data_digest.clone()),
                     warnings: r.warnings.clone(),
-                    errors: Vec::new(),
+                    ..SiteReport::new(domain, "built", r.duration.as_millis())
                 });
             }
             Ok(Outcome::Unchanged) => {
@@ -302,17 +315,11 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                 if !args.json && !cli.quiet {
                     println!("unchanged {domain}: inputs match its last build");
                 }
-                reports.push(SiteReport {
-                    domain: domain.clone(),
-                    status: "unchanged",
-                    pages: None,
-                    files: None,
-                    bytes: None,
-                    duration_ms: t.elapsed().as_millis(),
-                    data_digest: None,
-                    warnings: Vec::new(),
-                    errors: Vec::new(),
-                });
+                reports.push(SiteReport::new(
+                    domain,
+                    "unchanged",
+                    t.elapsed().as_millis(),
+                ));
             }
             Err(e) => {
                 if !args.json {
@@ -323,15 +330,8 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                     e.to_string().lines().next().unwrap_or("").to_string(),
                 ));
                 reports.push(SiteReport {
-                    domain: domain.clone(),
-                    status: "failed",
-                    pages: None,
-                    files: None,
-                    bytes: None,
-                    duration_ms: t.elapsed().as_millis(),
-                    data_digest: None,
-                    warnings: Vec::new(),
                     errors: vec![ErrorReport::of(e)],
+                    ..SiteReport::new(domain, "failed", t.elapsed().as_millis())
                 });
             }
         }

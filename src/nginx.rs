@@ -7,7 +7,6 @@
 
 use std::fmt::Write;
 
-use crate::assets::sha256_hex;
 use crate::bundle::Bundle;
 use crate::config::{Site, Workspace};
 
@@ -277,11 +276,6 @@ pub fn http_snippet(ws: &Workspace) -> String {
     listens(&mut o, &n.https_listen, n.ipv6, " ssl default_server");
     o.push_str("    ssl_reject_handshake on;\n}\n");
     o
-}
-
-/// A short digest of a config, for deploy messages.
-pub fn digest(text: &str) -> String {
-    sha256_hex(text.as_bytes())[..12].to_string()
 }
 
 #[cfg(test)]

@@ -516,20 +516,7 @@ fn watch(hub: Arc<Hub>) -> Result<notify::RecommendedWatcher> {
 /// Percent-decodes a request path; None for anything that could leave the
 /// bundle or is not plain UTF-8.
 fn clean_path(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let path = String::from_utf8(out).ok()?;
+    let path = crate::bundle::percent_decode(raw)?;
     let bad = !path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
@@ -653,21 +640,11 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
             via_prefix,
         );
     };
-    let key = path.trim_start_matches('/');
-    let candidates = if key.is_empty() || key.ends_with('/') {
-        vec![format!("{key}index.html")]
-    } else {
-        vec![
-            key.to_string(),
-            format!("{key}/index.html"),
-            format!("{key}.html"),
-        ]
-    };
-    let found = candidates
-        .iter()
-        .find_map(|k| bundle.files.get(k).map(|b| (k.clone(), b)));
+    let found = bundle
+        .resolve(&path)
+        .map(|(k, b)| (k.to_string(), b.to_vec()));
     let (status, key, bytes) = match found {
-        Some((k, b)) => (StatusCode::OK, k, b.clone()),
+        Some((k, b)) => (StatusCode::OK, k, b),
         None => match bundle.files.get("404.html") {
             Some(b) => (StatusCode::NOT_FOUND, "404.html".to_string(), b.clone()),
             None => return plain(StatusCode::NOT_FOUND, "not found\n"),

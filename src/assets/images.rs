@@ -148,6 +148,17 @@ struct SourceInfo {
     has_alpha: bool,
 }
 
+impl SourceInfo {
+    /// The non-WebP format: PNG keeps transparency, JPEG otherwise.
+    fn fallback(&self) -> Format {
+        if self.has_alpha {
+            Format::Png
+        } else {
+            Format::Jpeg
+        }
+    }
+}
+
 /// Finds the file an image reference names: `/x.jpg` from the content root,
 /// `x.jpg` from `from` (a content file's folder). Never outside `root`.
 pub fn resolve_source(root: &Path, from: &Path, src: &str) -> std::result::Result<PathBuf, String> {
@@ -179,6 +190,8 @@ pub struct ImageQueue {
     cfg: ImageConfig,
     cache_dir: PathBuf,
     watermark: Option<Watermark>,
+    /// Hash of the watermark file and its settings, for cache keys.
+    watermark_key: String,
     /// A missing alt text is an error rather than a warning.
     strict: bool,
     warnings: Mutex<Vec<String>>,
@@ -193,16 +206,29 @@ impl ImageQueue {
         cache_dir: PathBuf,
         watermark: Option<Watermark>,
         strict: bool,
-    ) -> Self {
-        ImageQueue {
+    ) -> Result<Self> {
+        // The watermark's bytes are part of every marked variant's cache key:
+        // read and hash them once, not per variant.
+        let watermark_key = match &watermark {
+            Some(w) => format!(
+                "{}:{}:{}:{}",
+                sha256_hex(&fsutil::read(&w.file)?),
+                w.position,
+                w.opacity,
+                w.scale
+            ),
+            None => String::new(),
+        };
+        Ok(ImageQueue {
             cfg,
             cache_dir,
             watermark,
+            watermark_key,
             strict,
             warnings: Mutex::new(Vec::new()),
             sources: Mutex::new(BTreeMap::new()),
             jobs: Mutex::new(BTreeMap::new()),
-        }
+        })
     }
 
     /// Reports an image without alt text: a warning, or with `--strict` an error.
@@ -271,15 +297,10 @@ impl ImageQueue {
         watermark: bool,
     ) -> Result<Variant> {
         let watermark = watermark && self.watermark.is_some();
-        let wm_key = match (&self.watermark, watermark) {
-            (Some(w), true) => format!(
-                "{}:{}:{}:{}",
-                sha256_hex(&fsutil::read(&w.file)?),
-                w.position,
-                w.opacity,
-                w.scale
-            ),
-            _ => String::new(),
+        let wm_key = if watermark {
+            self.watermark_key.as_str()
+        } else {
+            ""
         };
         let (width, height) = match op {
             Op::Resize { width } => {
@@ -338,11 +359,7 @@ impl ImageQueue {
             .collect();
         widths.sort_unstable();
         widths.dedup();
-        let fallback = if info.has_alpha {
-            Format::Png
-        } else {
-            Format::Jpeg
-        };
+        let fallback = info.fallback();
         let mut webp = Vec::new();
         let mut fall = Vec::new();
         for w in &widths {
@@ -398,11 +415,7 @@ impl ImageQueue {
     /// returns its `<picture>` HTML.
     pub fn avatar(&self, source: &Path, alt: &str, size: u32, class: &str) -> Result<String> {
         let info = self.info(source)?;
-        let fallback = if info.has_alpha {
-            Format::Png
-        } else {
-            Format::Jpeg
-        };
+        let fallback = info.fallback();
         let mut webp = Vec::new();
         let mut fall = Vec::new();
         for scale in [1, 2] {

@@ -552,3 +552,53 @@ fn text_files_have_gzip_twins_with_identical_content() {
     }
     assert!(twins > 50, "{twins}");
 }
+
+#[test]
+fn image_references_cannot_leave_the_site_content_folder() {
+    let t = SiteTest::demo();
+    // Another site's photo, a site folder's file, and an absolute path.
+    for (reference, what) in [
+        (
+            "../transquinnftw.com/gallery/studio-wall.jpg",
+            "outside the site's content folder",
+        ),
+        (
+            "../../sites/cocotte.maison/social.jpg",
+            "outside the site's content folder",
+        ),
+        (
+            "/../../data/platform/cocotte/media/margot-lune.jpg",
+            "outside the site's content folder",
+        ),
+        ("https://example.com/x.jpg", "is not a local file"),
+    ] {
+        let before = t.read("content/cocotte.maison/about.md");
+        t.edit(
+            "content/cocotte.maison/about.md",
+            "## What members keep",
+            &format!("![A photo]({reference})\n\n## What members keep"),
+        );
+        let run = t.run(&["build", "cocotte.maison"]);
+        run.failure();
+        assert!(
+            run.stderr
+                .starts_with("error: content/cocotte.maison/about.md: image ")
+                && run.stderr.contains(what),
+            "{reference}: {}",
+            run.stderr
+        );
+        t.write("content/cocotte.maison/about.md", &before);
+    }
+    // The same rule holds for picture() in templates.
+    t.write(
+        "sites/cocotte.maison/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ picture(\"../transquinnftw.com/gallery/studio-wall.jpg\", \"x\") }}{% endblock %}",
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr.contains("outside the site's content folder"),
+        "{}",
+        run.stderr
+    );
+}

@@ -128,3 +128,40 @@ fn a_tour_of_another_tenant_fails() {
     );
     assert!(t.output("adulttherapytour.com").is_empty());
 }
+
+#[test]
+fn a_snapshot_avatar_cannot_name_another_tenants_file() {
+    let t = crate::harness::SiteTest::demo();
+    std::fs::create_dir_all(t.root().join("data/platform/quinn-avery/media")).unwrap();
+    std::fs::copy(
+        t.root().join("data/platform/cocotte/media/margot-lune.jpg"),
+        t.root().join("data/platform/quinn-avery/media/quinn.jpg"),
+    )
+    .unwrap();
+    for reference in [
+        "../quinn-avery/media/quinn.jpg",
+        "/etc/passwd",
+        "media/../../quinn-avery/media/quinn.jpg",
+    ] {
+        t.edit(
+            "data/platform/cocotte/profiles.json",
+            "\"avatar_url\": \"media/margot-lune.jpg\"",
+            &format!("\"avatar_url\": \"{reference}\""),
+        );
+        let run = t.run(&["build", "cocotte.maison"]);
+        run.failure();
+        assert!(
+            run.stderr.contains(&format!(
+                "profile prof_c1: avatar_url \"{reference}\" is not a file in the snapshot folder"
+            )),
+            "{reference}: {}",
+            run.stderr
+        );
+        t.edit(
+            "data/platform/cocotte/profiles.json",
+            &format!("\"avatar_url\": \"{reference}\""),
+            "\"avatar_url\": \"media/margot-lune.jpg\"",
+        );
+    }
+    t.run(&["build", "cocotte.maison"]).success();
+}
