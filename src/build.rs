@@ -136,6 +136,7 @@ impl Generated<'_> {
 
 /// Builds one site into memory.
 pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bundle> {
+    let mut phase = Phases::new(site.domain());
     let images = Arc::new(ImageQueue::new(
         ws.config.images.clone(),
         ws.root.join(".sitegen/cache/images"),
@@ -174,6 +175,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         )?,
         None => content::load(&site.content_dir, opts.drafts, &resolver)?,
     };
+    phase.done("content");
     let mut data = match &opts.data {
         Some(d) => (**d).clone(),
         None => platform::load(ws, site, opts.fetch)?,
@@ -181,7 +183,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let inputs = (!opts.preview).then(|| crate::inputs::digest(ws, site, &data));
     let data_digest = crate::inputs::data_digest(&data);
     assign_leg_urls(&mut data);
+    phase.done("platform data");
     let assets = assets::build(site, &ws.config.css.browserslist)?;
+    phase.done("css and static files");
     let social = match &site.config.seo.social_image {
         Some(file) => Some(images.social(&site.site_dir.join(file.as_str()))?),
         None => None,
@@ -318,6 +322,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         })
         .collect();
     let rendered = rendered.into_iter().collect::<Result<Vec<_>>>()?;
+    phase.done("render");
 
     let mut bundle = Bundle::new(site.domain());
     bundle.inputs = inputs;
@@ -341,6 +346,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .map(|what| format!("built from STALE cached platform data: {what}"))
         .collect();
     let processed = images.process()?;
+    phase.done("images");
     bundle.warnings.extend(images.take_warnings());
     for (path, bytes) in assets
         .files
@@ -390,6 +396,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         return Ok(bundle);
     }
     assets::precompress(&mut bundle.files);
+    phase.done("gzip");
     bundle.extra.insert(
         format!("nginx/{}.conf", site.domain()),
         crate::nginx::server_config(ws, site, &bundle).into_bytes(),
@@ -399,6 +406,31 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         crate::nginx::http_snippet(ws).into_bytes(),
     );
     Ok(bundle)
+}
+
+/// Debug-level timings of a build's stages (`-vv` or `SITEGEN_LOG=debug`).
+struct Phases<'a> {
+    domain: &'a str,
+    last: Instant,
+}
+
+impl<'a> Phases<'a> {
+    fn new(domain: &'a str) -> Self {
+        Phases {
+            domain,
+            last: Instant::now(),
+        }
+    }
+
+    fn done(&mut self, what: &str) {
+        let now = Instant::now();
+        tracing::debug!(
+            "{}: {what} took {} ms",
+            self.domain,
+            (now - self.last).as_millis()
+        );
+        self.last = now;
+    }
 }
 
 fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {

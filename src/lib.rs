@@ -75,6 +75,8 @@ pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Res
     let started = Instant::now();
     let site = ws.load_site(domain)?;
     let bundle = build::build_site(ws, &site, opts)?;
+    let written = Instant::now();
     bundle.write_atomic(&site_output_dir(ws, domain))?;
+    tracing::debug!("{domain}: write took {} ms", written.elapsed().as_millis());
     Ok(BuildReport::new(&bundle, started))
 }
