@@ -1,7 +1,7 @@
 //! Build: runs the stages for one site and returns its Bundle. Writes nothing;
 //! the sinks in bundle.rs (and later serve and deploy) do that.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use minijinja::value::Value;
@@ -18,6 +18,7 @@ use crate::bundle::{check_bundle_path, Bundle};
 use crate::config::{Site, SiteKind, Workspace};
 use crate::content::{self, markdown::slugify, Page};
 use crate::error::{Error, Location, Result};
+use crate::listing::{self, Listings, Pager, Term};
 use crate::platform::{self, PlatformData, Profile, Tour, TourLeg};
 use crate::render::{Helpers, Renderer};
 use crate::seo;
@@ -52,24 +53,26 @@ pub struct Incremental {
 }
 
 impl Incremental {
-    /// The bundle outputs to render again: pages whose file or template
-    /// changed, the sections that list them, and the home page. None when the
-    /// set of pages changed (a file added or removed): render everything.
-    fn dirty(
-        &self,
-        pages: &[Page],
-        templates: &[&str],
-    ) -> Option<std::collections::BTreeSet<String>> {
-        let mut dirty = std::collections::BTreeSet::new();
+    /// The content pages to render again: those whose file or template
+    /// changed. None when another page may show the change, so everything
+    /// renders: a page added or removed, or an edit to what listings show of
+    /// a page (title, date, tags… — `listing::Summary`). A body-only edit, the
+    /// usual copy edit, renders one page.
+    fn dirty(&self, pages: &[Page], templates: &[&str]) -> Option<HashSet<String>> {
+        let before: HashMap<&Path, &Page> = self
+            .previous
+            .source_pages
+            .iter()
+            .map(|p| (p.source.as_path(), p))
+            .collect();
+        let mut dirty = HashSet::new();
         for source in &self.sources {
             let page = pages.iter().find(|p| &p.source == source)?;
-            dirty.insert(page.output.clone());
-            dirty.insert("index.html".to_string());
-            if let Some(parent) = &page.parent {
-                if let Some(section) = pages.iter().find(|p| &p.url == parent) {
-                    dirty.insert(section.output.clone());
-                }
+            let old = before.get(source.as_path())?;
+            if listing::summary(old) != listing::summary(page) || old.parent != page.parent {
+                return None;
             }
+            dirty.insert(page.output.clone());
         }
         for (page, template) in pages.iter().zip(templates) {
             if self.templates.contains(*template) {
@@ -112,10 +115,14 @@ impl BuildReport {
     }
 }
 
-/// A page made from platform data rather than a content file.
+/// A page made from platform data or listings rather than a content file.
 enum Generated<'a> {
     Member(&'a Profile),
     Leg(&'a Tour, &'a TourLeg),
+    /// `/tags/`: every tag.
+    Tags,
+    /// `/tags/<slug>/`: the pages of one tag.
+    Term(&'a Term<'a>),
 }
 
 impl Generated<'_> {
@@ -123,6 +130,17 @@ impl Generated<'_> {
         match self {
             Generated::Member(p) => format!("/members/{}/", p.slug),
             Generated::Leg(_, leg) => leg.url.clone(),
+            Generated::Tags => listing::TAGS_URL.to_string(),
+            Generated::Term(t) => t.url(),
+        }
+    }
+
+    fn template(&self) -> &'static str {
+        match self {
+            Generated::Member(_) => "member.html",
+            Generated::Leg(..) => "leg.html",
+            Generated::Tags => "tags.html",
+            Generated::Term(_) => "tag.html",
         }
     }
 
@@ -130,8 +148,167 @@ impl Generated<'_> {
         match self {
             Generated::Member(p) => format!("the member page of profile {}", p.id),
             Generated::Leg(_, leg) => format!("the page of tour leg {}", leg.id),
+            Generated::Tags => "the tags index".to_string(),
+            Generated::Term(t) => format!("the page of tag {:?}", t.name),
         }
     }
+}
+
+/// One output to render.
+struct Job<'a> {
+    output: String,
+    /// The output of the content page this one shows (listing pages after
+    /// the first belong to their section); empty for generated pages.
+    owner: &'a str,
+    template: &'a str,
+    made: Made<'a>,
+}
+
+/// What a job renders: a content page (and which page of its listing), a
+/// generated page (and which page of its listing), or the default 404.
+enum Made<'a> {
+    Page(&'a Page, Option<(Arc<[Pager]>, usize)>),
+    Generated(&'a Generated<'a>, Arc<[Pager]>, usize),
+    NotFound,
+}
+
+/// What every job's template context is made from.
+struct JobContext<'a> {
+    site: &'a Site,
+    listings: &'a Listings<'a>,
+    site_entity: &'a Json,
+    section_items: &'a HashMap<&'a str, Vec<Value>>,
+    term_items: &'a HashMap<&'a str, Vec<Value>>,
+    summaries: &'a HashMap<&'a str, Value>,
+    images: &'a ImageQueue,
+}
+
+impl JobContext<'_> {
+    /// The template context of a job, and what it is made from (for errors).
+    /// Made here, in the render threads, so contexts never pile up in memory.
+    fn make(&self, job: &Job<'_>) -> Result<(Value, String)> {
+        let site = self.site;
+        match &job.made {
+            Made::Page(page, pager) => {
+                let image = match &page.front.image {
+                    Some(file) => Some(self.images.social(&site.content_dir.join(file.as_str()))?),
+                    None => None,
+                };
+                let neighbour = |p: Option<&Page>| {
+                    p.map_or(Value::from(()), |p| self.summaries[p.url.as_str()].clone())
+                };
+                let (prev, next) = self
+                    .listings
+                    .neighbours
+                    .get(page.url.as_str())
+                    .copied()
+                    .unwrap_or_default();
+                let mut extra = vec![("prev", neighbour(prev)), ("next", neighbour(next))];
+                if let Some((pagers, i)) = pager {
+                    let items = &self.section_items[page.url.as_str()];
+                    extra.push(("paginator", listing::paginator_value(pagers, *i, items)));
+                    if *i > 0 {
+                        let url = &pagers[*i].url;
+                        extra.push(("url", Value::from(url.as_str())));
+                        extra.push((
+                            "permalink",
+                            Value::from(format!("{}{url}", site.base_url())),
+                        ));
+                    }
+                }
+                let ctx = page_context(site, page, self.site_entity, image.as_ref(), extra);
+                Ok((ctx, page.source.display().to_string()))
+            }
+            Made::Generated(g, pagers, i) => Ok((self.generated(g, pagers, *i), g.what())),
+            Made::NotFound => {
+                let ctx = minijinja::context! { page => Value::from_serialize(serde_json::json!({
+                    "title": "Page not found", "url": "/404.html", "kind": "404", "content": "",
+                    "permalink": format!("{}/404.html", site.base_url()), "jsonld": [self.site_entity],
+                })) };
+                Ok((ctx, "the default 404 page".into()))
+            }
+        }
+    }
+
+    /// The context of a generated page: a member, a tour leg, the tags
+    /// index, or page `i` of a tag's listing.
+    fn generated(&self, g: &Generated<'_>, pagers: &[Pager], i: usize) -> Value {
+        let (site, site_entity) = (self.site, self.site_entity);
+        let url = g.url();
+        let permalink = format!("{}{url}", site.base_url());
+        match g {
+            Generated::Member(p) => {
+                let title = match &p.role_title {
+                    Some(role) => format!("{} — {role}", p.display_name),
+                    None => p.display_name.clone(),
+                };
+                let page = serde_json::json!({
+                    "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
+                    "url": url, "permalink": permalink, "kind": "member", "parent": "/members/",
+                    "jsonld": [site_entity, seo::member_entity(site, p)],
+                });
+                minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
+            }
+            Generated::Leg(tour, leg) => {
+                let page = serde_json::json!({
+                    "title": format!("{} in {}", tour.title, leg.city),
+                    "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
+                    "url": url, "permalink": permalink, "kind": "leg", "parent": "/tour/",
+                    "jsonld": [site_entity, seo::leg_event(site, tour, leg)],
+                });
+                minijinja::context! {
+                    page => Value::from_serialize(page),
+                    leg => Value::from_serialize(leg),
+                    tour => Value::from_serialize(tour),
+                }
+            }
+            Generated::Tags => self.tags_context(),
+            Generated::Term(t) => {
+                let items = &self.term_items[t.slug.as_str()];
+                let paginator = listing::paginator_value(pagers, i, items);
+                self.term_context(t, paginator, &pagers[i].url)
+            }
+        }
+    }
+
+    fn tags_context(&self) -> Value {
+        let site = self.site;
+        let page = serde_json::json!({
+            "title": "Tags", "description": format!("Every tag on {}", site.config.brand.name),
+            "url": listing::TAGS_URL, "permalink": format!("{}{}", site.base_url(), listing::TAGS_URL),
+            "kind": "tags", "jsonld": [self.site_entity],
+        });
+        minijinja::context! { page => Value::from_serialize(page), terms => terms_value(self.listings) }
+    }
+
+    fn term_context(&self, term: &Term<'_>, paginator: Value, url: &str) -> Value {
+        let site = self.site;
+        let page = serde_json::json!({
+            "title": term.name,
+            "description": format!("Pages tagged “{}” on {}", term.name, site.config.brand.name),
+            "url": url, "permalink": format!("{}{url}", site.base_url()),
+            "kind": "tag", "parent": listing::TAGS_URL, "jsonld": [self.site_entity],
+        });
+        let term_value = serde_json::json!({
+            "name": term.name, "slug": term.slug, "url": term.url(), "count": term.pages.len(),
+        });
+        minijinja::context! {
+            page => Value::from_serialize(page),
+            term => Value::from_serialize(term_value),
+            paginator => paginator,
+        }
+    }
+}
+
+/// Every tag with its page count, by slug: the `tags` global and the tags index.
+fn terms_value(listings: &Listings<'_>) -> Value {
+    Value::from_serialize(
+        listings
+            .terms
+            .iter()
+            .map(|t| serde_json::json!({"name": t.name, "slug": t.slug, "url": t.url(), "count": t.pages.len()}))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Builds one site into memory.
@@ -191,7 +368,13 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         None => None,
     };
 
-    let generated: Vec<Generated<'_>> = match site.config.kind {
+    if !pages.iter().any(Page::is_home) {
+        return Err(Error::content("the site has no home page")
+            .at(Location::file(site.content_dir.join("_index.md")))
+            .hint("create content/<domain>/_index.md with a title"));
+    }
+    let listings = Listings::new(&pages);
+    let mut generated: Vec<Generated<'_>> = match site.config.kind {
         SiteKind::OrgSite => data.profiles.iter().map(Generated::Member).collect(),
         SiteKind::TourSite => data
             .tours
@@ -200,11 +383,149 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             .collect(),
         SiteKind::ProviderSite => Vec::new(),
     };
-    check_routes(&pages, &generated)?;
-    if !pages.iter().any(Page::is_home) {
-        return Err(Error::content("the site has no home page")
-            .at(Location::file(site.content_dir.join("_index.md")))
-            .hint("create content/<domain>/_index.md with a title"));
+    if !listings.terms.is_empty() {
+        generated.push(Generated::Tags);
+        generated.extend(listings.terms.iter().map(Generated::Term));
+    }
+    // What listings show of each page, made once and shared by every listing.
+    let summaries: HashMap<&str, Value> = pages
+        .par_iter()
+        .map(|p| (p.url.as_str(), Value::from_serialize(listing::summary(p))))
+        .collect();
+    let items = |list: &[&Page]| -> Vec<Value> {
+        list.iter()
+            .map(|p| summaries[p.url.as_str()].clone())
+            .collect()
+    };
+    let section_items: HashMap<&str, Vec<Value>> = listings
+        .sections
+        .iter()
+        .map(|(url, list)| (*url, items(list)))
+        .collect();
+    let term_items: HashMap<&str, Vec<Value>> = listings
+        .terms
+        .iter()
+        .map(|t| (t.slug.as_str(), items(&t.pages)))
+        .collect();
+
+    let logo = assets.urls.get("logo").cloned();
+    let site_entity = seo::site_entity(site, &data, logo.as_deref());
+    let renderer = Renderer::new(
+        site,
+        Helpers {
+            base_url: site.base_url(),
+            assets: assets.urls.clone(),
+            integrity: assets.integrity.clone(),
+            sections: section_items
+                .iter()
+                .map(|(url, list)| (url.to_string(), Value::from(list.clone())))
+                .collect(),
+            latest: items(&listings.latest),
+            images: images.clone(),
+            content_dir: content_root.clone(),
+            avatars: data
+                .profiles
+                .iter()
+                .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
+                .collect(),
+        },
+        globals(site, &data, &listings, logo.as_deref(), social.as_ref()),
+    );
+
+    // Plan every output before rendering any: templates must exist, URLs
+    // must be unique, and an incremental build must know what it keeps.
+    let per_page = usize::from(site.config.paginate_by);
+    let mut paginated: HashMap<String, bool> = HashMap::new();
+    // A listing is split into pages only if its template uses `paginator`:
+    // one that does not lists everything itself, so page 2 would repeat page 1.
+    let mut pagers = |template: &str, url: &str, count: usize| -> Result<Arc<[Pager]>> {
+        let uses = match paginated.get(template) {
+            Some(uses) => *uses,
+            None => {
+                let uses = renderer.uses_variable(template, "paginator")?;
+                paginated.insert(template.to_string(), uses);
+                uses
+            }
+        };
+        let per_page = if uses { per_page } else { 0 };
+        Ok(listing::paginate(url, count, per_page).into())
+    };
+    // Non-content URLs (generated pages, listing pages after the first) and what makes them.
+    let mut routes: Vec<(String, String)> = Vec::new();
+    let mut jobs: Vec<Job<'_>> = Vec::with_capacity(pages.len() + generated.len());
+    for page in &pages {
+        let template = template_for(page);
+        if !renderer.has_template(template) {
+            let mut loc = Location::file(&page.source);
+            if let Some(line) = page.template_line {
+                loc = loc.line(line).key("template");
+            }
+            return Err(Error::template(format!("template {template:?} does not exist"))
+                .at(loc)
+                .hint(format!(
+                    "looked in sites/{0}/templates/, themes/{1}/templates/, templates/{2}/ and templates/_base/",
+                    site.domain(),
+                    site.config.theme,
+                    site.config.kind
+                )));
+        }
+        if !page.is_section || page.is_home() {
+            jobs.push(Job {
+                output: page.output.clone(),
+                owner: &page.output,
+                template,
+                made: Made::Page(page, None),
+            });
+            continue;
+        }
+        let count = listings.sections[page.url.as_str()].len();
+        let list = pagers(template, &page.url, count)?;
+        for (i, pager) in list.iter().enumerate() {
+            let output = if i == 0 {
+                page.output.clone()
+            } else {
+                routes.push((
+                    pager.url.clone(),
+                    format!("page {} of {}", pager.number, page.source.display()),
+                ));
+                pager.output.clone()
+            };
+            jobs.push(Job {
+                output,
+                owner: &page.output,
+                template,
+                made: Made::Page(page, Some((list.clone(), i))),
+            });
+        }
+    }
+    for g in &generated {
+        let (template, url) = (g.template(), g.url());
+        let list = match g {
+            Generated::Term(t) => pagers(template, &url, t.pages.len())?,
+            _ => listing::paginate(&url, 0, 0).into(),
+        };
+        for (i, pager) in list.iter().enumerate() {
+            let what = match i {
+                0 => g.what(),
+                _ => format!("page {} of {}", pager.number, g.what()),
+            };
+            routes.push((pager.url.clone(), what));
+            jobs.push(Job {
+                output: pager.output.clone(),
+                owner: "",
+                template,
+                made: Made::Generated(g, list.clone(), i),
+            });
+        }
+    }
+    check_routes(&pages, &routes)?;
+    if !pages.iter().any(Page::is_404) {
+        jobs.push(Job {
+            output: "404.html".into(),
+            owner: "404.html",
+            template: "404.html",
+            made: Made::NotFound,
+        });
     }
 
     // Incremental: render only what an edit touched; the rest comes from the
@@ -224,101 +545,37 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         }
         _ => None,
     };
-    let wanted = |output: &str, template: &str| match &reuse {
-        Some((inc, dirty)) => dirty.contains(output) || inc.templates.contains(template),
-        None => true,
-    };
-
-    let logo = assets.urls.get("logo").cloned();
-    let site_entity = seo::site_entity(site, &data, logo.as_deref());
-    let renderer = Renderer::new(
-        site,
-        Helpers {
-            base_url: site.base_url(),
-            assets: assets.urls.clone(),
-            integrity: assets.integrity.clone(),
-            sections: section_index(&pages),
-            images: images.clone(),
-            content_dir: content_root.clone(),
-            avatars: data
-                .profiles
-                .iter()
-                .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
-                .collect(),
-        },
-        globals(site, &data, logo.as_deref(), social.as_ref()),
-    );
-
-    // Every page's template must exist before anything renders.
-    // (output path, template, context, what the page is made from)
-    let mut jobs: Vec<(String, &str, Value, String)> =
-        Vec::with_capacity(pages.len() + generated.len());
-    for page in &pages {
-        let template = template_for(page);
-        if !renderer.has_template(template) {
-            let mut loc = Location::file(&page.source);
-            if let Some(line) = page.template_line {
-                loc = loc.line(line).key("template");
-            }
-            return Err(Error::template(format!("template {template:?} does not exist"))
-                .at(loc)
-                .hint(format!(
-                    "looked in sites/{0}/templates/, themes/{1}/templates/, templates/{2}/ and templates/_base/",
-                    site.domain(),
-                    site.config.theme,
-                    site.config.kind
-                )));
-        }
-        if !wanted(&page.output, template) {
-            continue;
-        }
-        let image = match &page.front.image {
-            Some(file) => Some(images.social(&site.content_dir.join(file.as_str()))?),
-            None => None,
-        };
-        jobs.push((
-            page.output.clone(),
-            template,
-            page_context(site, page, &site_entity, image.as_ref()),
-            page.source.display().to_string(),
-        ));
-    }
-    for g in &generated {
-        let url = g.url();
-        let output = format!("{}index.html", &url[1..]);
-        let template = match g {
-            Generated::Member(_) => "member.html",
-            Generated::Leg(..) => "leg.html",
-        };
-        if !wanted(&output, template) {
-            continue;
-        }
-        let (template, ctx) = generated_context(site, g, &site_entity);
-        jobs.push((output, template, ctx, g.what()));
-    }
-    if !pages.iter().any(Page::is_404) && wanted("404.html", "404.html") {
-        let ctx = minijinja::context! { page => Value::from_serialize(serde_json::json!({
-            "title": "Page not found", "url": "/404.html", "kind": "404", "content": "",
-            "permalink": format!("{}/404.html", site.base_url()), "jsonld": [site_entity],
-        })) };
-        jobs.push((
-            "404.html".into(),
-            "404.html",
-            ctx,
-            "the default 404 page".into(),
-        ));
+    let outputs: HashSet<String> = jobs.iter().map(|j| j.output.clone()).collect();
+    if let Some((inc, dirty)) = &reuse {
+        jobs.retain(|j| {
+            dirty.contains(j.owner)
+                || inc.templates.contains(j.template)
+                || !inc.previous.files.contains_key(&j.output)
+        });
     }
 
     // Collect every result, then take the first error in page order, so the
     // reported error does not depend on thread timing.
+    let context = JobContext {
+        site,
+        listings: &listings,
+        site_entity: &site_entity,
+        section_items: &section_items,
+        term_items: &term_items,
+        summaries: &summaries,
+        images: &images,
+    };
     let rendered: Vec<Result<(String, String)>> = jobs
         .into_par_iter()
-        .map(|(output, template, ctx, what)| {
-            let html = renderer.render(template, ctx).map_err(|e| match &e.hint {
-                Some(_) => e,
-                None => e.hint(format!("while rendering {what}")),
-            })?;
-            Ok((output, html))
+        .map(|job| {
+            let (ctx, what) = context.make(&job)?;
+            let html = renderer
+                .render(job.template, ctx)
+                .map_err(|e| match &e.hint {
+                    Some(_) => e,
+                    None => e.hint(format!("while rendering {what}")),
+                })?;
+            Ok((job.output, html))
         })
         .collect();
     let rendered = rendered.into_iter().collect::<Result<Vec<_>>>()?;
@@ -331,10 +588,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     bundle.rendered = rendered.len();
     let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     if let Some((inc, _)) = &reuse {
-        let fresh: std::collections::BTreeSet<&str> =
-            rendered.iter().map(|(p, _)| p.as_str()).collect();
+        let fresh: HashSet<&str> = rendered.iter().map(|(p, _)| p.as_str()).collect();
         for (path, bytes) in &inc.previous.files {
-            if path.ends_with(".html") && !fresh.contains(path.as_str()) {
+            if outputs.contains(path) && !fresh.contains(path.as_str()) {
                 reused.insert(path.clone(), bytes.clone());
             }
         }
@@ -366,6 +622,8 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     }
     bundle.files.extend(reused);
 
+    // Every page is in the sitemap (listing pages after the first too),
+    // unless its front matter says `sitemap: false`.
     let mut entries: Vec<seo::SitemapEntry<'_>> = pages
         .iter()
         .filter(|p| p.front.sitemap && !p.is_404())
@@ -374,11 +632,11 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
             lastmod: p.front.date.as_ref().map(|d| d.day()),
         })
         .collect();
-    let gen_urls: Vec<String> = generated.iter().map(Generated::url).collect();
-    entries.extend(gen_urls.iter().map(|u| seo::SitemapEntry {
-        url: u,
-        lastmod: None,
-    }));
+    entries.extend(
+        routes
+            .iter()
+            .map(|(url, _)| seo::SitemapEntry { url, lastmod: None }),
+    );
     entries.sort_by(|a, b| a.url.cmp(b.url));
     let base = site.base_url();
     insert(
@@ -465,8 +723,9 @@ fn assign_leg_urls(data: &mut PlatformData) {
     }
 }
 
-/// Two pages on one URL is an error naming both.
-fn check_routes(pages: &[Page], generated: &[Generated<'_>]) -> Result<()> {
+/// Two pages on one URL is an error naming both. `routes` are the URLs
+/// not made from content files, with what makes each.
+fn check_routes(pages: &[Page], routes: &[(String, String)]) -> Result<()> {
     let mut seen: BTreeMap<&str, &Page> = BTreeMap::new();
     for page in pages {
         if let Some(other) = seen.insert(&page.url, page) {
@@ -480,22 +739,19 @@ fn check_routes(pages: &[Page], generated: &[Generated<'_>]) -> Result<()> {
             .hint("change the `slug:` of one of them or rename a file"));
         }
     }
-    let mut gen_seen: BTreeMap<String, String> = BTreeMap::new();
-    for g in generated {
-        let url = g.url();
+    let mut gen_seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (url, what) in routes {
         if let Some(page) = seen.get(url.as_str()) {
             return Err(Error::build(format!(
-                "{} claims the URL {url}, which is also {}",
+                "{} claims the URL {url}, which is also {what}",
                 page.source.display(),
-                g.what()
             ))
             .at(Location::file(&page.source))
             .hint("generated pages own their URLs; choose another slug for the content page"));
         }
-        if let Some(other) = gen_seen.insert(url.clone(), g.what()) {
-            return Err(Error::platform(format!(
-                "{other} and {} both claim the URL {url}",
-                g.what()
+        if let Some(other) = gen_seen.insert(url, what) {
+            return Err(Error::build(format!(
+                "{other} and {what} both claim the URL {url}"
             )));
         }
     }
@@ -517,66 +773,20 @@ fn template_for(page: &Page) -> &str {
     }
 }
 
-#[derive(Serialize)]
-struct Summary<'a> {
-    title: &'a str,
-    description: Option<&'a str>,
-    url: &'a str,
-    date: Option<&'a str>,
-    weight: i64,
-    is_section: bool,
-    extra: &'a BTreeMap<String, serde_yaml::Value>,
-}
-
-/// Section URL → its child pages (and subsections), by weight, then newest first, then title.
-fn section_index(pages: &[Page]) -> BTreeMap<String, Value> {
-    let mut children: BTreeMap<&str, Vec<&Page>> = BTreeMap::new();
-    for p in pages.iter().filter(|p| p.is_section) {
-        children.entry(&p.url).or_default();
-    }
-    for p in pages {
-        if let Some(parent) = &p.parent {
-            if p.is_404() {
-                continue;
-            }
-            if let Some(list) = children.get_mut(parent.as_str()) {
-                list.push(p);
-            }
-        }
-    }
-    children
-        .into_iter()
-        .map(|(url, mut list)| {
-            list.sort_by(|a, b| {
-                a.front
-                    .weight
-                    .cmp(&b.front.weight)
-                    .then_with(|| b.front.date.cmp(&a.front.date))
-                    .then_with(|| a.front.title.cmp(&b.front.title))
-            });
-            let summaries: Vec<Summary<'_>> = list
-                .iter()
-                .map(|p| Summary {
-                    title: &p.front.title,
-                    description: p.front.description.as_deref(),
-                    url: &p.url,
-                    date: p.front.date.as_ref().map(|d| d.0.as_str()),
-                    weight: p.front.weight,
-                    is_section: p.is_section,
-                    extra: &p.front.extra,
-                })
-                .collect();
-            (url.to_string(), Value::from_serialize(&summaries))
-        })
-        .collect()
-}
-
 fn describe<'a>(site: &'a Site, own: Option<&'a str>) -> Option<&'a str> {
     own.or(site.config.seo.description.as_deref())
         .or(site.config.brand.tagline.as_deref())
 }
 
-fn page_context(site: &Site, page: &Page, site_entity: &Json, image: Option<&Variant>) -> Value {
+/// A content page's context. `extra` adds or replaces fields of `page`
+/// (prev/next, and on listing pages the paginator and the page's own URL).
+fn page_context(
+    site: &Site,
+    page: &Page,
+    site_entity: &Json,
+    image: Option<&Variant>,
+    extra: Vec<(&'static str, Value)>,
+) -> Value {
     let kind = if page.is_home() {
         "home"
     } else if page.is_404() {
@@ -586,7 +796,7 @@ fn page_context(site: &Site, page: &Page, site_entity: &Json, image: Option<&Var
     } else {
         "page"
     };
-    let page_value = Value::from_iter([
+    let fields = [
         ("title", Value::from(page.front.title.as_str())),
         (
             "description",
@@ -607,49 +817,15 @@ fn page_context(site: &Site, page: &Page, site_entity: &Json, image: Option<&Var
         ("source", Value::from(page.rel.as_str())),
         ("jsonld", Value::from_serialize([site_entity])),
         ("image", image.map_or(Value::from(()), variant_value)),
-    ]);
-    minijinja::context! { page => page_value }
-}
-
-fn generated_context<'a>(
-    site: &Site,
-    g: &Generated<'a>,
-    site_entity: &Json,
-) -> (&'static str, Value) {
-    let url = g.url();
-    let permalink = format!("{}{url}", site.base_url());
-    match g {
-        Generated::Member(p) => {
-            let title = match &p.role_title {
-                Some(role) => format!("{} — {role}", p.display_name),
-                None => p.display_name.clone(),
-            };
-            let page = serde_json::json!({
-                "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
-                "url": url, "permalink": permalink, "kind": "member", "parent": "/members/",
-                "jsonld": [site_entity, seo::member_entity(site, p)],
-            });
-            (
-                "member.html",
-                minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) },
-            )
-        }
-        Generated::Leg(tour, leg) => {
-            let page = serde_json::json!({
-                "title": format!("{} in {}", tour.title, leg.city),
-                "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
-                "url": url, "permalink": permalink, "kind": "leg", "parent": "/tour/",
-                "jsonld": [site_entity, seo::leg_event(site, tour, leg)],
-            });
-            (
-                "leg.html",
-                minijinja::context! {
-                    page => Value::from_serialize(page),
-                    leg => Value::from_serialize(leg),
-                    tour => Value::from_serialize(tour),
-                },
-            )
-        }
+        ("tags", Value::from_serialize(listing::tag_refs(page))),
+    ];
+    // Later entries win: `extra` replaces url and permalink on listing pages.
+    let map: BTreeMap<&str, Value> = fields.into_iter().chain(extra).collect();
+    let paginator = map.get("paginator").cloned();
+    let page_value = Value::from_iter(map);
+    match paginator {
+        Some(paginator) => minijinja::context! { page => page_value, paginator => paginator },
+        None => minijinja::context! { page => page_value },
     }
 }
 
@@ -661,6 +837,7 @@ fn variant_value(v: &Variant) -> Value {
 fn globals(
     site: &Site,
     data: &PlatformData,
+    listings: &Listings<'_>,
     logo: Option<&str>,
     social: Option<&Variant>,
 ) -> BTreeMap<&'static str, Value> {
@@ -691,5 +868,6 @@ fn globals(
     g.insert("profile", Value::from_serialize(data.profiles.first()));
     g.insert("tours", Value::from_serialize(&data.tours));
     g.insert("tour_events", Value::from_serialize(events));
+    g.insert("tags", terms_value(listings));
     g
 }

@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod error;
 pub mod fsutil;
 pub mod inputs;
+pub mod listing;
 pub mod new;
 pub mod nginx;
 pub mod platform;

@@ -42,6 +42,14 @@ pub struct SiteConfig {
     pub images: SiteImages,
     #[serde(default)]
     pub tls: Tls,
+    /// Items per page of section and tag listings whose template uses
+    /// `paginator`; 0 lists everything on one page.
+    #[serde(default = "default_paginate_by")]
+    pub paginate_by: u16,
+}
+
+fn default_paginate_by() -> u16 {
+    20
 }
 
 /// Where nginx finds the site's certificate. By default certbot's layout:

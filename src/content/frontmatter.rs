@@ -31,6 +31,9 @@ pub struct FrontMatter {
     /// Social (OpenGraph) image for this page, relative to the content folder.
     #[serde(default)]
     pub image: Option<crate::config::RelPath>,
+    /// Tags: each gets a page at `/tags/<slug>/` listing the pages that carry it.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
     /// `false` keeps the page out of sitemap.xml.
     #[serde(default = "yes")]
     pub sitemap: bool,
@@ -70,6 +73,27 @@ impl PageDate {
     /// The `YYYY-MM-DD` part, for sitemaps.
     pub fn day(&self) -> &str {
         &self.0[..10.min(self.0.len())]
+    }
+}
+
+/// A tag as written (`Open studio`) and its URL segment (`open-studio`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?.trim().to_string();
+        let slug = crate::content::markdown::slugify(&name);
+        if slug.is_empty() || name.chars().count() > 100 {
+            return Err(serde::de::Error::custom(format!(
+                "tag {name:?} needs letters or digits (at most 100 characters): \
+                 its page is /tags/<tag as a slug>/"
+            )));
+        }
+        Ok(Tag { name, slug })
     }
 }
 
@@ -187,6 +211,20 @@ mod tests {
         let err = split(Path::new("a.md"), "---\ntitle: Hi\nslug: ../../etc\n---\n").unwrap_err();
         assert!(err.message.contains("escape"), "{err}");
         assert_eq!(err.location.as_ref().unwrap().line, Some(3));
+        let err = split(
+            Path::new("a.md"),
+            "---\ntitle: Hi\ntags: [ok, \"!!\"]\n---\n",
+        )
+        .unwrap_err();
+        assert!(err.message.contains("needs letters or digits"), "{err}");
+        assert_eq!(err.location.as_ref().unwrap().line, Some(3));
+        let (fm, _) = split(
+            Path::new("a.md"),
+            "---\ntitle: Hi\ntags: [Open Studio, café]\n---\n",
+        )
+        .unwrap();
+        let slugs: Vec<&str> = fm.tags.iter().map(|t| t.slug.as_str()).collect();
+        assert_eq!(slugs, ["open-studio", "cafe"]);
         let err = split(Path::new("a.md"), "no front matter").unwrap_err();
         assert!(err.message.contains("missing front matter"));
     }

@@ -59,6 +59,8 @@ pub struct Helpers {
     pub integrity: BTreeMap<String, String>,
     /// Section URL → its pages, already in display order, as template values.
     pub sections: BTreeMap<String, Value>,
+    /// Dated pages, newest first, as template values: `latest(n)`.
+    pub latest: Vec<Value>,
     /// The image pipeline, for `picture()`.
     pub images: Arc<ImageQueue>,
     /// `content/<domain>/`: where `picture()` sources live.
@@ -210,6 +212,12 @@ impl Renderer {
                 })
             },
         );
+        let latest = Arc::new(helpers.latest);
+        // latest(5): the five newest dated pages of the site (not sections).
+        env.add_function("latest", move |n: Option<usize>| -> Value {
+            let n = n.unwrap_or(5).min(latest.len());
+            Value::from(latest[..n].to_vec())
+        });
         // Markdown from platform users: raw HTML, images and unsafe links are dropped.
         env.add_filter("markdown", |text: Option<&str>| -> Value {
             Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
@@ -225,6 +233,13 @@ impl Renderer {
 
     pub fn has_template(&self, name: &str) -> bool {
         self.dirs.resolve(name).is_some()
+    }
+
+    /// Whether template `name` itself (not what it extends or includes)
+    /// reads the variable `var`.
+    pub fn uses_variable(&self, name: &str, var: &str) -> Result<bool> {
+        let tmpl = self.env.get_template(name).map_err(|e| self.convert(e))?;
+        Ok(tmpl.undeclared_variables(false).contains(var))
     }
 
     /// Renders `name` with `ctx`. Errors name the template file and line where

@@ -185,6 +185,12 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
             "https://cocotte.maison/news/spring-open-house/",
             "https://cocotte.maison/news/welcome-ines/",
             "https://cocotte.maison/services/",
+            "https://cocotte.maison/tags/",
+            "https://cocotte.maison/tags/consent/",
+            "https://cocotte.maison/tags/events/",
+            "https://cocotte.maison/tags/members/",
+            "https://cocotte.maison/tags/open-house/",
+            "https://cocotte.maison/tags/workshops/",
         ]
     );
     // Every listed URL exists as a page, and every HTML page but 404 is listed.

@@ -84,7 +84,7 @@ fn front_matter_with_unknown_key() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1"),
-        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -204,4 +204,13 @@ fn one_failing_site_does_not_stop_the_others() {
         run.stderr
     );
     assert!(t.output("cocotte.maison").is_empty());
+}
+
+#[test]
+fn tag_without_letters_or_digits() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: 1\ntags: [house, \"???\"]"),
+        "error: content/cocotte.maison/about.md:5:7: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
+    );
 }

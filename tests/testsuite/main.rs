@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod deploy;
 mod errors;
+mod listing;
 mod nginx;
 mod platform_api;
 mod publish;

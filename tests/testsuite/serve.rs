@@ -195,8 +195,8 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
         "serve injects live reload"
     );
 
-    // A markdown edit re-renders that page and its section (here the home
-    // page), nothing else.
+    // A body edit re-renders that page, nothing else: no other page shows
+    // a page's body.
     let mark = s.lines();
     s.t.edit(
         "content/cocotte.maison/about.md",
@@ -208,9 +208,37 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 2 of 13 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 1 of 19 pages rendered"),
         "{line}"
     );
+
+    // A title edit shows in listings (section, tag pages, neighbours'
+    // prev/next links): everything renders.
+    let mark = s.lines();
+    s.t.edit(
+        "content/cocotte.maison/news/consent-workshop.md",
+        "title: \"Workshop: the first five minutes\"",
+        "title: \"Workshop: the first ten minutes\"",
+    );
+    s.wait_for("cocotte.maison", "/tags/consent/", "title edit", |b| {
+        b.contains("the first ten minutes")
+    });
+    let line = s.next_line(mark, "rebuilt cocotte.maison: ");
+    assert!(
+        line.starts_with("rebuilt cocotte.maison: 19 of 19 pages rendered"),
+        "{line}"
+    );
+    for (path, what) in [
+        ("/news/", "section listing"),
+        ("/news/welcome-ines/", "prev link"),
+    ] {
+        assert!(
+            s.get("cocotte.maison", path)
+                .1
+                .contains("the first ten minutes"),
+            "{what} shows the new title"
+        );
+    }
 
     // A page template re-renders the pages that use it.
     let mark = s.lines();
@@ -225,7 +253,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     // about, contact, services and the three news posts use page.html.
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 6 of 13 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 6 of 19 pages rendered"),
         "{line}"
     );
     assert!(!s
@@ -245,7 +273,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 13 of 13 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 19 of 19 pages rendered"),
         "{line}"
     );
 
