@@ -154,6 +154,9 @@ impl Generated<'_> {
     }
 }
 
+/// A rendered page: its bundle path, HTML, and `.gz` twin if it has one.
+type RenderedPage = (String, String, Option<(String, Vec<u8>)>);
+
 /// One output to render.
 struct Job<'a> {
     output: String,
@@ -565,7 +568,10 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         summaries: &summaries,
         images: &images,
     };
-    let rendered: Vec<Result<(String, String)>> = jobs
+    // Pages are compressed as they render (a deploy build): the text is
+    // still in cache, and no second pass over every page is needed.
+    let compress = !opts.preview;
+    let rendered: Vec<Result<RenderedPage>> = jobs
         .into_par_iter()
         .map(|job| {
             let (ctx, what) = context.make(&job)?;
@@ -575,7 +581,13 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                     Some(_) => e,
                     None => e.hint(format!("while rendering {what}")),
                 })?;
-            Ok((job.output, html))
+            // Pages stay in memory until the bundle is written: no slack.
+            let mut html = html;
+            html.shrink_to_fit();
+            let gz = compress
+                .then(|| assets::twin(&job.output, html.as_bytes()))
+                .flatten();
+            Ok((job.output, html, gz))
         })
         .collect();
     let rendered = rendered.into_iter().collect::<Result<Vec<_>>>()?;
@@ -588,7 +600,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     bundle.rendered = rendered.len();
     let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     if let Some((inc, _)) = &reuse {
-        let fresh: HashSet<&str> = rendered.iter().map(|(p, _)| p.as_str()).collect();
+        let fresh: HashSet<&str> = rendered.iter().map(|(p, _, _)| p.as_str()).collect();
         for (path, bytes) in &inc.previous.files {
             if outputs.contains(path) && !fresh.contains(path.as_str()) {
                 reused.insert(path.clone(), bytes.clone());
@@ -604,12 +616,11 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let processed = images.process()?;
     phase.done("images");
     bundle.warnings.extend(images.take_warnings());
-    for (path, bytes) in assets
-        .files
-        .into_iter()
-        .chain(processed)
-        .chain(rendered.into_iter().map(|(p, h)| (p, h.into_bytes())))
-    {
+    for (path, bytes) in assets.files.into_iter().chain(processed).chain(
+        rendered
+            .into_iter()
+            .flat_map(|(p, h, gz)| std::iter::once((p, h.into_bytes())).chain(gz)),
+    ) {
         insert(&mut bundle, path, bytes)?;
     }
     if let Some((inc, _)) = &reuse {
@@ -653,7 +664,8 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         bundle.source_pages = Arc::new(pages);
         return Ok(bundle);
     }
-    assets::precompress(&mut bundle.files);
+    // Every HTML file of a deploy build rendered (and was compressed) above.
+    assets::precompress(&mut bundle.files, |path| path.ends_with(".html"));
     phase.done("gzip");
     bundle.extra.insert(
         format!("nginx/{}.conf", site.domain()),

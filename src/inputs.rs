@@ -12,22 +12,36 @@ use crate::config::{Site, Workspace};
 use crate::platform::PlatformData;
 
 /// Hashes every file under `dir` (path relative to `rel_to`, then bytes), in
-/// name order; a missing folder hashes as empty.
+/// name order; a missing folder hashes as empty. Files are read and hashed
+/// in parallel, then their digests are combined in order.
 fn hash_tree(h: &mut Sha256, dir: &Path, rel_to: &Path) {
+    use rayon::prelude::*;
     if !dir.exists() {
         return;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(rel_to).unwrap_or(entry.path());
-        h.update(rel.to_string_lossy().as_bytes());
-        h.update([0]);
-        if let Ok(bytes) = std::fs::read(entry.path()) {
-            h.update((bytes.len() as u64).to_le_bytes());
-            h.update(&bytes);
-        }
+    let files: Vec<std::path::PathBuf> = WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let digests: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let mut f = Sha256::new();
+            let rel = path.strip_prefix(rel_to).unwrap_or(path);
+            f.update(rel.to_string_lossy().as_bytes());
+            f.update([0]);
+            if let Ok(bytes) = std::fs::read(path) {
+                f.update((bytes.len() as u64).to_le_bytes());
+                f.update(&bytes);
+            }
+            f.finalize()
+        })
+        .collect();
+    for d in digests {
+        h.update(d);
     }
 }
 

@@ -47,20 +47,30 @@ pub fn content_security_policy(bundle: &Bundle) -> String {
             .keys()
             .any(|p| ext.iter().any(|e| p.ends_with(e)))
     };
-    let mut style_hashes = std::collections::BTreeSet::new();
-    let mut script_hashes = std::collections::BTreeSet::new();
-    for (path, bytes) in &bundle.files {
-        if !path.ends_with(".html") {
-            continue;
-        }
-        let html = String::from_utf8_lossy(bytes);
-        for body in inline_blocks(&html, "style") {
-            style_hashes.insert(csp_hash(body));
-        }
-        for body in inline_blocks(&html, "script") {
-            script_hashes.insert(csp_hash(body));
-        }
-    }
+    use rayon::prelude::*;
+    type Hashes = std::collections::BTreeSet<String>;
+    let (style_hashes, script_hashes) = bundle
+        .files
+        .par_iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(_, bytes)| {
+            let html = String::from_utf8_lossy(bytes);
+            let hashes = |tag| -> Hashes {
+                inline_blocks(&html, tag)
+                    .into_iter()
+                    .map(csp_hash)
+                    .collect()
+            };
+            (hashes("style"), hashes("script"))
+        })
+        .reduce(
+            || (Hashes::new(), Hashes::new()),
+            |(mut a, mut b), (c, d)| {
+                a.extend(c);
+                b.extend(d);
+                (a, b)
+            },
+        );
     let sources = |own: bool, hashes: &std::collections::BTreeSet<String>| -> Option<String> {
         let mut v: Vec<String> = Vec::new();
         if own {

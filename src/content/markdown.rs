@@ -39,6 +39,8 @@ pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Hea
     let events = with_heading_anchors(events.into_iter(), &mut toc, &mut used);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
+    // Kept for the whole build: give back what the guess over-reserved.
+    out.shrink_to_fit();
     Ok((out, toc))
 }
 
