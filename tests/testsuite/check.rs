@@ -101,3 +101,187 @@ fn orphan_pages_warn_unless_marked_and_the_sitemap_matches_the_pages() {
         run.stdout
     );
 }
+
+/// A web server for external links: `/ok` (HEAD refused, GET 200), `/gone`
+/// (404), `/slow/<n>` (200 after 300 ms). Counts requests per path and the
+/// most requests in flight at once.
+struct LinkServer {
+    url: String,
+    hits: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, usize>>>,
+    max_in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LinkServer {
+    fn start() -> LinkServer {
+        use axum::http::{Method, StatusCode};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let hits: Arc<Mutex<std::collections::BTreeMap<String, usize>>> = Arc::default();
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (h, m) = (hits.clone(), max_in_flight.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let app =
+                    axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
+                        let (h, m, f) = (h.clone(), m.clone(), in_flight.clone());
+                        async move {
+                            let path = uri.path().to_string();
+                            *h.lock().unwrap().entry(path.clone()).or_default() += 1;
+                            let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+                            m.fetch_max(now, Ordering::SeqCst);
+                            let status = if path == "/gone" {
+                                StatusCode::NOT_FOUND
+                            } else if path == "/ok" && method == Method::HEAD {
+                                StatusCode::METHOD_NOT_ALLOWED
+                            } else if path.starts_with("/slow/") {
+                                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                                StatusCode::OK
+                            } else {
+                                StatusCode::OK
+                            };
+                            f.fetch_sub(1, Ordering::SeqCst);
+                            status
+                        }
+                    });
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        LinkServer {
+            url,
+            hits,
+            max_in_flight,
+        }
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    fn total(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
+    }
+}
+
+#[test]
+fn external_links_are_checked_with_bounded_concurrency_and_a_cache() {
+    let t = SiteTest::demo();
+    let server = LinkServer::start();
+    let u = &server.url;
+    let about = "content/cocotte.maison/about.md";
+    let slow: String = (0..16).map(|i| format!("[s{i}]({u}/slow/{i}) ")).collect();
+    t.edit(
+        about,
+        "## What members keep",
+        &format!("Read [this]({u}/ok), [that]({u}/gone), [old]({u}/stale) and [cached]({u}/cached-broken).\n\n{slow}\n\n## What members keep"),
+    );
+    let line = t
+        .read(about)
+        .lines()
+        .position(|l| l.contains("/gone"))
+        .unwrap()
+        + 1;
+
+    // The demo's own external links (Instagram, newsletter) answer from the
+    // cache, as do two of ours: one broken a minute ago, one stale.
+    t.run(&["build", "cocotte.maison"]).success();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut cache = serde_json::Map::new();
+    for (path, bytes) in t.output("cocotte.maison") {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        for attr in ["href", "src"] {
+            for v in crate::harness::attr_values(&html, attr) {
+                if v.starts_with("http") && !v.starts_with(u.as_str()) {
+                    cache.insert(v.to_string(), serde_json::json!([now, null]));
+                }
+            }
+        }
+    }
+    assert!(cache.keys().any(|k| k.contains("instagram")), "{cache:?}");
+    cache.insert(
+        format!("{u}/cached-broken"),
+        serde_json::json!([now - 60, "HTTP 410"]),
+    );
+    cache.insert(
+        format!("{u}/stale"),
+        serde_json::json!([now - 2 * 86_400, "HTTP 500"]),
+    );
+    t.write(
+        ".sitegen/cache/links.json",
+        &serde_json::to_string(&cache).unwrap(),
+    );
+
+    let run = t.run(&["check", "cocotte.maison", "--external"]);
+    run.success(); // external findings are warnings by default
+    let out = &run.stdout;
+    assert!(
+        out.contains(&format!(
+            "{about}:{line}: warning: [external] {u}/gone: HTTP 404"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("warning: [external] {u}/cached-broken: HTTP 410")),
+        "a cached answer is used: {out}"
+    );
+    assert!(
+        !out.contains("/stale"),
+        "a stale entry is asked again: {out}"
+    );
+    assert!(
+        !out.contains(&format!("{u}/ok")),
+        "GET after a refused HEAD: {out}"
+    );
+    assert!(!out.contains("/slow/"), "{out}");
+    assert!(
+        out.contains("check cocotte.maison: 0 error(s), 2 warning(s)"),
+        "{out}"
+    );
+    assert_eq!(server.hits("/ok"), 2, "HEAD, then GET");
+    assert_eq!(server.hits("/cached-broken"), 0);
+    assert_eq!(server.hits("/stale"), 1);
+    let peak = server
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (2..=8).contains(&peak),
+        "at most 8 requests in flight, saw {peak}"
+    );
+
+    // A second run within a day asks nothing; without --external, nothing either.
+    let before = server.total();
+    let again = t.run(&["check", "cocotte.maison", "--external"]);
+    assert!(again.stdout.contains("2 warning(s)"), "{}", again.stdout);
+    t.run(&["check", "cocotte.maison"]).success();
+    assert_eq!(server.total(), before, "answers come from the cache");
+
+    // `check.external: error` in sitegen.yaml makes a dead link fail the check.
+    t.write(
+        "sitegen.yaml",
+        &format!("{}\ncheck:\n  external: error\n", t.read("sitegen.yaml")),
+    );
+    let strict = t.run(&["check", "cocotte.maison", "--external"]);
+    strict.failure();
+    assert!(
+        strict
+            .stdout
+            .contains(&format!("error: [external] {u}/gone: HTTP 404")),
+        "{}",
+        strict.stdout
+    );
+}
