@@ -51,19 +51,18 @@ pub struct Summary<'a> {
     pub extra: &'a BTreeMap<String, serde_yaml::Value>,
 }
 
-/// The tags of a page, deduplicated by slug, in the order written.
+/// The tags of a page, in the order written (front matter parsing already
+/// dropped repeats).
 pub fn tag_refs(page: &Page) -> Vec<TagRef> {
-    let mut out: Vec<TagRef> = Vec::with_capacity(page.front.tags.len());
-    for tag in &page.front.tags {
-        if !out.iter().any(|t| t.slug == tag.slug) {
-            out.push(TagRef {
-                name: tag.name.clone(),
-                slug: tag.slug.clone(),
-                url: format!("{TAGS_URL}{}/", tag.slug),
-            });
-        }
-    }
-    out
+    page.front
+        .tags
+        .iter()
+        .map(|tag| TagRef {
+            name: tag.name.clone(),
+            slug: tag.slug.clone(),
+            url: format!("{TAGS_URL}{}/", tag.slug),
+        })
+        .collect()
 }
 
 pub fn summary(page: &Page) -> Summary<'_> {
@@ -124,12 +123,7 @@ impl<'a> Listings<'a> {
 
         let mut by_slug: BTreeMap<&str, Term<'a>> = BTreeMap::new();
         for p in pages.iter().filter(|p| !p.is_404()) {
-            let mut seen: Vec<&str> = Vec::new();
             for tag in &p.front.tags {
-                if seen.contains(&tag.slug.as_str()) {
-                    continue;
-                }
-                seen.push(&tag.slug);
                 by_slug
                     .entry(&tag.slug)
                     .or_insert_with(|| Term {

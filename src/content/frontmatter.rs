@@ -163,16 +163,20 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<(FrontMatter, &'a str)> {
             .at(Location::file(path).line(1))
             .hint("add a line with --- after the front matter")
     })?;
-    let fm: FrontMatter = yaml::parse(path, yaml_text, ErrorKind::Content).map_err(|mut e| {
-        // Lines inside the block are one below lines in the file (the opening ---).
-        if let Some(loc) = e.location.as_mut() {
-            loc.line = Some(loc.line.map_or(1, |l| l + 1));
-        }
-        if e.message.contains("missing field `title`") {
-            e = e.hint("every page needs a title: add `title: ...` to the front matter");
-        }
-        e
-    })?;
+    let mut fm: FrontMatter =
+        yaml::parse(path, yaml_text, ErrorKind::Content).map_err(|mut e| {
+            // Lines inside the block are one below lines in the file (the opening ---).
+            if let Some(loc) = e.location.as_mut() {
+                loc.line = Some(loc.line.map_or(1, |l| l + 1));
+            }
+            if e.message.contains("missing field `title`") {
+                e = e.hint("every page needs a title: add `title: ...` to the front matter");
+            }
+            e
+        })?;
+    // `[Rust, rust]` is one tag: keep the first spelling, once.
+    let mut seen = std::collections::HashSet::new();
+    fm.tags.retain(|t| seen.insert(t.slug.clone()));
     Ok((fm, body))
 }
 
@@ -225,6 +229,17 @@ mod tests {
         .unwrap();
         let slugs: Vec<&str> = fm.tags.iter().map(|t| t.slug.as_str()).collect();
         assert_eq!(slugs, ["open-studio", "cafe"]);
+        let (fm, _) = split(
+            Path::new("a.md"),
+            "---\ntitle: Hi\ntags: [Rust, rust, Go]\n---\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = fm.tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Rust", "Go"],
+            "repeats dropped, first spelling kept"
+        );
         let err = split(Path::new("a.md"), "no front matter").unwrap_err();
         assert!(err.message.contains("missing front matter"));
     }
