@@ -119,43 +119,29 @@ impl LinkServer {
         let hits: Arc<Mutex<std::collections::BTreeMap<String, usize>>> = Arc::default();
         let max_in_flight = Arc::new(AtomicUsize::new(0));
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let (h, m) = (hits.clone(), max_in_flight.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app =
-                    axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
-                        let (h, m, f) = (h.clone(), m.clone(), in_flight.clone());
-                        async move {
-                            let path = uri.path().to_string();
-                            *h.lock().unwrap().entry(path.clone()).or_default() += 1;
-                            let now = f.fetch_add(1, Ordering::SeqCst) + 1;
-                            m.fetch_max(now, Ordering::SeqCst);
-                            let status = if path == "/gone" {
-                                StatusCode::NOT_FOUND
-                            } else if path == "/ok" && method == Method::HEAD {
-                                StatusCode::METHOD_NOT_ALLOWED
-                            } else if path.starts_with("/slow/") {
-                                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                                StatusCode::OK
-                            } else {
-                                StatusCode::OK
-                            };
-                            f.fetch_sub(1, Ordering::SeqCst);
-                            status
-                        }
-                    });
-                axum::serve(listener, app).await.unwrap();
-            });
+        let app = axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
+            let (h, m, f) = (h.clone(), m.clone(), in_flight.clone());
+            async move {
+                let path = uri.path().to_string();
+                *h.lock().unwrap().entry(path.clone()).or_default() += 1;
+                let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+                m.fetch_max(now, Ordering::SeqCst);
+                let status = if path == "/gone" {
+                    StatusCode::NOT_FOUND
+                } else if path == "/ok" && method == Method::HEAD {
+                    StatusCode::METHOD_NOT_ALLOWED
+                } else if path.starts_with("/slow/") {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    StatusCode::OK
+                } else {
+                    StatusCode::OK
+                };
+                f.fetch_sub(1, Ordering::SeqCst);
+                status
+            }
         });
+        let url = crate::harness::spawn_http(app);
         LinkServer {
             url,
             hits,

@@ -95,24 +95,11 @@ impl FakeApi {
         }
         let state = Arc::new(Mutex::new(state));
         let shared = state.clone();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback(move |req: Request<Body>| {
-                    let state = shared.clone();
-                    async move { handle(state, req).await }
-                });
-                axum::serve(listener, app).await.unwrap();
-            });
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let state = shared.clone();
+            async move { handle(state, req).await }
         });
+        let url = crate::harness::spawn_http(app);
         FakeApi { url, state }
     }
 

@@ -183,3 +183,23 @@ pub fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
         })
         .collect()
 }
+
+/// Serves `app` on 127.0.0.1 at a free port from its own thread and runtime
+/// for the rest of the test process; returns `http://127.0.0.1:<port>`.
+pub fn spawn_http(app: axum::Router) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    url
+}
