@@ -7,8 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::yaml::{
-    AbsPath, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident, LanguageTag,
-    Link, RedirectPath, RelPath, Slug,
+    self, AbsPath, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident,
+    LanguageTag, Link, RedirectPath, RelPath, Slug,
 };
 
 /// A parsed and validated site.yaml.
@@ -44,7 +44,10 @@ pub struct SiteConfig {
     pub tls: Tls,
     /// Items per page of section and tag listings whose template uses
     /// `paginator`; 0 lists everything on one page.
-    #[serde(default = "default_paginate_by")]
+    #[serde(
+        default = "default_paginate_by",
+        deserialize_with = "yaml::int::<_, u16, 0, 65_535>"
+    )]
     pub paginate_by: u16,
 }
 
@@ -279,8 +282,11 @@ pub struct Deploy {
     /// A held-back site is not deployed without an explicit override.
     #[serde(default)]
     pub held_back: bool,
-    /// How many releases to keep on the target.
-    #[serde(default = "default_keep")]
+    /// How many releases to keep on the target (1 to 100).
+    #[serde(
+        default = "default_keep",
+        deserialize_with = "yaml::int::<_, u32, 1, 100>"
+    )]
     pub keep_releases: u32,
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::yaml::{AbsPath, ApiBase, Listen};
+use super::yaml::{self, AbsPath, ApiBase, Listen};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,23 +193,41 @@ pub struct PlatformConfig {
     /// Base URL of the platform API; without it builds read data/platform/ snapshots.
     #[serde(default)]
     pub api_base: Option<ApiBase>,
-    /// Time allowed to open a connection.
-    #[serde(default = "default_connect_timeout")]
+    /// Time allowed to open a connection (1 ms to 10 minutes).
+    #[serde(
+        default = "default_connect_timeout",
+        deserialize_with = "yaml::int::<_, u64, 1, 600_000>"
+    )]
     pub connect_timeout_ms: u64,
-    /// Time allowed for a whole request, body included.
-    #[serde(default = "default_timeout")]
+    /// Time allowed for a whole request, body included (1 ms to 1 hour).
+    #[serde(
+        default = "default_timeout",
+        deserialize_with = "yaml::int::<_, u64, 1, 3_600_000>"
+    )]
     pub timeout_ms: u64,
     /// Retries after a timeout, 429 or 5xx (0 to 10).
-    #[serde(default = "default_retries")]
+    #[serde(
+        default = "default_retries",
+        deserialize_with = "yaml::int::<_, u32, 0, 10>"
+    )]
     pub retries: u32,
-    /// First backoff before a retry; doubles each time, plus jitter.
-    #[serde(default = "default_backoff")]
+    /// First backoff before a retry; doubles each time, plus jitter (0 to 60 s).
+    #[serde(
+        default = "default_backoff",
+        deserialize_with = "yaml::int::<_, u64, 0, 60_000>"
+    )]
     pub backoff_ms: u64,
-    /// Cap on a server's Retry-After.
-    #[serde(default = "default_max_retry_after")]
+    /// Cap on a server's Retry-After (0 to 1 hour).
+    #[serde(
+        default = "default_max_retry_after",
+        deserialize_with = "yaml::int::<_, u64, 0, 3_600>"
+    )]
     pub max_retry_after_secs: u64,
-    /// Largest media file (an avatar) downloaded from the API.
-    #[serde(default = "default_max_media_bytes")]
+    /// Largest media file (an avatar) downloaded from the API (1 byte to 1 GiB).
+    #[serde(
+        default = "default_max_media_bytes",
+        deserialize_with = "yaml::int::<_, u64, 1, 1_073_741_824>"
+    )]
     pub max_media_bytes: u64,
 }
 

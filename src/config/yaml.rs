@@ -187,6 +187,79 @@ pub fn key_line(text: &str, path: &str) -> Option<usize> {
     found.map(|i| i + 1)
 }
 
+/// A whole number from `MIN` to `MAX` (inclusive), as YAML wrote it. Config
+/// structs keep plain integer fields and deserialize them through [`int`]
+/// (`#[serde(deserialize_with = "yaml::int::<_, u8, 1, 100>")]`), so every
+/// number is range-checked where it is read and a bad one is reported at its
+/// own line as `255 is not between 1 and 100`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Int<const MIN: u64, const MAX: u64>(pub u64);
+
+impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Int<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<const MIN: u64, const MAX: u64>;
+        impl<const MIN: u64, const MAX: u64> Visit<MIN, MAX> {
+            fn out_of_range<E: serde::de::Error>(n: impl fmt::Display) -> E {
+                E::custom(format!("{n} is not between {MIN} and {MAX}"))
+            }
+        }
+        impl<const MIN: u64, const MAX: u64> serde::de::Visitor<'_> for Visit<MIN, MAX> {
+            type Value = Int<MIN, MAX>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a whole number between {MIN} and {MAX}")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Self::Value, E> {
+                if (MIN..=MAX).contains(&n) {
+                    Ok(Int(n))
+                } else {
+                    Err(Self::out_of_range(n))
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<Self::Value, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(Self::out_of_range(n)),
+                }
+            }
+            fn visit_u128<E: serde::de::Error>(
+                self,
+                n: u128,
+            ) -> std::result::Result<Self::Value, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(Self::out_of_range(n)),
+                }
+            }
+            fn visit_i128<E: serde::de::Error>(
+                self,
+                n: i128,
+            ) -> std::result::Result<Self::Value, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(Self::out_of_range(n)),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "{n:?} is not a whole number between {MIN} and {MAX}"
+                )))
+            }
+        }
+        d.deserialize_any(Visit::<MIN, MAX>)
+    }
+}
+
+/// Deserializes a whole number in `MIN..=MAX` into the integer type `T`
+/// (see [`Int`]). `MAX` must fit in `T`.
+pub fn int<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    let Int(n) = Int::<MIN, MAX>::deserialize(d)?;
+    T::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is too large")))
+}
+
 macro_rules! validated_string {
     ($(#[$meta:meta])* $name:ident, $check:path) => {
         $(#[$meta])*

@@ -214,3 +214,94 @@ fn tag_without_letters_or_digits() {
         "error: content/cocotte.maison/about.md:5:7: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
     );
 }
+
+/// Regression (issue 12, item 8): numbers in sitegen.yaml were not
+/// range-checked. `images.widths: []`, `[0]` and `quality: 255` panicked,
+/// `quality: 0` and an overflowing `max_alloc_mib` were accepted, and
+/// `platform.retries: 4294967295` wrapped to 0 attempts.
+#[test]
+fn workspace_numbers_out_of_range_are_errors_at_their_line() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let before = t.output("cocotte.maison");
+    let original = t.read("sitegen.yaml");
+    assert!(
+        original.ends_with("  api_base: null\n"),
+        "platform: is the last block"
+    );
+    for (added, expected) in [
+        ("images:\n  widths: []\n", "sitegen.yaml:7:3: images.widths: 0 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  widths: [480, 0]\n", "sitegen.yaml:7:17: images.widths[1]: 0 is not between 1 and 16383"),
+        ("images:\n  widths:\n    - 480\n    - 16384\n", "sitegen.yaml:9:7: images.widths[1]: 16384 is not between 1 and 16383"),
+        ("images:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]\n", "sitegen.yaml:7:3: images.widths: 17 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  quality: 255\n", "sitegen.yaml:7:12: images.quality: 255 is not between 1 and 100"),
+        ("images:\n  quality: 0\n", "sitegen.yaml:7:12: images.quality: 0 is not between 1 and 100"),
+        ("images:\n  quality: 80.5\n", "sitegen.yaml:7:12: images.quality: 80.5 is not a whole number between 1 and 100"),
+        ("images:\n  max_side: 20000\n", "sitegen.yaml:7:13: images.max_side: 20000 is not between 1 and 16383"),
+        ("images:\n  max_alloc_mib: 18446744073709551615\n", "sitegen.yaml:7:18: images.max_alloc_mib: 18446744073709551615 is not between 1 and 65536"),
+        ("images:\n  max_alloc_mib: -1\n", "sitegen.yaml:7:18: images.max_alloc_mib: -1 is not between 1 and 65536"),
+        ("  retries: 4294967295\n", "sitegen.yaml:6:12: platform.retries: 4294967295 is not between 0 and 10"),
+        ("  retries: 11\n", "sitegen.yaml:6:12: platform.retries: 11 is not between 0 and 10"),
+        ("  connect_timeout_ms: 0\n", "sitegen.yaml:6:23: platform.connect_timeout_ms: 0 is not between 1 and 600000"),
+        ("  timeout_ms: 3600001\n", "sitegen.yaml:6:15: platform.timeout_ms: 3600001 is not between 1 and 3600000"),
+        ("  backoff_ms: 60001\n", "sitegen.yaml:6:15: platform.backoff_ms: 60001 is not between 0 and 60000"),
+        ("  max_retry_after_secs: 3601\n", "sitegen.yaml:6:25: platform.max_retry_after_secs: 3601 is not between 0 and 3600"),
+        ("  max_media_bytes: 0\n", "sitegen.yaml:6:20: platform.max_media_bytes: 0 is not between 1 and 1073741824"),
+        ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: invalid type: string \"3\", expected a whole number between 0 and 10"),
+    ] {
+        t.write("sitegen.yaml", &format!("{original}{added}"));
+        let run = t.run(&["build", "cocotte.maison"]);
+        run.failure();
+        assert_eq!(run.stderr, format!("error: {expected}\n"), "{added}");
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(
+            t.output("cocotte.maison") == before,
+            "the previous output was changed"
+        );
+    }
+}
+
+/// Both ends of every documented range are accepted.
+#[test]
+fn workspace_and_site_numbers_at_the_ends_of_their_ranges_are_accepted() {
+    let t = SiteTest::demo();
+    let original = t.read("sitegen.yaml");
+    for added in [
+        "  connect_timeout_ms: 1\n  timeout_ms: 1\n  retries: 0\n  backoff_ms: 0\n  max_retry_after_secs: 0\n  max_media_bytes: 1\nimages:\n  widths: [1]\n  quality: 1\n  max_side: 1\n  max_alloc_mib: 1\n",
+        "  connect_timeout_ms: 600000\n  timeout_ms: 3600000\n  retries: 10\n  backoff_ms: 60000\n  max_retry_after_secs: 3600\n  max_media_bytes: 1073741824\nimages:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16383]\n  quality: 100\n  max_side: 16383\n  max_alloc_mib: 65536\n",
+    ] {
+        t.write("sitegen.yaml", &format!("{original}{added}"));
+        t.run(&["list"]).success();
+    }
+    for (keep, paginate) in [("1", "0"), ("100", "65535")] {
+        t.edit(
+            "sites/cocotte.maison/site.yaml",
+            "keep_releases: 5",
+            &format!("keep_releases: {keep}\npaginate_by: {paginate}"),
+        );
+        t.run(&["list"]).success();
+        t.edit(
+            "sites/cocotte.maison/site.yaml",
+            &format!("keep_releases: {keep}\npaginate_by: {paginate}"),
+            "keep_releases: 5",
+        );
+    }
+}
+
+#[test]
+fn site_keep_releases_out_of_range() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
+        "error: sites/cocotte.maison/site.yaml:43:18: deploy.keep_releases: 0 is not between 1 and 100",
+    );
+}
+
+#[test]
+fn site_paginate_by_out_of_range() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
+        "error: sites/cocotte.maison/site.yaml:44:14: paginate_by: 70000 is not between 0 and 65535",
+    );
+}
