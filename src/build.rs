@@ -714,24 +714,43 @@ fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-/// Leg pages live at `/tour/<city>/`; a city visited twice gets its start date.
+/// Leg pages live at `/tour/<city>/`; a city visited twice gets its start
+/// date (`/tour/lyon-2027-04-02/`). A city with nothing left to slug (no
+/// letter or digit any script transliterates) uses the leg's record id
+/// (`/tour/leg-07/`). Every segment is a slug (`[a-z0-9-]`, never empty) and
+/// any clash that remains (the same city on the same day, an id equal to
+/// another city) gets `-2`, `-3`… in date order, so no two legs share a URL.
 fn assign_leg_urls(data: &mut PlatformData) {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for leg in data.tours.iter().flat_map(|t| &t.legs) {
-        *counts.entry(slugify(&leg.city)).or_default() += 1;
-    }
     for tour in &mut data.tours {
         tour.legs
             .sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
-        for leg in &mut tour.legs {
-            let city = slugify(&leg.city);
-            let slug = if counts[&city] > 1 {
-                format!("{city}-{}", slugify(&leg.start_date))
-            } else {
-                city
-            };
-            leg.url = format!("/tour/{slug}/");
+    }
+    let base = |leg: &TourLeg| {
+        [slugify(&leg.city), slugify(&leg.id)]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| "leg".to_string())
+    };
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for leg in data.tours.iter().flat_map(|t| &t.legs) {
+        *counts.entry(base(leg)).or_default() += 1;
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    for leg in data.tours.iter_mut().flat_map(|t| &mut t.legs) {
+        let base = base(leg);
+        let date = slugify(&leg.start_date);
+        let slug = if counts[&base] > 1 && !date.is_empty() {
+            format!("{base}-{date}")
+        } else {
+            base
+        };
+        let mut unique = slug.clone();
+        let mut n = 2;
+        while !used.insert(unique.clone()) {
+            unique = format!("{slug}-{n}");
+            n += 1;
         }
+        leg.url = format!("/tour/{unique}/");
     }
 }
 

@@ -214,36 +214,38 @@ fn plain_text(events: &[Event<'_>]) -> String {
 }
 
 /// Lowercase ASCII slug of a text: letters and digits joined by hyphens.
-/// Accented Latin letters fold to their base letter.
+/// Letters of every script are transliterated (`Cœur` → `coeur`, `Straße` →
+/// `strasse`, `Łódź` → `lodz`, `東京` → `dong-jing`); punctuation, symbols and
+/// emoji separate words. The result can be empty (`"???"`): callers that need
+/// a URL segment fall back to something else then.
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
     for c in text.chars() {
-        let c = fold_accent(c);
-        if c.is_ascii_alphanumeric() {
-            if dash && !out.is_empty() {
-                out.push('-');
+        for a in fold_accent(c).chars() {
+            if a.is_ascii_alphanumeric() {
+                if dash && !out.is_empty() {
+                    out.push('-');
+                }
+                dash = false;
+                out.push(a.to_ascii_lowercase());
+            } else {
+                dash = true;
             }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            dash = true;
         }
     }
     out
 }
 
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        other => other,
+/// The ASCII spelling of one character for a slug: itself when ASCII, a
+/// transliteration (deunicode) for a letter or digit of another script, and
+/// a separator for anything else, so `♥` or `🎉` never become words.
+fn fold_accent(c: char) -> &'static str {
+    if c.is_ascii() || c.is_alphanumeric() {
+        // ASCII maps to itself; `slugify` turns non-alphanumerics into hyphens.
+        deunicode::deunicode_char(c).unwrap_or(" ")
+    } else {
+        " "
     }
 }
 
@@ -306,5 +308,15 @@ mod tests {
         assert_eq!(slugify("Hello, World!"), "hello-world");
         assert_eq!(slugify("São Paulo"), "sao-paulo");
         assert_eq!(slugify("  --x--  "), "x");
+        // Regression (issue 12, item 12): these were `c-ur`, `stra-e`, `od`.
+        assert_eq!(slugify("Cœur"), "coeur");
+        assert_eq!(slugify("Straße"), "strasse");
+        assert_eq!(slugify("Łódź"), "lodz");
+        assert_eq!(slugify("Ærøskøbing"), "aeroskobing");
+        assert_eq!(slugify("Αθήνα"), "athena");
+        assert_eq!(slugify("Москва"), "moskva");
+        assert_eq!(slugify("東京"), "dong-jing");
+        assert_eq!(slugify("Fête 🎉 ♥ day"), "fete-day");
+        assert_eq!(slugify("???"), "");
     }
 }

@@ -324,3 +324,88 @@ fn site_override_template_wins_over_theme_and_kind() {
         .page("transquinnftw.com", "contact/index.html")
         .contains("override"));
 }
+
+/// Regression (issue 12, item 12): accented and non-Latin text was mangled in
+/// slugs (`Cœur` → `c-ur`, `Straße` → `stra-e`, `Łódź` → `od`); a tour leg in
+/// `東京` failed with "would escape the site's output folder", and two such
+/// legs both got `/tour/-2027-03-05/`.
+#[test]
+fn tour_legs_in_any_script_get_readable_unique_urls() {
+    let t = SiteTest::demo();
+    let tours = "data/platform/ada-marlowe/tours.json";
+    t.edit(tours, "\"city\": \"Lisbon\"", "\"city\": \"東京\"");
+    t.edit(tours, "\"city\": \"Madrid\"", "\"city\": \"東京\"");
+    t.edit(tours, "\"city\": \"Lyon\"", "\"city\": \"Łódź\"");
+    // Nothing in these names transliterates: the leg's record id is the URL.
+    t.edit(tours, "\"city\": \"Brussels\"", "\"city\": \"★\"");
+    t.edit(tours, "\"city\": \"Amsterdam\"", "\"city\": \"🏙️\"");
+    // The same city on the same day twice: the second gets a counter.
+    t.edit(
+        tours,
+        "\"city\": \"Berlin\", \"country\": \"Germany\"",
+        "\"city\": \"Zürich\", \"country\": \"Switzerland\"",
+    );
+    t.edit(tours, "\"2027-05-14\"", "\"2027-06-11\"");
+    t.run(&["build", "adulttherapytour.com"]).success();
+
+    let schedule = t.page("adulttherapytour.com", "tour/index.html");
+    let legs: Vec<&str> = attr_values(&schedule, "href")
+        .into_iter()
+        .filter(|h| h.starts_with("/tour/") && *h != "/tour/")
+        .collect();
+    for url in [
+        "/tour/dong-jing-2027-03-05/",
+        "/tour/dong-jing-2027-03-19/",
+        "/tour/lodz/",
+        "/tour/leg-04/",
+        "/tour/leg-05/",
+        "/tour/zurich-2027-06-11/",
+        "/tour/zurich-2027-06-11-2/",
+    ] {
+        assert!(legs.contains(&url), "{url} not in {legs:?}");
+    }
+    let mut unique = legs.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 8, "one URL per leg: {legs:?}");
+
+    let tokyo = t.page(
+        "adulttherapytour.com",
+        "tour/dong-jing-2027-03-05/index.html",
+    );
+    assert!(tokyo.contains("<h1>東京</h1>"), "{tokyo}");
+    assert!(tokyo.contains("Teatro do Bairro"));
+    assert!(t
+        .page("adulttherapytour.com", "tour/lodz/index.html")
+        .contains("<h1>Łódź</h1>"));
+    let star = t.page("adulttherapytour.com", "tour/leg-04/index.html");
+    assert!(star.contains("<h1>★</h1>"), "{star}");
+    assert_eq!(
+        json_ld(&star)[1]["url"],
+        "https://adulttherapytour.com/tour/leg-04/"
+    );
+}
+
+/// The same transliteration names heading anchors and tag pages.
+#[test]
+fn headings_and_tags_in_any_script_get_transliterated_slugs() {
+    let t = SiteTest::demo();
+    t.edit(
+        "content/cocotte.maison/about.md",
+        "weight: 1",
+        "weight: 1\ntags: [Straße, Łódź, \"東京\"]",
+    );
+    let about = t.read("content/cocotte.maison/about.md");
+    t.write(
+        "content/cocotte.maison/about.md",
+        &format!("{about}\n## Cœur de Lyon\n\nText.\n\n## Ærø ♥\n\nMore.\n"),
+    );
+    t.run(&["build", "cocotte.maison"]).success();
+    let page = t.page("cocotte.maison", "about/index.html");
+    assert!(page.contains("<h2 id=\"coeur-de-lyon\">"), "{page}");
+    assert!(page.contains("<h2 id=\"aero\">"), "{page}");
+    for tag in ["strasse", "lodz", "dong-jing"] {
+        let html = t.page("cocotte.maison", &format!("tags/{tag}/index.html"));
+        assert!(html.contains("/about/"), "{tag}: {html}");
+    }
+}
