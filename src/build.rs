@@ -360,7 +360,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         Some(d) => (**d).clone(),
         None => platform::load(ws, site, opts.fetch)?,
     };
-    let inputs = (!opts.preview).then(|| crate::inputs::digest(ws, site, &data));
+    let inputs = (!opts.preview).then(|| crate::inputs::digest(ws, site, &data, opts));
     let data_digest = crate::inputs::data_digest(&data);
     assign_leg_urls(&mut data);
     phase.done("platform data");

@@ -163,7 +163,8 @@ pub struct BuildArgs {
     #[arg(long)]
     pub strict: bool,
     /// Skip sites whose inputs (config, content, templates, theme, platform
-    /// data, sitegen version) match their last build's manifest.
+    /// data, sitegen version, --drafts and --strict) match their last build's
+    /// manifest.
     #[arg(long)]
     pub changed: bool,
     /// Build only shard I of N (1-based, stable by domain hash), e.g. `--shard 2/4`.

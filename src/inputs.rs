@@ -1,13 +1,16 @@
-//! What a site's build reads, as one digest: the sitegen version, the
-//! workspace and site config, the site's content and folder, the templates of
-//! its kind and `_base`, its theme, and its platform data. `build --changed`
-//! rebuilds a site only when this differs from the digest in its manifest.
+//! What a site's build reads, as one digest: the sitegen version, the build
+//! options that change what it writes or whether it succeeds (`--drafts`,
+//! `--strict`), the workspace and site config, the site's content and folder,
+//! the templates of its kind and `_base`, its theme, and its platform data.
+//! `build --changed` rebuilds a site only when this differs from the digest in
+//! its manifest.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::build::BuildOptions;
 use crate::config::{Site, Workspace};
 use crate::platform::PlatformData;
 
@@ -45,10 +48,12 @@ fn hash_tree(h: &mut Sha256, dir: &Path, rel_to: &Path) {
     }
 }
 
-/// The digest of the site's inputs, with its platform data already loaded.
-pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData) -> String {
+/// The digest of the site's inputs, with its platform data already loaded,
+/// built with `opts`.
+pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData, opts: &BuildOptions) -> String {
     let mut h = Sha256::new();
     h.update(concat!("sitegen ", env!("CARGO_PKG_VERSION")).as_bytes());
+    hash_options(&mut h, opts);
     let root = &ws.root;
     hash_tree(&mut h, &root.join("sitegen.yaml"), root);
     for dir in [
@@ -70,6 +75,27 @@ pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData) -> String {
         }
     }
     crate::assets::sha256_hex(&h.finalize())
+}
+
+/// The build options that are inputs. Every field is named here so that a
+/// new option is a compile error until it is sorted into one of the two lists.
+fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
+    let BuildOptions {
+        // Change the output: drafts add pages.
+        drafts,
+        // Changes whether a build succeeds: a site built with warnings must
+        // not pass as "unchanged" under `--strict`, which fails on them.
+        strict,
+        // Not inputs. How data was fetched does not matter, only the data
+        // itself, which is hashed below (stale cached data included: when it
+        // equals what the last build used, so does the output). Preview and
+        // incremental builds (`serve`) record no digest.
+        fetch: _,
+        data: _,
+        preview: _,
+        incremental: _,
+    } = opts;
+    h.update(format!("options drafts={drafts} strict={strict}\0").as_bytes());
 }
 
 /// Hex digest of the platform data alone, for reports.

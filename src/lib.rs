@@ -38,13 +38,18 @@ pub fn site_output_dir(ws: &Workspace, domain: &str) -> PathBuf {
 #[derive(Debug)]
 pub enum Outcome {
     Built(BuildReport),
-    /// `--changed`: its inputs match the last build's manifest.
-    Unchanged,
+    /// `--changed`: its inputs match the last build's manifest. `warnings`
+    /// says when the platform data it was compared with came from a stale
+    /// cache (`--stale-ok`), so that never passes unnoticed either.
+    Unchanged {
+        warnings: Vec<String>,
+    },
 }
 
 /// Builds and writes one site; with `changed_only`, only if its inputs
-/// (config, content, templates, theme, platform data, sitegen version)
-/// differ from those recorded in its last manifest.
+/// (config, content, templates, theme, platform data, sitegen version, the
+/// `--drafts` and `--strict` options) differ from those recorded in its last
+/// manifest.
 pub fn build_if_changed(
     ws: &Workspace,
     domain: &str,
@@ -57,9 +62,15 @@ pub fn build_if_changed(
     let started = Instant::now();
     let site = ws.load_site(domain)?;
     let data = platform::load(ws, &site, opts.fetch)?;
-    let digest = inputs::digest(ws, &site, &data);
+    let digest = inputs::digest(ws, &site, &data, opts);
     if inputs::recorded(&site_output_dir(ws, domain)).as_deref() == Some(digest.as_str()) {
-        return Ok(Outcome::Unchanged);
+        return Ok(Outcome::Unchanged {
+            warnings: data
+                .stale
+                .iter()
+                .map(|what| format!("compared with STALE cached platform data: {what}"))
+                .collect(),
+        });
     }
     let opts = BuildOptions {
         data: Some(std::sync::Arc::new(data)),

@@ -310,16 +310,20 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
                     ..SiteReport::new(domain, "built", r.duration.as_millis())
                 });
             }
-            Ok(Outcome::Unchanged) => {
+            Ok(Outcome::Unchanged { warnings }) => {
                 unchanged += 1;
                 if !args.json && !cli.quiet {
                     println!("unchanged {domain}: inputs match its last build");
                 }
-                reports.push(SiteReport::new(
-                    domain,
-                    "unchanged",
-                    t.elapsed().as_millis(),
-                ));
+                if !args.json {
+                    for w in warnings {
+                        eprintln!("warning: {domain}: {w}");
+                    }
+                }
+                reports.push(SiteReport {
+                    warnings: warnings.clone(),
+                    ..SiteReport::new(domain, "unchanged", t.elapsed().as_millis())
+                });
             }
             Err(e) => {
                 if !args.json {

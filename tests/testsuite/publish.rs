@@ -1,5 +1,6 @@
 //! Publishing in CI: `build --changed`, `--shard`, `--json`, `deploy --all`.
 
+use crate::fake_api::{FakeApi, Fault, TOKEN};
 use crate::harness::{SiteTest, DEMO_DOMAINS};
 
 fn statuses(json: &str) -> Vec<(String, String)> {
@@ -97,6 +98,105 @@ fn changed_rebuilds_only_the_sites_whose_inputs_changed() {
         "<!-- y --></footer>",
     );
     assert_eq!(built(&t), DEMO_DOMAINS, "shared templates: every site");
+}
+
+/// `build <domain> --changed --json <extra>`: the site's status and report.
+fn changed(t: &SiteTest, domain: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["build", domain, "--changed", "--json"];
+    args.extend_from_slice(extra);
+    let run = t.run_env(&args, &[("SITEGEN_PLATFORM_TOKEN", TOKEN)]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    v["sites"][0].clone()
+}
+
+/// Regression (issue 12, item 11): `build --changed` ignored build options:
+/// after a plain build, `build --changed --drafts` said "unchanged".
+#[test]
+fn changed_rebuilds_when_drafts_differ_from_the_last_build() {
+    let t = SiteTest::demo();
+    let draft = "public/news/annual-report-draft/index.html";
+    t.run(&["build", "cocotte.maison"]).success();
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
+    assert_eq!(
+        changed(&t, "cocotte.maison", &["--drafts"])["status"],
+        "built"
+    );
+    assert!(t.output("cocotte.maison").contains_key(draft));
+    assert_eq!(
+        changed(&t, "cocotte.maison", &["--drafts"])["status"],
+        "unchanged"
+    );
+    // And the reverse: the draft must go again.
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "built");
+    assert!(!t.output("cocotte.maison").contains_key(draft));
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
+}
+
+/// A build that passed with warnings is not "unchanged" for `--strict`,
+/// which fails on them.
+#[test]
+fn changed_with_strict_does_not_pass_a_build_that_had_warnings() {
+    let t = SiteTest::demo();
+    t.edit(
+        "content/cocotte.maison/about.md",
+        "![The lounge of the Croix-Rousse studio: soft light, two armchairs and a low table](images/studio.jpg)",
+        "![](images/studio.jpg)",
+    );
+    t.run(&["build", "cocotte.maison"]).success();
+    let before = t.output("cocotte.maison");
+    let site = changed(&t, "cocotte.maison", &["--strict"]);
+    assert_eq!(site["status"], "failed", "{site}");
+    assert_eq!(
+        site["errors"][0]["message"],
+        "content/cocotte.maison/about.md: image images/studio.jpg has no alt text"
+    );
+    assert!(t.output("cocotte.maison") == before);
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
+}
+
+/// `--changed --stale-ok` with the API down compares with cached data; an
+/// "unchanged" answer still says the data was stale.
+#[test]
+fn changed_with_stale_data_says_so_even_when_unchanged() {
+    let t = SiteTest::demo();
+    let api = FakeApi::start(&t.root().join("data/platform"));
+    std::fs::remove_dir_all(t.root().join("data/platform")).unwrap();
+    t.write(
+        "sitegen.yaml",
+        &format!(
+            "output_dir: dist\nplatform:\n  api_base: {}\n  retries: 1\n  backoff_ms: 10\n",
+            api.url
+        ),
+    );
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "built");
+    assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
+    api.always("/v1/public/tenants/cocotte/profiles", Fault::Status(502));
+    let site = changed(&t, "cocotte.maison", &["--stale-ok"]);
+    assert_eq!(site["status"], "unchanged", "{site}");
+    // The detail after the endpoint is the platform module's to word.
+    let warnings = site["warnings"].as_array().unwrap();
+    assert!(!warnings.is_empty(), "{site}");
+    for w in warnings {
+        assert!(
+            w.as_str()
+                .unwrap()
+                .starts_with("compared with STALE cached platform data: profiles endpoint ("),
+            "{w}"
+        );
+    }
+    let run = t.run_env(
+        &["build", "cocotte.maison", "--changed", "--stale-ok", "-q"],
+        &[("SITEGEN_PLATFORM_TOKEN", TOKEN)],
+    );
+    run.success();
+    assert!(
+        run.stderr.contains(
+            "warning: cocotte.maison: compared with STALE cached platform data: profiles endpoint"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
