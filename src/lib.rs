@@ -56,6 +56,7 @@ pub fn build_if_changed(
     opts: &BuildOptions,
     changed_only: bool,
 ) -> Result<Outcome> {
+    test_panic_hook(domain);
     if !changed_only {
         return build_and_write(ws, domain, opts).map(Outcome::Built);
     }
@@ -91,4 +92,13 @@ pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Res
     bundle.write_atomic(&site_output_dir(ws, domain))?;
     tracing::debug!("{domain}: write took {} ms", written.elapsed().as_millis());
     Ok(BuildReport::new(&bundle, started))
+}
+
+/// Test hook: with `__SITEGEN_TEST_PANIC=<domain>` in the environment, that
+/// site's build panics inside a rayon job, as a bug in page or image work
+/// would, so the tests can check that a panic stays one site's failure.
+fn test_panic_hook(domain: &str) {
+    if std::env::var_os("__SITEGEN_TEST_PANIC").is_some_and(|d| d == domain) {
+        rayon::join(|| (), || panic!("test panic requested for {domain}"));
+    }
 }

@@ -269,7 +269,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         .par_iter()
         .map(|d| {
             let t = Instant::now();
-            let r = sitegen::build_if_changed(ws, d, &opts, args.changed);
+            let r = build_one(ws, d, &opts, args.changed);
             bar.inc(1);
             bar.set_message(d.clone());
             (d.clone(), t, r)
@@ -386,6 +386,32 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         }
         ExitCode::FAILURE
     }
+}
+
+/// Builds one site of `build`; a panic becomes that site's error, so one
+/// site's bug is one failed entry in the summary and the `--json` report while
+/// the other sites still build. (A stack overflow cannot be caught: the depth
+/// limits on input are what keep it from happening.)
+fn build_one(
+    ws: &Workspace,
+    domain: &str,
+    opts: &BuildOptions,
+    changed: bool,
+) -> Result<Outcome, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sitegen::build_if_changed(ws, domain, opts, changed)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string());
+        Err(Error::build(format!(
+            "internal error (panic): {what}; this is a sitegen bug"
+        ))
+        .hint("the site's previous output is left as it was; please report it with the command you ran (RUST_BACKTRACE=1 shows where it happened)"))
+    })
 }
 
 fn fetch(cli: &Cli, ws: &Workspace, args: &FetchArgs) -> Result<ExitCode, Error> {

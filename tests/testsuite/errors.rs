@@ -305,3 +305,131 @@ fn site_paginate_by_out_of_range() {
         "error: sites/cocotte.maison/site.yaml:44:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
+
+/// Adds a chain of `n` stylesheets to the atelier theme: site.css imports
+/// deep/a0.css, which imports a1.css… Each adds a rule `.deep-<i>`.
+pub fn import_chain(t: &SiteTest, n: usize) {
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!("@import \"a{}.css\";\n", i + 1)
+        } else {
+            String::new()
+        };
+        t.write(
+            &format!("themes/atelier/css/deep/a{i}.css"),
+            &format!("{next}.deep-{i}{{color:red}}\n"),
+        );
+    }
+    t.edit(
+        "themes/atelier/css/site.css",
+        "@import \"media.css\";",
+        "@import \"media.css\";\n@import \"deep/a0.css\";",
+    );
+}
+
+/// Regression (issue 12, item 7): a theme `@import` chain about 700 deep
+/// overflowed the stack and aborted the process (rc 134).
+#[test]
+fn css_import_chain_deeper_than_the_limit() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| import_chain(t, 700),
+        "error: themes/atelier/css/deep/a30.css:1: @import chain is deeper than 32 stylesheets: css/site.css → css/deep/a0.css → … → css/deep/a29.css → css/deep/a30.css → css/deep/a31.css\n  hint: import the files one after another from one stylesheet instead of each from the one before",
+    );
+}
+
+#[test]
+fn css_import_chain_at_the_limit_builds() {
+    let t = SiteTest::demo();
+    // site.css and 31 more: 32 stylesheets deep.
+    import_chain(&t, 31);
+    t.run(&["build", "cocotte.maison"]).success();
+    let css: String = t
+        .output("cocotte.maison")
+        .iter()
+        .filter(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(
+        css.contains(".deep-30{color:red}"),
+        "the deepest rule is bundled"
+    );
+}
+
+#[test]
+fn css_import_cycle() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| {
+            t.write("themes/atelier/css/a.css", "/* a */\n@import \"b.css\";\n.a{color:red}\n");
+            t.write("themes/atelier/css/b.css", "@import url(a.css);\n.b{color:red}\n");
+            t.edit("themes/atelier/css/site.css", "@import \"media.css\";", "@import \"media.css\";\n@import \"a.css\";");
+        },
+        "error: themes/atelier/css/b.css:1: @import cycle: css/a.css → css/b.css → css/a.css\n  hint: a stylesheet cannot import itself, directly or through others; remove one of these imports",
+    );
+}
+
+/// lightningcss also recurses per nested block: `@media` 100 deep overflowed
+/// a build thread's stack just like the import chain.
+#[test]
+fn css_nested_deeper_than_the_limit() {
+    fails_untouched(
+        "sansonnet.maison",
+        |t| {
+            t.write(
+                "themes/nocturne/css/nested.css",
+                &format!(
+                    ".a{{color:red}}\n{}.x{{color:red}}{}\n",
+                    "@media screen{".repeat(700),
+                    "}".repeat(700)
+                ),
+            );
+            t.edit(
+                "themes/nocturne/css/site.css",
+                "@import \"media.css\";",
+                "@import \"media.css\";\n@import \"nested.css\";",
+            );
+        },
+        "error: themes/nocturne/css/nested.css:2: blocks and brackets nest deeper than 32 levels\n  hint: flatten the nesting; deeper CSS could exhaust the stack of the CSS bundler",
+    );
+}
+
+/// Every CSS limit reached at once still builds: 32 stylesheets deep, each
+/// import under a media condition (the bundler wraps each in `@media`), the
+/// last nesting 32 levels of blocks and brackets.
+#[test]
+fn css_at_every_limit_builds() {
+    let t = SiteTest::demo();
+    let n = 31;
+    for i in 0..n {
+        let body = if i + 1 < n {
+            format!(
+                "@import \"a{}.css\" screen;\n.deep-{i}{{color:red}}\n",
+                i + 1
+            )
+        } else {
+            format!(
+                "{}.deep-{i}:not(:is(.y)){{color:red}}{}\n",
+                "@media screen{".repeat(30),
+                "}".repeat(30)
+            )
+        };
+        t.write(&format!("themes/atelier/css/deep/a{i}.css"), &body);
+    }
+    t.edit(
+        "themes/atelier/css/site.css",
+        "@import \"media.css\";",
+        "@import \"media.css\";\n@import \"deep/a0.css\" screen;",
+    );
+    t.run(&["build", "cocotte.maison"]).success();
+    let css: String = t
+        .output("cocotte.maison")
+        .iter()
+        .filter(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(
+        css.contains(".deep-30:not(.y)"),
+        "the deepest rule is bundled"
+    );
+}

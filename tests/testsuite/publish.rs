@@ -199,6 +199,94 @@ fn changed_with_stale_data_says_so_even_when_unchanged() {
     );
 }
 
+/// Regression (issue 12, item 7): a 700-deep theme `@import` chain aborted
+/// the whole process, so `build --all --json` printed no report at all. Now
+/// the sites on that theme fail with the clear error and the others build.
+#[test]
+fn deep_css_import_chain_fails_its_sites_and_the_report_has_every_site() {
+    let t = SiteTest::demo();
+    crate::errors::import_chain(&t, 700);
+    let run = t.run(&["build", "--all", "--json"]);
+    run.failure();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    assert_eq!(
+        (v["built"].as_u64(), v["failed"].as_u64()),
+        (Some(2), Some(2))
+    );
+    for site in v["sites"].as_array().unwrap() {
+        let domain = site["domain"].as_str().unwrap();
+        // cocotte.maison and transquinnftw.com use the atelier theme.
+        if ["cocotte.maison", "transquinnftw.com"].contains(&domain) {
+            assert_eq!(site["status"], "failed", "{site}");
+            assert_eq!(site["errors"][0]["file"], "themes/atelier/css/deep/a30.css");
+            assert_eq!(site["errors"][0]["line"], 1);
+            assert!(site["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("@import chain is deeper than 32 stylesheets: "));
+            assert!(t.output(domain).is_empty());
+        } else {
+            assert_eq!(site["status"], "built", "{site}");
+            assert!(t.output(domain).contains_key("manifest.json"));
+        }
+    }
+}
+
+/// A panic in one site's build (a sitegen bug) is that site's failed entry,
+/// in the JSON report and in the text summary; the other sites build.
+#[test]
+fn a_panic_in_one_site_is_one_failed_entry() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let before = t.output("cocotte.maison");
+    let panic = [
+        ("__SITEGEN_TEST_PANIC", "cocotte.maison"),
+        ("RUST_BACKTRACE", "0"),
+    ];
+    let run = t.run_env(&["build", "--all", "--json"], &panic);
+    run.failure();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    assert_eq!(
+        (v["built"].as_u64(), v["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let mut statuses = statuses(&run.stdout);
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("adulttherapytour.com".to_string(), "built".to_string()),
+            ("cocotte.maison".to_string(), "failed".to_string()),
+            ("sansonnet.maison".to_string(), "built".to_string()),
+            ("transquinnftw.com".to_string(), "built".to_string()),
+        ]
+    );
+    let cocotte = v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["domain"] == "cocotte.maison")
+        .unwrap();
+    assert_eq!(
+        cocotte["errors"][0]["message"],
+        "internal error (panic): test panic requested for cocotte.maison; this is a sitegen bug"
+    );
+    assert!(t.output("cocotte.maison") == before, "previous output kept");
+
+    let run = t.run_env(&["build", "--all"], &panic);
+    run.failure();
+    assert!(run.stdout.contains("3 of 4 sites built"), "{}", run.stdout);
+    assert!(
+        run.stderr.ends_with(
+            "error: internal error (panic): test panic requested for cocotte.maison; this is a sitegen bug\n  hint: the site's previous output is left as it was; please report it with the command you ran (RUST_BACKTRACE=1 shows where it happened)\nerror: build failed: cocotte.maison\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn json_report_has_per_site_status_and_errors_with_file_and_line() {
     let t = SiteTest::demo();
