@@ -211,6 +211,26 @@ pub struct PlatformConfig {
     /// Largest media file (an avatar) downloaded from the API.
     #[serde(default = "default_max_media_bytes")]
     pub max_media_bytes: u64,
+    /// Largest API response body, after decompression.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: u64,
+    /// Most pages followed on one list endpoint.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    /// Longest time one site's platform data may take to load, all requests
+    /// (retries and media included).
+    #[serde(default = "default_max_fetch_secs")]
+    pub max_fetch_secs: u64,
+}
+
+fn default_max_body_bytes() -> u64 {
+    32 * 1024 * 1024
+}
+fn default_max_pages() -> u32 {
+    1_000
+}
+fn default_max_fetch_secs() -> u64 {
+    600
 }
 
 fn default_max_media_bytes() -> u64 {
@@ -243,6 +263,9 @@ impl Default for PlatformConfig {
             backoff_ms: default_backoff(),
             max_retry_after_secs: default_max_retry_after(),
             max_media_bytes: default_max_media_bytes(),
+            max_body_bytes: default_max_body_bytes(),
+            max_pages: default_max_pages(),
+            max_fetch_secs: default_max_fetch_secs(),
         }
     }
 }
