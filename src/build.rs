@@ -612,6 +612,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .stale
         .iter()
         .map(|what| format!("built from STALE cached platform data: {what}"))
+        .chain(data.warnings.iter().cloned())
         .collect();
     let processed = images.process()?;
     phase.done("images");

@@ -12,6 +12,7 @@ mod errors;
 mod listing;
 mod nginx;
 mod platform_api;
+mod platform_guard;
 mod publish;
 mod serve;
 mod tenancy;

@@ -11,7 +11,7 @@ const PROFILES: &str = "/v1/public/tenants/cocotte/profiles";
 
 /// The demo workspace pointed at a fake API, with its snapshots removed so
 /// every byte of platform data must come over HTTP.
-fn api_site() -> (SiteTest, FakeApi) {
+pub(crate) fn api_site() -> (SiteTest, FakeApi) {
     let t = SiteTest::demo();
     let api = FakeApi::start(&t.root().join("data/platform"));
     std::fs::remove_dir_all(t.root().join("data/platform")).unwrap();
@@ -25,11 +25,11 @@ fn api_site() -> (SiteTest, FakeApi) {
     (t, api)
 }
 
-fn build(t: &SiteTest, args: &[&str]) -> Run {
+pub(crate) fn build(t: &SiteTest, args: &[&str]) -> Run {
     t.run_env(args, &[("SITEGEN_PLATFORM_TOKEN", TOKEN)])
 }
 
-fn text_of(files: std::collections::BTreeMap<String, Vec<u8>>) -> String {
+pub(crate) fn text_of(files: std::collections::BTreeMap<String, Vec<u8>>) -> String {
     files
         .values()
         .map(|b| String::from_utf8_lossy(b).into_owned())
