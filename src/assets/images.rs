@@ -160,27 +160,33 @@ impl SourceInfo {
 }
 
 /// Finds the file an image reference names: `/x.jpg` from the content root,
-/// `x.jpg` from `from` (a content file's folder). Never outside `root`.
-pub fn resolve_source(root: &Path, from: &Path, src: &str) -> std::result::Result<PathBuf, String> {
+/// `x.jpg` from `from` (a content file's folder). Never outside `root`,
+/// lexically or through a symbolic link. Errors without a location are
+/// about the reference; the caller places them at the file that has it.
+pub fn resolve_source(root: &fsutil::Root, from: &Path, src: &str) -> Result<PathBuf> {
     if src.contains("://") || src.starts_with("//") || src.starts_with("data:") {
-        return Err(format!(
+        return Err(Error::content(format!(
             "image {src:?} is not a local file; images are published only after re-encoding, so put the file in the content folder"
-        ));
+        )));
     }
     let src = src.split(['?', '#']).next().unwrap_or(src);
-    let root = &fsutil::normalize(root);
+    let base = &fsutil::normalize(root.shown());
     let joined = match src.strip_prefix('/') {
-        Some(rest) => root.join(rest),
+        Some(rest) => base.join(rest),
         None => from.join(src),
     };
     let path = fsutil::normalize(&joined);
-    if !path.starts_with(root) {
-        return Err(format!(
+    if !path.starts_with(base) {
+        return Err(Error::content(format!(
             "image {src:?} is outside the site's content folder"
-        ));
+        )));
     }
+    let path = root.check(&path)?;
     if !path.is_file() {
-        return Err(format!("image {src:?} does not exist ({})", path.display()));
+        return Err(Error::content(format!(
+            "image {src:?} does not exist ({})",
+            path.display()
+        )));
     }
     Ok(path)
 }

@@ -15,6 +15,7 @@ use crate::assets::images::{resolve_source, ImageQueue, PictureOptions};
 use crate::config::Site;
 use crate::content::markdown;
 use crate::error::{Error, Location, Result};
+use crate::fsutil::Root;
 
 /// Whether a template name stays inside the template folders.
 pub fn is_safe_template_name(name: &str) -> bool {
@@ -26,17 +27,20 @@ pub fn is_safe_template_name(name: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'))
 }
 
-/// The folders templates are looked up in, in order.
+/// The folders templates are looked up in, in order, each with the root
+/// its files must resolve inside (after following links): the site's
+/// folder, the theme's, and `templates/` for the kind and `_base`.
 #[derive(Debug, Clone)]
-pub struct TemplateDirs(Vec<PathBuf>);
+pub struct TemplateDirs(Vec<(PathBuf, Root)>);
 
 impl TemplateDirs {
     pub fn for_site(site: &Site) -> Self {
+        let r = &site.roots;
         TemplateDirs(vec![
-            site.site_dir.join("templates"),
-            site.theme_dir.join("templates"),
-            site.kind_dir.clone(),
-            site.base_dir.clone(),
+            (site.site_dir.join("templates"), r.site.clone()),
+            (site.theme_dir.join("templates"), r.theme.clone()),
+            (site.kind_dir.clone(), r.templates.clone()),
+            (site.base_dir.clone(), r.templates.clone()),
         ])
     }
 
@@ -45,7 +49,27 @@ impl TemplateDirs {
         if !is_safe_template_name(name) {
             return None;
         }
-        self.0.iter().map(|d| d.join(name)).find(|p| p.is_file())
+        self.0
+            .iter()
+            .map(|(d, _)| d.join(name))
+            .find(|p| p.is_file())
+    }
+
+    /// The source of a template, if it exists: read only if it resolves
+    /// inside its root, so a template (or a templates folder) linked to
+    /// `/etc/passwd` is an error naming the link, never a page.
+    pub fn load(&self, name: &str) -> Result<Option<String>> {
+        if !is_safe_template_name(name) {
+            return Ok(None);
+        }
+        for (dir, root) in &self.0 {
+            let path = dir.join(name);
+            let linked = std::fs::symlink_metadata(&path).is_ok();
+            if path.is_file() || linked {
+                return root.read_to_string(&path).map(Some);
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -64,7 +88,7 @@ pub struct Helpers {
     /// The image pipeline, for `picture()`.
     pub images: Arc<ImageQueue>,
     /// `content/<domain>/`: where `picture()` sources live.
-    pub content_dir: PathBuf,
+    pub content_dir: Root,
     /// Profile id → local avatar file, for `avatar()`.
     pub avatars: BTreeMap<String, PathBuf>,
 }
@@ -93,14 +117,10 @@ impl Renderer {
         env.set_formatter(format_value);
         minijinja_contrib::add_to_environment(&mut env);
         let loader_dirs = dirs.clone();
-        env.set_loader(move |name| match loader_dirs.resolve(name) {
-            Some(path) => std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                minijinja::Error::new(
-                    JinjaKind::InvalidOperation,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            }),
-            None => Ok(None),
+        env.set_loader(move |name| {
+            loader_dirs
+                .load(name)
+                .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
         });
 
         // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
@@ -183,7 +203,8 @@ impl Renderer {
                 };
                 kwargs.assert_all_used()?;
                 let invalid = |m: String| minijinja::Error::new(JinjaKind::InvalidOperation, m);
-                let path = resolve_source(&content_dir, &content_dir, src).map_err(invalid)?;
+                let path = resolve_source(&content_dir, content_dir.shown(), src)
+                    .map_err(|e| invalid(e.to_string()))?;
                 let alt = alt.unwrap_or("").trim();
                 if alt.is_empty() {
                     queue
