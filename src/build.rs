@@ -194,9 +194,14 @@ impl JobContext<'_> {
         match &job.made {
             Made::Page(page, pager) => {
                 let image = match &page.front.image {
-                    Some(file) => Some(self.images.social(
-                        &site.roots.content.check(&site.content_dir.join(file.as_str()))?,
-                    )?),
+                    Some(file) => Some(
+                        self.images.social(
+                            &site
+                                .roots
+                                .content
+                                .check(&site.content_dir.join(file.as_str()))?,
+                        )?,
+                    ),
                     None => None,
                 };
                 let neighbour = |p: Option<&Page>| {
@@ -324,7 +329,10 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         ws.root.join(".sitegen/cache/images"),
         match &site.config.images.watermark {
             Some(w) => Some(Watermark {
-                file: site.roots.site.check(&site.site_dir.join(w.file.as_str()))?,
+                file: site
+                    .roots
+                    .site
+                    .check(&site.site_dir.join(w.file.as_str()))?,
                 position: w.position.as_str().to_string(),
                 opacity: w.opacity.0,
                 scale: w.scale.0,
@@ -379,9 +387,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     phase.done("css and static files");
     let social = match &site.config.seo.social_image {
-        Some(file) => Some(images.social(
-            &site.roots.site.check(&site.site_dir.join(file.as_str()))?,
-        )?),
+        Some(file) => {
+            Some(images.social(&site.roots.site.check(&site.site_dir.join(file.as_str()))?)?)
+        }
         None => None,
     };
 
@@ -447,7 +455,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                 .collect(),
         },
         globals(site, &data, &listings, logo.as_deref(), social.as_ref()),
-    );
+    )?;
 
     // Plan every output before rendering any: templates must exist, URLs
     // must be unique, and an incremental build must know what it keeps.

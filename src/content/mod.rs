@@ -93,8 +93,8 @@ pub fn load_reusing(
         if entry.path_is_symlink() {
             root.check(entry.path())?;
         }
-        let is_file = entry.file_type().is_file()
-            || (entry.path_is_symlink() && entry.path().is_file());
+        let is_file =
+            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
         if is_file && entry.path().extension().is_some_and(|x| x == "md") {
             files.push(entry.into_path());
         }

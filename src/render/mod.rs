@@ -44,6 +44,16 @@ impl TemplateDirs {
         ])
     }
 
+    /// Every template folder that exists must itself resolve inside its
+    /// root: a `templates` folder linked to `/etc` fails the build even
+    /// before anything is read through it.
+    pub fn check(&self) -> Result<()> {
+        for (dir, root) in &self.0 {
+            root.check(dir)?;
+        }
+        Ok(())
+    }
+
     /// The file a template name resolves to, if any.
     pub fn resolve(&self, name: &str) -> Option<PathBuf> {
         if !is_safe_template_name(name) {
@@ -101,8 +111,13 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(site: &Site, helpers: Helpers, globals: BTreeMap<&'static str, Value>) -> Renderer {
+    pub fn new(
+        site: &Site,
+        helpers: Helpers,
+        globals: BTreeMap<&'static str, Value>,
+    ) -> Result<Renderer> {
         let dirs = TemplateDirs::for_site(site);
+        dirs.check()?;
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_trim_blocks(true);
@@ -249,7 +264,7 @@ impl Renderer {
         for (name, value) in globals {
             env.add_global(name, value);
         }
-        Renderer { env, dirs }
+        Ok(Renderer { env, dirs })
     }
 
     pub fn has_template(&self, name: &str) -> bool {

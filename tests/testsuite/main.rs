@@ -15,4 +15,5 @@ mod platform_api;
 mod platform_guard;
 mod publish;
 mod serve;
+mod symlinks;
 mod tenancy;
