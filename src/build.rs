@@ -453,6 +453,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                 .iter()
                 .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
                 .collect(),
+            limits: ws.config.templates.clone(),
         },
         globals(site, &data, &listings, logo.as_deref(), social.as_ref()),
     )?;
@@ -598,7 +599,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .map(|job| {
             let (ctx, what) = context.make(&job)?;
             let html = renderer
-                .render(job.template, ctx)
+                .render(job.template, ctx, &what)
                 .map_err(|e| match &e.hint {
                     Some(_) => e,
                     None => e.hint(format!("while rendering {what}")),

@@ -30,6 +30,23 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to).map_err(|e| Error::io(from, &format!("rename to {}", to.display()), e))
 }
 
+/// Writes `bytes` to a temporary file with a unique name beside `file`, then
+/// renames it over `file`: readers see the old or the new file, never part.
+pub fn write_atomic(file: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = file.parent().expect("a file in a folder");
+    create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "create a temporary file", e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io(tmp.path(), "write file", e))?;
+    tmp.persist(file)
+        .map_err(|e| Error::io(file, "replace file", e.error))?;
+    Ok(())
+}
+
 /// `a/./b/../c` → `a/c`, lexically, without touching the filesystem.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

@@ -14,7 +14,9 @@ pub use site::{
     SiteKind, TenantKind, TenantRef, Tls, WatermarkConfig, WatermarkPosition,
 };
 pub use theme::ThemeConfig;
-pub use workspace::{CheckConfig, CssConfig, Level, NginxConfig, PlatformConfig, WorkspaceConfig};
+pub use workspace::{
+    CheckConfig, CssConfig, Level, NginxConfig, PlatformConfig, TemplatesConfig, WorkspaceConfig,
+};
 pub use yaml::{
     AbsPath, ApiBase, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident,
     LanguageTag, Link, Listen, RedirectPath, RelPath, Slug, UrlPath,

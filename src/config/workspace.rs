@@ -20,6 +20,38 @@ pub struct WorkspaceConfig {
     pub nginx: NginxConfig,
     #[serde(default)]
     pub check: CheckConfig,
+    #[serde(default)]
+    pub templates: TemplatesConfig,
+}
+
+/// Bounds on rendering one page, so a runaway template (nested loops, a
+/// loop writing without end) fails the build instead of running until
+/// killed or filling the disk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesConfig {
+    /// Template instructions one page may execute (minijinja fuel).
+    #[serde(default = "default_max_fuel")]
+    pub max_fuel: u64,
+    /// Largest page a template may write, in bytes.
+    #[serde(default = "default_max_page_bytes")]
+    pub max_page_bytes: u64,
+}
+
+fn default_max_fuel() -> u64 {
+    50_000_000
+}
+fn default_max_page_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+impl Default for TemplatesConfig {
+    fn default() -> Self {
+        TemplatesConfig {
+            max_fuel: default_max_fuel(),
+            max_page_bytes: default_max_page_bytes(),
+        }
+    }
 }
 
 /// How serious each `sitegen check` rule is: `error` fails the check,
@@ -183,6 +215,7 @@ impl Default for WorkspaceConfig {
             nginx: NginxConfig::default(),
             check: CheckConfig::default(),
             images: Default::default(),
+            templates: TemplatesConfig::default(),
         }
     }
 }

@@ -11,15 +11,14 @@
 //! uses. Entries are written to a unique temporary file and renamed, so two
 //! builds (or two threads) never interleave their bytes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::assets::sha256_hex;
 use crate::config::TenantRef;
-use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::error::Result;
+use crate::fsutil::write_atomic;
 
 /// Bumped whenever the view models or the entry layout change: entries of
 /// another format are misses.
@@ -147,20 +146,4 @@ impl Cache {
         let json = serde_json::to_vec_pretty(&entry).expect("cache entry serializes");
         write_atomic(&self.file(path), &json)
     }
-}
-
-/// Writes `bytes` to a temporary file with a unique name beside `file`, then
-/// renames it over `file`: readers see the old or the new file, never part.
-pub fn write_atomic(file: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = file.parent().expect("a file in a folder");
-    fsutil::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, "create a temporary file", e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| Error::io(tmp.path(), "write file", e))?;
-    tmp.persist(file)
-        .map_err(|e| Error::io(file, "replace file", e.error))?;
-    Ok(())
 }

@@ -639,7 +639,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
             let rel = format!("media/{}.{ext}", p.slug);
             // Never write through a link that leads out of the snapshot folder.
             let file = site.roots.snapshot.check(&dir.join(&rel))?;
-            cache::write_atomic(&file, &bytes)?;
+            fsutil::write_atomic(&file, &bytes)?;
             p.avatar_url = Some(rel);
         }
     }
@@ -660,7 +660,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
     for (name, value) in files {
         let mut json = serde_json::to_vec_pretty(&value).expect("serializes");
         json.push(b'\n');
-        cache::write_atomic(&site.roots.snapshot.check(&dir.join(name))?, &json)?;
+        fsutil::write_atomic(&site.roots.snapshot.check(&dir.join(name))?, &json)?;
     }
     Ok((data, dir))
 }

@@ -101,6 +101,8 @@ pub struct Helpers {
     pub content_dir: Root,
     /// Profile id → local avatar file, for `avatar()`.
     pub avatars: BTreeMap<String, PathBuf>,
+    /// Bounds on one page's rendering.
+    pub limits: crate::config::TemplatesConfig,
 }
 
 /// A ready environment for one site. Templates are parsed once, on first use,
@@ -108,6 +110,7 @@ pub struct Helpers {
 pub struct Renderer {
     env: Environment<'static>,
     dirs: TemplateDirs,
+    limits: crate::config::TemplatesConfig,
 }
 
 impl Renderer {
@@ -130,6 +133,7 @@ impl Renderer {
             }
         });
         env.set_formatter(format_value);
+        env.set_fuel(Some(helpers.limits.max_fuel));
         minijinja_contrib::add_to_environment(&mut env);
         let loader_dirs = dirs.clone();
         env.set_loader(move |name| {
@@ -264,7 +268,11 @@ impl Renderer {
         for (name, value) in globals {
             env.add_global(name, value);
         }
-        Ok(Renderer { env, dirs })
+        Ok(Renderer {
+            env,
+            dirs,
+            limits: helpers.limits,
+        })
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -278,11 +286,41 @@ impl Renderer {
         Ok(tmpl.undeclared_variables(false).contains(var))
     }
 
-    /// Renders `name` with `ctx`. Errors name the template file and line where
-    /// they happened, even inside included or extended templates.
-    pub fn render(&self, name: &str, ctx: Value) -> Result<String> {
+    /// Renders `name` with `ctx` for `page` (what the page is made from, for
+    /// errors). Errors name the template file and line where they happened,
+    /// even inside included or extended templates. A render that runs out of
+    /// fuel or writes more than `max_page_bytes` stops there and names both
+    /// the template and the page.
+    pub fn render(&self, name: &str, ctx: Value, page: &str) -> Result<String> {
         let tmpl = self.env.get_template(name).map_err(|e| self.convert(e))?;
-        tmpl.render(ctx).map_err(|e| self.convert(e))
+        let mut out = Capped {
+            bytes: Vec::new(),
+            max: self.limits.max_page_bytes,
+            over: false,
+        };
+        match tmpl.render_captured_to(ctx, &mut out) {
+            Ok(_) => Ok(String::from_utf8(out.bytes).expect("templates write UTF-8")),
+            Err(e) if out.over => {
+                let mut err = self.convert(e);
+                if err.location.is_none() {
+                    err = err.at(Location::file(self.display_name(name)));
+                }
+                err.message = format!(
+                    "rendering {page} wrote more than {} (templates.max_page_bytes)",
+                    crate::platform::api::bytes_text(self.limits.max_page_bytes)
+                );
+                Err(err.hint("a loop that writes without end? Raise templates.max_page_bytes in sitegen.yaml only if the page is really that large"))
+            }
+            Err(e) if e.kind() == JinjaKind::OutOfFuel => {
+                let mut err = self.convert(e);
+                err.message = format!(
+                    "rendering {page} ran out of fuel: more than {} template instructions (templates.max_fuel)",
+                    self.limits.max_fuel
+                );
+                Err(err.hint("a loop that runs too long? Raise templates.max_fuel in sitegen.yaml only if the page really needs that much work"))
+            }
+            Err(e) => Err(self.convert(e)),
+        }
     }
 
     fn convert(&self, err: minijinja::Error) -> Error {
@@ -333,6 +371,28 @@ impl Renderer {
             .resolve(name)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| name.to_string())
+    }
+}
+
+/// A page being written, refused past `max` bytes.
+struct Capped {
+    bytes: Vec<u8>,
+    max: u64,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if (self.bytes.len() + buf.len()) as u64 > self.max {
+            self.over = true;
+            return Err(std::io::Error::other("page too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

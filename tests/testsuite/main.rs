@@ -14,6 +14,7 @@ mod nginx;
 mod platform_api;
 mod platform_guard;
 mod publish;
+mod runaway;
 mod serve;
 mod symlinks;
 mod tenancy;
