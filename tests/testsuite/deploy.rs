@@ -302,7 +302,7 @@ fn a_failing_nginx_check_keeps_the_old_config_and_the_live_release() {
     let s = live_server();
     s.t.run(&["build", D]).success();
     deploy(&s).success();
-    let conf = s.root().join("conf.d/cocotte.maison.conf");
+    let conf = s.conf_d().join("cocotte.maison.conf");
     let good = std::fs::read(&conf).unwrap();
     let live = current(&s);
     // A certificate that does not exist: nginx -t fails.
