@@ -696,8 +696,7 @@ fn directives(text: &str) -> Vec<(Vec<String>, String, String)> {
     let mut stmt = String::new();
     let mut quoted = false;
     for line in text.lines() {
-        let mut chars = line.chars().peekable();
-        while let Some(ch) = chars.next() {
+        for ch in line.chars() {
             match ch {
                 '"' => {
                     quoted = !quoted;
