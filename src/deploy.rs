@@ -261,6 +261,10 @@ impl Target {
     /// while `holder` has it.
     fn lock(&self, dir: &str, name: &str, holder: &str) -> Result<Lock> {
         let file = format!("{dir}/{name}");
+        let on = match &self.login {
+            Some(login) => format!(" on {login}"),
+            None => String::new(),
+        };
         let wait = lock_wait()?;
         let script = format!(
             "command -v flock >/dev/null || {{ echo 'flock(1) is not installed' >&2; exit 2; }}\nmkdir -p {d} && exec 9>>{f} || exit 2\nif ! flock -n 9; then echo waiting; flock -w {wait} 9 || {{ echo timeout; exit 3; }}; fi\necho locked\nexec cat >/dev/null\n",
@@ -290,8 +294,7 @@ impl Target {
             match line.as_deref().map(str::trim) {
                 Ok("locked") => return Ok(Lock { child, stdin }),
                 Ok("waiting") => tracing::warn!(
-                    "waiting for the lock {file} on {}: {holder} holds it (up to {wait} s)",
-                    self.display
+                    "waiting for the lock {file}{on}: {holder} holds it (up to {wait} s)"
                 ),
                 Ok("timeout") => timed_out = true,
                 Ok(_) => {}
@@ -303,14 +306,12 @@ impl Target {
         let errors = errors.join().unwrap_or_default();
         if timed_out {
             Err(Error::deploy(format!(
-                "{holder} holds the lock {file} on {}; gave up after {wait} s",
-                self.display
+                "{holder} holds the lock {file}{on}; gave up after {wait} s"
             ))
             .hint("let it finish and try again (SITEGEN_LOCK_TIMEOUT sets the wait in seconds); nothing was changed"))
         } else {
             Err(Error::deploy(format!(
-                "cannot take the lock {file} on {}: {}",
-                self.display,
+                "cannot take the lock {file}{on}: {}",
                 errors.trim()
             ))
             .hint("the target needs flock(1) (util-linux) and a folder it can write"))
@@ -598,7 +599,11 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
 
     // The shared conf_dir has its own lock, always taken after the site's.
     let conf_lock = match &ws.config.nginx.conf_dir {
-        Some(dir) => match target.lock(dir, ".sitegen-deploy.lock", "another site's deploy") {
+        Some(dir) => match target.lock(
+            dir,
+            ".sitegen-deploy.lock",
+            "another deploy installing nginx configs",
+        ) {
             Ok(l) => Some(l),
             Err(e) => {
                 if let Some((_, partial)) = &new {
