@@ -60,9 +60,21 @@ fn change(s: &Server, n: u32) {
 fn deploy(s: &Server) -> crate::harness::Run {
     let run = s.t.run(&["deploy", D]);
     if run.status == 0 && run.stdout.contains("reloaded") {
-        s.wait_listening();
+        wait_serving(s, D);
     }
     run
+}
+
+/// After a reload: waits until nginx's new workers serve `host` (`nginx -s
+/// reload` returns before they do).
+fn wait_serving(s: &Server, host: &str) {
+    s.wait_listening();
+    let c = s.client();
+    wait_for(&format!("nginx to serve {host}"), || {
+        c.get(s.https_url(host, "/"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+    });
 }
 
 /// A server whose nginx runs with an empty conf.d: the first deploy installs
@@ -767,15 +779,13 @@ fn deploys_of_two_sites_take_turns_installing_into_the_shared_nginx_conf_dir() {
         "{}",
         second.stderr
     );
-    s.wait_listening();
-    let c = s.client();
-    assert_eq!(s.get(&c, D, "/").status(), 200);
-    assert_eq!(s.get(&c, other, "/").status(), 200);
+    wait_serving(&s, D);
+    wait_serving(&s, other);
 }
 
 #[test]
 fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
-    let s = Server::new();
+    let s = live_server();
     s.t.run(&["build", D]).success();
     let site = site_dir(&s);
     std::fs::create_dir_all(&site).unwrap();
@@ -815,7 +825,8 @@ fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
     // Released: the next deploy goes through at once.
     drop(holder.stdin.take());
     holder.wait().unwrap();
-    let run = s.t.run(&["deploy", D]);
+    let run = deploy(&s);
+    run.success();
     assert!(!run.stderr.contains("waiting"), "{}", run.stderr);
 }
 
