@@ -927,3 +927,77 @@ fn failed_deploys_leave_no_release_and_rollback_only_goes_to_releases_that_were_
     assert!(run.stdout.contains(&stray), "{}", run.stdout);
     assert!(!releases_dir.join(&stray).exists());
 }
+
+// Regression: deploy shipped the nginx config generated at build time, stale
+// after a sitegen.yaml change (e.g. `nginx.cert_dir`).
+#[test]
+fn a_settings_change_after_the_build_refuses_the_deploy_until_rebuilt() {
+    let s = live_server();
+    s.t.run(&["build", D]).success();
+    // The certificates move after the build.
+    let (certs, moved) = (s.root().join("certs"), s.root().join("certs-moved"));
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(&certs)
+        .arg(&moved)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    s.t.edit(
+        "sitegen.yaml",
+        &format!("cert_dir: {}\n", certs.display()),
+        &format!("cert_dir: {}\n", moved.display()),
+    );
+    let refused = |file: &str, why: &str| {
+        format!(
+            "error: dist/cocotte.maison/nginx/{file}: the nginx config in dist/ {why}; rebuild cocotte.maison\n  hint: sitegen.yaml or site.yaml changed since the build (or the file was edited): run `sitegen build cocotte.maison`, then deploy\n"
+        )
+    };
+    for args in [&["deploy", D][..], &["deploy", "--dry-run", D][..]] {
+        let run = s.t.run(args);
+        run.failure();
+        assert_eq!(
+            run.stderr,
+            refused("cocotte.maison.conf", "was generated with other settings")
+        );
+    }
+    assert!(!site_dir(&s).exists(), "nothing reached the target");
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let installed = std::fs::read_to_string(s.conf_d().join("cocotte.maison.conf")).unwrap();
+    assert!(
+        installed.contains(&format!("{}/cocotte.maison/fullchain.pem", moved.display())),
+        "{installed}"
+    );
+
+    // A site.yaml change (a new alias) after the build.
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "aliases:\n",
+        "aliases:\n  - cocotte.example\n",
+    );
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        refused("cocotte.maison.conf", "was generated with other settings")
+    );
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+
+    // The shared snippet edited by hand, or missing.
+    let snippet = s.root().join("dist/cocotte.maison/nginx/sitegen-http.conf");
+    let text = std::fs::read_to_string(&snippet).unwrap();
+    std::fs::write(&snippet, format!("{text}gzip on;\n")).unwrap();
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        refused("sitegen-http.conf", "was generated with other settings")
+    );
+    std::fs::remove_file(&snippet).unwrap();
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(run.stderr, refused("sitegen-http.conf", "is missing"));
+}
