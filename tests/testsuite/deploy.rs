@@ -14,13 +14,13 @@ use crate::nginx::Server;
 
 const D: &str = "cocotte.maison";
 
-fn current(s: &Server) -> String {
+pub(crate) fn current(s: &Server) -> String {
     std::fs::read_link(s.root().join("srv").join(D).join("current"))
         .map(|p| p.display().to_string())
         .unwrap_or_default()
 }
 
-fn releases(s: &Server) -> Vec<String> {
+pub(crate) fn releases(s: &Server) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(s.root().join("srv").join(D).join("releases"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -30,7 +30,7 @@ fn releases(s: &Server) -> Vec<String> {
 }
 
 /// Changes the brand copy and palette so the next build differs (new HTML, new CSS).
-fn change(s: &Server, n: u32) {
+pub(crate) fn change(s: &Server, n: u32) {
     s.t.edit(
         "content/cocotte.maison/_index.md",
         "---\n",
@@ -67,7 +67,7 @@ fn deploy(s: &Server) -> crate::harness::Run {
 
 /// After a reload: waits until nginx's new workers serve `host` (`nginx -s
 /// reload` returns before they do).
-fn wait_serving(s: &Server, host: &str) {
+pub(crate) fn wait_serving(s: &Server, host: &str) {
     s.wait_listening();
     let c = s.client();
     wait_for(&format!("nginx to serve {host}"), || {
@@ -79,13 +79,13 @@ fn wait_serving(s: &Server, host: &str) {
 
 /// A server whose nginx runs with an empty conf.d: the first deploy installs
 /// the site's config and reloads it.
-fn live_server() -> Server {
+pub(crate) fn live_server() -> Server {
     let mut s = Server::new();
     s.start();
     s
 }
 
-fn index_body(s: &Server, c: &reqwest::blocking::Client) -> (u16, Vec<u8>) {
+pub(crate) fn index_body(s: &Server, c: &reqwest::blocking::Client) -> (u16, Vec<u8>) {
     let r = s.get(c, D, "/");
     (r.status().as_u16(), r.bytes().unwrap().to_vec())
 }
@@ -497,7 +497,7 @@ impl Bg {
 
 /// Polls `cond` with a generous deadline (machines are noisy).
 #[track_caller]
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !cond() {
         assert!(Instant::now() < deadline, "gave up waiting for {what}");
@@ -604,7 +604,7 @@ impl Monitor {
     }
 }
 
-fn site_dir(s: &Server) -> PathBuf {
+pub(crate) fn site_dir(s: &Server) -> PathBuf {
     s.root().join("srv").join(D)
 }
 

@@ -14,4 +14,5 @@ mod nginx;
 mod platform_api;
 mod publish;
 mod serve;
+mod ssh;
 mod tenancy;
