@@ -141,7 +141,7 @@ impl State {
 /// An exclusive lock on a file of the target, held by a `flock` child there
 /// for as long as this value lives. Dropping it (or this process dying)
 /// closes the child's stdin, which ends it and releases the lock.
-pub struct Lock {
+struct Lock {
     child: Child,
     stdin: Option<ChildStdin>,
 }
