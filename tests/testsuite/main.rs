@@ -16,5 +16,6 @@ mod platform_guard;
 mod publish;
 mod runaway;
 mod serve;
+mod ssh;
 mod symlinks;
 mod tenancy;
