@@ -99,7 +99,7 @@ fn the_guard_runs_on_cached_entries_on_every_path() {
 /// in site.yaml.
 #[test]
 fn a_person_site_never_reads_what_was_fetched_for_the_org_of_the_same_slug() {
-    let (t, _api) = api_site();
+    let (t, api) = api_site();
     build(&t, &["build", "cocotte.maison"]).success();
     let run = build(
         &t,
@@ -136,6 +136,37 @@ fn a_person_site_never_reads_what_was_fetched_for_the_org_of_the_same_slug() {
     assert!(
         cache_entries(&t, "person-cocotte").is_empty(),
         "nothing refused is cached"
+    );
+
+    // Entries copied into the person's folder still say whose they are.
+    let org_dir = cache_entry(&t, "org-cocotte", TENANT)
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let name = org_dir.file_name().unwrap().to_string_lossy();
+    let person_dir = org_dir.with_file_name(name.replace("-org-", "-person-"));
+    std::fs::create_dir_all(&person_dir).unwrap();
+    for f in cache_entries(&t, "org-cocotte") {
+        std::fs::copy(&f, person_dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let run = build(&t, &["build", "cocotte-bis.org", "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with(&format!("error: site cocotte-bis.org: --offline, and the cached tenant endpoint cannot be used: it was fetched for another API, tenant or request than person:cocotte at {}\n", api.url)),
+        "{}",
+        run.stderr
+    );
+    // An entry of another API base in the right folder is refused too.
+    edit_json(&cache_entry(&t, "org-cocotte", TENANT), |v| {
+        v["api_base"] = "https://api.other.example".into();
+    });
+    let run = build(&t, &["build", "cocotte.maison", "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr
+            .contains("the cached tenant endpoint cannot be used: it was fetched for another API"),
+        "{}",
+        run.stderr
     );
 }
 
