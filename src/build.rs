@@ -194,7 +194,14 @@ impl JobContext<'_> {
         match &job.made {
             Made::Page(page, pager) => {
                 let image = match &page.front.image {
-                    Some(file) => Some(self.images.social(&site.content_dir.join(file.as_str()))?),
+                    Some(file) => Some(
+                        self.images.social(
+                            &site
+                                .roots
+                                .content
+                                .check(&site.content_dir.join(file.as_str()))?,
+                        )?,
+                    ),
                     None => None,
                 };
                 let neighbour = |p: Option<&Page>| {
@@ -320,20 +327,33 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let images = Arc::new(ImageQueue::new(
         ws.config.images.clone(),
         ws.root.join(".sitegen/cache/images"),
-        site.config.images.watermark.as_ref().map(|w| Watermark {
-            file: site.site_dir.join(w.file.as_str()),
-            position: w.position.as_str().to_string(),
-            opacity: w.opacity.0,
-            scale: w.scale.0,
-        }),
+        match &site.config.images.watermark {
+            Some(w) => Some(Watermark {
+                file: site
+                    .roots
+                    .site
+                    .check(&site.site_dir.join(w.file.as_str()))?,
+                position: w.position.as_str().to_string(),
+                opacity: w.opacity.0,
+                scale: w.scale.0,
+            }),
+            None => None,
+        },
         opts.strict,
     )?);
     // Paths stay as the workspace names them (relative to it when it is the
     // working directory), so errors show `content/<domain>/…`.
     let content_root = site.content_dir.clone();
     let resolver = |file: &Path, dest: &str, alt: &str, first: bool| -> Result<String> {
-        let path = resolve_source(&content_root, file.parent().unwrap_or(&content_root), dest)
-            .map_err(|m| Error::content(m).at(Location::file(file)))?;
+        let path = resolve_source(
+            &site.roots.content,
+            file.parent().unwrap_or(&content_root),
+            dest,
+        )
+        .map_err(|e| match e.location {
+            Some(_) => e,
+            None => e.at(Location::file(file)),
+        })?;
         if alt.is_empty() {
             images.missing_alt(format!("{}: image {dest} has no alt text", file.display()))?;
         }
@@ -348,12 +368,12 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     };
     let pages = match &opts.incremental {
         Some(inc) => content::load_reusing(
-            &site.content_dir,
+            &site.roots.content,
             opts.drafts,
             &resolver,
             Some((&inc.previous.source_pages, &inc.sources)),
         )?,
-        None => content::load(&site.content_dir, opts.drafts, &resolver)?,
+        None => content::load(&site.roots.content, opts.drafts, &resolver)?,
     };
     phase.done("content");
     let mut data = match &opts.data {
@@ -367,7 +387,9 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     phase.done("css and static files");
     let social = match &site.config.seo.social_image {
-        Some(file) => Some(images.social(&site.site_dir.join(file.as_str()))?),
+        Some(file) => {
+            Some(images.social(&site.roots.site.check(&site.site_dir.join(file.as_str()))?)?)
+        }
         None => None,
     };
 
@@ -425,15 +447,16 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                 .collect(),
             latest: items(&listings.latest),
             images: images.clone(),
-            content_dir: content_root.clone(),
+            content_dir: site.roots.content.clone(),
             avatars: data
                 .profiles
                 .iter()
                 .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
                 .collect(),
+            limits: ws.config.templates.clone(),
         },
         globals(site, &data, &listings, logo.as_deref(), social.as_ref()),
-    );
+    )?;
 
     // Plan every output before rendering any: templates must exist, URLs
     // must be unique, and an incremental build must know what it keeps.
@@ -576,7 +599,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .map(|job| {
             let (ctx, what) = context.make(&job)?;
             let html = renderer
-                .render(job.template, ctx)
+                .render(job.template, ctx, &what)
                 .map_err(|e| match &e.hint {
                     Some(_) => e,
                     None => e.hint(format!("while rendering {what}")),
@@ -612,6 +635,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         .stale
         .iter()
         .map(|what| format!("built from STALE cached platform data: {what}"))
+        .chain(data.warnings.iter().cloned())
         .collect();
     let processed = images.process()?;
     phase.done("images");

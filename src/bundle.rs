@@ -120,17 +120,28 @@ impl Bundle {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_else(|| self.domain.clone());
-        let pid = std::process::id();
-        let staging = parent.join(format!(".{name}.staging-{pid}"));
-        let old = parent.join(format!(".{name}.old-{pid}"));
-        for leftover in [&staging, &old] {
-            if leftover.exists() {
-                fsutil::remove_dir_all(leftover)?;
-            }
-        }
-        let result = self
-            .write_into(&staging)
-            .and_then(|()| swap_into_place(&staging, dest, &old));
+        remove_stale_leftovers(parent, &name);
+        // Unique names: two builds of one site (two commands, or threads)
+        // never write into the same staging folder.
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}.staging-"))
+            .tempdir_in(parent)
+            .map_err(|e| Error::io(parent, "create a staging folder", e))?;
+        let old = parent.join(format!(
+            ".{name}.old-{}",
+            staging
+                .path()
+                .file_name()
+                .expect("named")
+                .to_string_lossy()
+                .rsplit('-')
+                .next()
+                .unwrap_or("x")
+        ));
+        self.write_into(staging.path())?;
+        // The staging folder becomes the output: it must outlive the guard.
+        let staging = staging.keep();
+        let result = swap_into_place(&staging, dest, &old);
         if result.is_err() && staging.exists() {
             let _ = std::fs::remove_dir_all(&staging);
         }
@@ -157,6 +168,30 @@ impl Bundle {
             fsutil::write(&file, bytes)?;
         }
         fsutil::write(&staging.join("manifest.json"), &self.manifest_json())
+    }
+}
+
+/// Staging and old folders left by a build that was killed more than an hour
+/// ago (a running build's are younger).
+fn remove_stale_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.staging-"), format!(".{name}.old-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if !prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -6,28 +6,46 @@
 //! ```text
 //! <root>/releases/<UTC time>-<manifest hash>/   one finished bundle each
 //! <root>/current -> releases/<id>                 what nginx serves
+//! <root>/.live-history                            every release that has been live
+//! <root>/.deploy.lock                             flock(1) lock of deploy and rollback
 //! ```
 //!
-//! Steps: rsync into `releases/<id>.partial/` (checksums, no preserved
-//! times, hard links to unchanged files of the live release), carry over the
-//! live release's fingerprinted assets that the new one dropped (pages open in
-//! browsers keep working), rename to `releases/<id>`, install the nginx config
-//! if it changed (checked with `nginx -t`; restored on failure), switch
-//! `current` with `ln -s` + `mv -T` (one rename), reload nginx, prune. Until
-//! the switch nothing visitors see has changed, so a failure anywhere before
-//! it (rsync killed, disk full, ssh gone) leaves the old release live.
+//! Steps, all under the target's lock: rsync into `releases/<id>.partial/`
+//! (checksums, no preserved times, hard links to unchanged files of the live
+//! release), carry over the live release's fingerprinted assets that the new
+//! one dropped (pages open in browsers keep working), install the nginx
+//! config if it changed (checked with `nginx -t`; restored on failure, and
+//! the release is deleted), rename to `releases/<id>`, switch `current` with
+//! `ln -s` + `mv -T` (one rename) and record it in `.live-history`, reload
+//! nginx, prune. Until the switch nothing visitors see has changed, so a
+//! failure anywhere before it (rsync killed, disk full, ssh gone) leaves the
+//! old release live. Rollback only goes to a release that was live before.
+//!
+//! The lock is one long-lived `flock` child on the target (local `sh`, or
+//! over ssh) whose stdin this process holds open: it is held across write,
+//! switch and prune, and released when the deploy ends or dies. Installing
+//! into the shared `nginx.conf_dir` takes a second lock there, always after
+//! the site's, so deploys of different sites to one web server take turns.
 //!
 //! Local and ssh targets run the same shell steps; only the transport differs.
+//! Reads `dist/` only; the nginx config it ships must be the one the current
+//! settings generate (else: rebuild).
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 use crate::assets::sha256_hex;
+use crate::bundle::Bundle;
 use crate::config::{Site, Workspace};
 use crate::error::{Error, Location, Result};
 use crate::fsutil;
 use crate::nginx;
+
+/// How long a deploy or rollback waits for another one's lock, unless
+/// `SITEGEN_LOCK_TIMEOUT` (seconds) says otherwise.
+const LOCK_WAIT_SECS: u64 = 600;
 
 /// Program names, overridable for operators (and tests) through the environment.
 fn program(var: &str, default: &str) -> String {
@@ -42,6 +60,58 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Splits a command line the way rsync splits its `-e` value: words
+/// separated by spaces, single or double quotes keep spaces in a word. So
+/// `SITEGEN_SSH="ssh -i key -p 2222"` means the same to sitegen and to rsync.
+fn split_command(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for ch in s.chars() {
+        match quote {
+            Some(qc) if ch == qc => quote = None,
+            Some(_) => word.push(ch),
+            None if ch == '\'' || ch == '"' => {
+                quote = Some(ch);
+                in_word = true;
+            }
+            None if ch == ' ' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            None => {
+                word.push(ch);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// The ssh command (`SITEGEN_SSH`, default `ssh`) with the options every
+/// connection needs, as rsync's `-e` value.
+fn ssh_command() -> String {
+    format!("{} -o BatchMode=yes", program("SITEGEN_SSH", "ssh"))
+}
+
+/// Seconds to wait for a lock.
+fn lock_wait() -> Result<u64> {
+    match std::env::var("SITEGEN_LOCK_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
+            Error::deploy(format!(
+                "SITEGEN_LOCK_TIMEOUT is {v:?}, not a number of seconds"
+            ))
+        }),
+        _ => Ok(LOCK_WAIT_SECS),
+    }
+}
+
 /// Where releases go and how to run commands there.
 pub struct Target {
     /// `user@host` for ssh targets.
@@ -50,6 +120,37 @@ pub struct Target {
     root: String,
     /// As written in site.yaml, for messages.
     pub display: String,
+}
+
+/// What is on the target, read under its lock.
+struct State {
+    /// The release `current` points at.
+    current: Option<String>,
+    /// Finished releases (not `.partial`), oldest first.
+    releases: Vec<String>,
+    /// Releases that have been live (`.live-history`, and `current`).
+    live: BTreeSet<String>,
+}
+
+impl State {
+    fn was_live(&self, release: &str) -> bool {
+        self.live.contains(release) || self.current.as_deref() == Some(release)
+    }
+}
+
+/// An exclusive lock on a file of the target, held by a `flock` child there
+/// for as long as this value lives. Dropping it (or this process dying)
+/// closes the child's stdin, which ends it and releases the lock.
+struct Lock {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
 }
 
 impl Target {
@@ -70,21 +171,31 @@ impl Target {
         })
     }
 
-    /// Runs a shell script on the target; its stdout, or an error with stderr.
-    fn sh(&self, what: &str, script: &str) -> Result<String> {
-        let mut cmd = match &self.login {
+    /// A command that runs `script` with sh on the target.
+    fn command(&self, script: &str) -> Command {
+        match &self.login {
             None => {
                 let mut c = Command::new("sh");
                 c.arg("-c").arg(script);
                 c
             }
             Some(login) => {
-                let mut c = Command::new(program("SITEGEN_SSH", "ssh"));
-                c.args(["-o", "BatchMode=yes", "--", login, script]);
+                let words = split_command(&ssh_command());
+                let mut c = Command::new(&words[0]);
+                // The login shell of the deploy user runs what ssh sends;
+                // `sh -c` makes it sh whatever that shell is.
+                c.args(&words[1..])
+                    .args(["--", login])
+                    .arg(format!("sh -c {}", q(script)));
                 c
             }
-        };
-        let out = cmd
+        }
+    }
+
+    /// Runs a shell script on the target; its stdout, or an error with stderr.
+    fn sh(&self, what: &str, script: &str) -> Result<String> {
+        let out = self
+            .command(script)
             .stdin(Stdio::null())
             .output()
             .map_err(|e| Error::deploy(format!("{what}: cannot run the shell: {e}")))?;
@@ -107,47 +218,179 @@ impl Target {
         }
     }
 
+    /// Runs rsync to this target: over `SITEGEN_SSH` for ssh targets.
+    fn rsync(&self, args: &[String]) -> Result<String> {
+        let prog = program("SITEGEN_RSYNC", "rsync");
+        let mut cmd = Command::new(&prog);
+        if self.login.is_some() {
+            cmd.arg("-e").arg(ssh_command());
+        }
+        let out =
+            cmd.args(args).stdin(Stdio::null()).output().map_err(|e| {
+                Error::deploy(format!("cannot run {prog}: {e}")).hint("install rsync")
+            })?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            let why = match out.status.code() {
+                Some(code) => format!("exit {code}"),
+                None => "killed by a signal".into(),
+            };
+            Err(Error::deploy(format!(
+                "rsync failed ({why}): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    }
+
     fn releases_dir(&self) -> String {
         format!("{}/releases", self.root)
     }
 
-    /// The live release and every finished release, oldest first.
-    pub fn state(&self) -> Result<(Option<String>, Vec<String>)> {
+    /// The lock of this site's releases: deploy and rollback hold it from
+    /// their first read of the target to their last change.
+    fn lock_site(&self) -> Result<Lock> {
+        self.lock(
+            &self.root,
+            ".deploy.lock",
+            &format!("another deploy or rollback of {}", self.display),
+        )
+    }
+
+    /// Takes `<dir>/<name>` with `flock -x` on the target, waiting (bounded)
+    /// while `holder` has it.
+    fn lock(&self, dir: &str, name: &str, holder: &str) -> Result<Lock> {
+        let file = format!("{dir}/{name}");
+        let on = match &self.login {
+            Some(login) => format!(" on {login}"),
+            None => String::new(),
+        };
+        let wait = lock_wait()?;
+        let script = format!(
+            "command -v flock >/dev/null || {{ echo 'flock(1) is not installed' >&2; exit 2; }}\nmkdir -p {d} && exec 9>>{f} || exit 2\nif ! flock -n 9; then echo waiting; flock -w {wait} 9 || {{ echo timeout; exit 3; }}; fi\necho locked\nexec cat >/dev/null\n",
+            d = q(dir),
+            f = q(&file),
+        );
+        let mut child = self
+            .command(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                Error::deploy(format!("taking the lock {file}: cannot run the shell: {e}"))
+            })?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped");
+        let mut stderr = child.stderr.take().expect("piped");
+        // Drained all along, so a chatty ssh never blocks the lock holder.
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let mut timed_out = false;
+        for line in BufReader::new(stdout).lines() {
+            match line.as_deref().map(str::trim) {
+                Ok("locked") => return Ok(Lock { child, stdin }),
+                Ok("waiting") => tracing::warn!(
+                    "waiting for the lock {file}{on}: {holder} holds it (up to {wait} s)"
+                ),
+                Ok("timeout") => timed_out = true,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        drop(stdin);
+        let _ = child.wait();
+        let errors = errors.join().unwrap_or_default();
+        if timed_out {
+            Err(Error::deploy(format!(
+                "{holder} holds the lock {file}{on}; gave up after {wait} s"
+            ))
+            .hint("let it finish and try again (SITEGEN_LOCK_TIMEOUT sets the wait in seconds); nothing was changed"))
+        } else {
+            Err(Error::deploy(format!(
+                "cannot take the lock {file}{on}: {}",
+                errors.trim()
+            ))
+            .hint("the target needs flock(1) (util-linux) and a folder it can write"))
+        }
+    }
+
+    /// The live release, every finished release and the live history.
+    fn state(&self) -> Result<State> {
         let out = self.sh(
             "reading the releases",
             &format!(
-                "mkdir -p {r} && cd {root} && (readlink current || true) && echo --- && ls -1 releases",
+                "mkdir -p {r} && cd {root} && (readlink current || true) && echo --- && ls -1 releases && echo --- && (cat .live-history 2>/dev/null || true)",
                 r = q(&self.releases_dir()),
                 root = q(&self.root)
             ),
         )?;
-        let (current, list) = out.split_once("---\n").unwrap_or((&out, ""));
-        let current = current
+        let mut sections = out.split("---\n");
+        let current = sections
+            .next()
+            .unwrap_or_default()
             .trim()
             .strip_prefix("releases/")
             .map(str::to_string)
             .filter(|c| !c.is_empty());
-        let mut releases: Vec<String> = list
+        let mut releases: Vec<String> = sections
+            .next()
+            .unwrap_or_default()
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.ends_with(".partial"))
             .map(str::to_string)
             .collect();
         releases.sort();
-        Ok((current, releases))
+        let live = sections
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(State {
+            current,
+            releases,
+            live,
+        })
     }
 
-    /// Points `current` at `releases/<id>` with one rename.
+    /// Points `current` at `releases/<id>` with one rename, and records that
+    /// the release has been live.
     fn switch(&self, id: &str) -> Result<()> {
         self.sh(
             "switching current",
             &format!(
-                "cd {root} && test -d {rel} && ln -sfn {rel} current.tmp && mv -T current.tmp current",
+                "cd {root} && test -d {rel} && ln -sfn {rel} current.tmp && mv -T current.tmp current && echo {id} >> .live-history",
                 root = q(&self.root),
-                rel = q(&format!("releases/{id}"))
+                rel = q(&format!("releases/{id}")),
+                id = q(id),
             ),
         )
         .map(drop)
+    }
+
+    /// Records a release as live without switching (the live one, on a
+    /// target whose history predates `.live-history`).
+    fn record_live(&self, id: &str) -> Result<()> {
+        self.sh(
+            "recording the live release",
+            &format!("cd {} && echo {} >> .live-history", q(&self.root), q(id)),
+        )
+        .map(drop)
+    }
+
+    /// Removes a release folder that never went live.
+    fn discard(&self, path: &str) {
+        let _ = self.sh(
+            "removing the unfinished release",
+            &format!("rm -rf {}", q(path)),
+        );
     }
 }
 
@@ -179,8 +422,12 @@ pub struct DeployOptions {
 }
 
 /// The finished bundle in `dist/<domain>/`: every file the manifest lists,
-/// with its size and hash, and nothing else. Returns the manifest's hash.
-fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
+/// with its size and hash, and nothing else. Returns the manifest's hash and
+/// the bundle as the nginx config sees it: every path, and the bodies of
+/// the HTML files (the CSP hashes their inline blocks; nothing else of a
+/// file's content reaches the config, and a config that needed more would
+/// differ from the built one, which refuses the deploy: fail closed).
+fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Bundle)> {
     let manifest_path = dir.join("manifest.json");
     if !manifest_path.is_file() {
         return Err(Error::deploy(format!(
@@ -194,7 +441,7 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
         Error::deploy(format!("unreadable manifest: {e}")).at(Location::file(&manifest_path))
     })?;
     let public = dir.join("public");
-    let mut listed = BTreeSet::new();
+    let mut bundle = Bundle::new(domain);
     for f in manifest["files"].as_array().into_iter().flatten() {
         let path = f["path"].as_str().unwrap_or_default();
         crate::bundle::check_bundle_path(path)?;
@@ -208,7 +455,12 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
                 .at(Location::file(&manifest_path))
                 .hint("the bundle was changed after the build; rebuild it"));
         }
-        listed.insert(path.to_string());
+        let body = if path.ends_with(".html") {
+            bytes
+        } else {
+            Vec::new()
+        };
+        bundle.files.insert(path.to_string(), body);
     }
     for entry in walkdir::WalkDir::new(&public) {
         let entry = entry.map_err(|e| Error::io(&public, "walk the bundle", e.into()))?;
@@ -221,7 +473,7 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
             .expect("inside")
             .to_string_lossy()
             .replace('\\', "/");
-        if !entry.file_type().is_file() || !listed.contains(&rel) {
+        if !entry.file_type().is_file() || !bundle.files.contains_key(&rel) {
             return Err(
                 Error::deploy(format!("{rel} is in the bundle but not in the manifest"))
                     .at(Location::file(&manifest_path))
@@ -229,7 +481,39 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<String> {
             );
         }
     }
-    Ok(sha256_hex(&text))
+    Ok((sha256_hex(&text), bundle))
+}
+
+/// The nginx config in `dist/<domain>/nginx/` must be what the current
+/// sitegen.yaml and site.yaml generate for this bundle: a build made before
+/// a settings change (`nginx.cert_dir`, an alias, the deploy target...) would
+/// ship a stale config.
+fn check_nginx_config(ws: &Workspace, site: &Site, dist: &Path, bundle: &Bundle) -> Result<()> {
+    let domain = site.domain();
+    let out = ws.output_dir.display();
+    let expected = [
+        (
+            format!("{domain}.conf"),
+            nginx::server_config(ws, site, bundle),
+        ),
+        (nginx::SNIPPET.to_string(), nginx::http_snippet(ws)),
+    ];
+    for (name, want) in expected {
+        let path = dist.join("nginx").join(name);
+        let why = match std::fs::read(&path) {
+            Ok(have) if have == want.as_bytes() => continue,
+            Ok(_) => "was generated with other settings",
+            Err(_) => "is missing",
+        };
+        return Err(Error::deploy(format!(
+            "the nginx config in {out}/ {why}; rebuild {domain}"
+        ))
+        .at(Location::file(&path))
+        .hint(format!(
+            "sitegen.yaml or site.yaml changed since the build (or the file was edited): run `sitegen build {domain}`, then deploy"
+        )));
+    }
+    Ok(())
 }
 
 fn release_id(manifest_hash: &str) -> String {
@@ -253,27 +537,6 @@ fn hash_of(release: &str) -> &str {
     release.rsplit('-').next().unwrap_or("")
 }
 
-fn rsync(args: &[String]) -> Result<String> {
-    let prog = program("SITEGEN_RSYNC", "rsync");
-    let out = Command::new(&prog)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::deploy(format!("cannot run {prog}: {e}")).hint("install rsync"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        let why = match out.status.code() {
-            Some(code) => format!("exit {code}"),
-            None => "killed by a signal".into(),
-        };
-        Err(Error::deploy(format!(
-            "rsync failed ({why}): {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
-}
-
 /// Deploys the finished bundle of `site`.
 pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deployed> {
     let domain = site.domain();
@@ -283,17 +546,23 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
             .hint("set held_back: false, or pass --force to deploy it anyway"));
     }
     let dist = crate::site_output_dir(ws, domain);
-    let manifest_hash = check_bundle(&dist, domain)?;
+    let (manifest_hash, bundle) = check_bundle(&dist, domain)?;
+    check_nginx_config(ws, site, &dist, &bundle)?;
+    drop(bundle);
     let target = Target::of(site)?;
-    let (current, releases) = target.state()?;
+    // Held from the first read of the target to the last change.
+    let lock = target.lock_site()?;
+    let state = target.state()?;
+    let current = state.current.clone();
     let public = format!("{}/", dist.join("public").display());
+    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
 
     if opts.dry_run {
         let compare = match &current {
             Some(c) => format!("{}/{c}/", target.releases_dir()),
             None => format!("{}/.dry-run-empty/", target.releases_dir()),
         };
-        let out = rsync(&[
+        let out = target.rsync(&[
             "-rcn".into(),
             "--delete".into(),
             "--itemize-changes".into(),
@@ -307,7 +576,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         };
         return Ok(Deployed {
             release: release_id(&manifest_hash),
-            unchanged: current.as_deref().map(hash_of) == Some(&manifest_hash[..10]),
+            unchanged,
             previous: current,
             nginx,
             pruned: Vec::new(),
@@ -315,53 +584,68 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         });
     }
 
-    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
-    let release = if unchanged {
-        current.clone().expect("unchanged implies a live release")
+    // The new release, written beside the live one as `<id>.partial`.
+    let new = if unchanged {
+        None
     } else {
         let id = release_id(&manifest_hash);
         let partial = format!("{}/{id}.partial", target.releases_dir());
-        let mut args: Vec<String> = vec![
-            "-r".into(),
-            "--checksum".into(),
-            "--delete".into(),
-            "--chmod=D755,F644".into(),
-        ];
-        if let Some(c) = &current {
-            args.push(format!("--link-dest={}/{c}", target.releases_dir()));
-        }
-        args.push(public);
-        args.push(format!("{}/", target.rsync_dest(&partial)));
-        if let Err(e) = rsync(&args) {
-            let _ = target.sh("cleaning up", &format!("rm -rf {}", q(&partial)));
+        if let Err(e) = write_release(&target, current.as_deref(), &public, &partial, &dist) {
+            target.discard(&partial);
             return Err(e.hint("the live release was not touched"));
         }
-        // The manifest goes along (a dotfile: nginx does not serve it), so the
-        // next deploy knows which assets this release published.
-        let manifest = dist.join("manifest.json");
-        rsync(&[
-            "--checksum".into(),
-            manifest.display().to_string(),
-            target.rsync_dest(&format!("{partial}/.sitegen-manifest.json")),
-        ])?;
-        if let Some(c) = &current {
-            carry_assets(&target, c, &partial, &dist)?;
-        }
-        target.sh(
-            "finishing the release",
-            &format!(
-                "mv -T {} {}",
-                q(&partial),
-                q(&format!("{}/{id}", target.releases_dir()))
-            ),
-        )?;
-        id
+        Some((id, partial))
     };
 
-    let nginx = install_nginx(ws, site, &target, &dist)?;
-    if !unchanged {
-        target.switch(&release)?;
-    }
+    // The shared conf_dir has its own lock, always taken after the site's.
+    let conf_lock = match &ws.config.nginx.conf_dir {
+        Some(dir) => match target.lock(
+            dir,
+            ".sitegen-deploy.lock",
+            "another deploy installing nginx configs",
+        ) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                if let Some((_, partial)) = &new {
+                    target.discard(partial);
+                }
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    let nginx = match install_nginx(ws, site, &target, &dist) {
+        Ok(n) => n,
+        Err(e) => {
+            // A release that never went live is deleted, so it can never
+            // become a rollback target.
+            if let Some((_, partial)) = &new {
+                target.discard(partial);
+            }
+            return Err(e);
+        }
+    };
+    let release = match new {
+        Some((id, partial)) => {
+            target.sh(
+                "finishing the release",
+                &format!(
+                    "mv -T {} {}",
+                    q(&partial),
+                    q(&format!("{}/{id}", target.releases_dir()))
+                ),
+            )?;
+            target.switch(&id)?;
+            id
+        }
+        None => {
+            let live = current.clone().expect("unchanged implies a live release");
+            if !state.live.contains(&live) {
+                target.record_live(&live)?;
+            }
+            live
+        }
+    };
     if nginx == NginxOutcome::Installed {
         let reload: Vec<String> = ws
             .config
@@ -372,12 +656,14 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
             .collect();
         target.sh("reloading nginx", &reload.join(" "))?;
     }
+    drop(conf_lock);
     let pruned = prune(
         &target,
         site.config.deploy.keep_releases.max(1) as usize,
         &release,
-        &releases,
+        &state,
     )?;
+    drop(lock);
     Ok(Deployed {
         release,
         unchanged,
@@ -386,6 +672,42 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         pruned,
         changes: Vec::new(),
     })
+}
+
+/// Copies the bundle into `partial` (hard links to unchanged files of the
+/// live release), its manifest beside it, and the live release's assets the
+/// new one dropped.
+fn write_release(
+    target: &Target,
+    live: Option<&str>,
+    public: &str,
+    partial: &str,
+    dist: &Path,
+) -> Result<()> {
+    let mut args: Vec<String> = vec![
+        "-r".into(),
+        "--checksum".into(),
+        "--delete".into(),
+        "--chmod=D755,F644".into(),
+    ];
+    if let Some(c) = live {
+        args.push(format!("--link-dest={}/{c}", target.releases_dir()));
+    }
+    args.push(public.to_string());
+    args.push(format!("{}/", target.rsync_dest(partial)));
+    target.rsync(&args)?;
+    // The manifest goes along (a dotfile: nginx does not serve it), so the
+    // next deploy knows which assets this release published.
+    let manifest = dist.join("manifest.json");
+    target.rsync(&[
+        "--checksum".into(),
+        manifest.display().to_string(),
+        target.rsync_dest(&format!("{partial}/.sitegen-manifest.json")),
+    ])?;
+    if let Some(c) = live {
+        carry_assets(target, c, partial, dist)?;
+    }
+    Ok(())
 }
 
 /// Hard-links into the new release the fingerprinted assets the live release
@@ -460,11 +782,7 @@ fn install_nginx(
     ];
     // Stage the new files beside the live ones, then swap only those that differ.
     for (local, name) in &files {
-        if !local.is_file() {
-            return Err(Error::deploy(format!("{} is missing", local.display()))
-                .hint("rebuild the site; builds write the nginx config"));
-        }
-        rsync(&[
+        target.rsync(&[
             "--checksum".into(),
             "--chmod=F644".into(),
             local.display().to_string(),
@@ -514,61 +832,115 @@ fn install_nginx(
     })
 }
 
-/// Removes all but the newest `keep` releases, never the live one, and any
-/// `.partial` left by an interrupted deploy.
-fn prune(target: &Target, keep: usize, live: &str, before: &[String]) -> Result<Vec<String>> {
-    let mut all: Vec<String> = before.to_vec();
-    if !all.iter().any(|r| r == live) {
-        all.push(live.to_string());
-    }
-    all.sort();
-    let cut = all.len().saturating_sub(keep);
-    let doomed: Vec<String> = all[..cut].iter().filter(|r| *r != live).cloned().collect();
-    let mut script = format!("cd {} && rm -rf ./*.partial", q(&target.releases_dir()));
-    for r in &doomed {
-        script.push_str(&format!(" {}", q(r)));
-    }
-    target.sh("pruning old releases", &script)?;
-    Ok(doomed)
+/// Keeps the live release and the newest `keep - 1` releases that were live
+/// before it (rollback targets); removes every other release (older ones,
+/// and any that never went live) and any `.partial` left by an interrupted
+/// deploy. Runs under the lock, and re-reads `current` on the target so the
+/// release it points at is never removed, whatever this process believes.
+fn prune(target: &Target, keep: usize, live: &str, state: &State) -> Result<Vec<String>> {
+    let mut kept: BTreeSet<&str> = state
+        .releases
+        .iter()
+        .filter(|r| *r != live && state.was_live(r))
+        .rev()
+        .take(keep.saturating_sub(1))
+        .map(String::as_str)
+        .collect();
+    kept.insert(live);
+    let doomed: Vec<String> = state
+        .releases
+        .iter()
+        .filter(|r| !kept.contains(r.as_str()))
+        .map(|r| q(r))
+        .collect();
+    let history: Vec<String> = kept.iter().map(|r| q(r)).collect();
+    let script = format!(
+        "cd {root} || exit 1\nlive=$(readlink current || true); live=${{live#releases/}}\ncd releases || exit 1\nrm -rf ./*.partial\nfor r in {doomed}; do if [ \"$r\" != \"$live\" ]; then rm -rf \"./$r\" && echo \"$r\"; fi; done\n{{ printf '%s\\n' {history}; [ -z \"$live\" ] || echo \"$live\"; }} | sort -u > ../.live-history.tmp && mv -f ../.live-history.tmp ../.live-history\n",
+        root = q(&target.root),
+        doomed = doomed.join(" "),
+        history = history.join(" "),
+    );
+    let out = target.sh("pruning old releases", &script)?;
+    Ok(out
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
-/// Points `current` at the release before the live one, or at `to`.
+/// Points `current` at the newest release older than the live one that was
+/// live before, or at `to` (which must have been live before).
 pub fn rollback(site: &Site, to: Option<&str>) -> Result<(Option<String>, String)> {
     let target = Target::of(site)?;
-    let (current, releases) = target.state()?;
+    let _lock = target.lock_site()?;
+    let state = target.state()?;
+    let listed = format!("`sitegen releases {}` lists them", site.domain());
     let choice = match to {
-        Some(name) => releases
-            .iter()
-            .find(|r| *r == name)
-            .cloned()
-            .ok_or_else(|| {
+        Some(name) => {
+            let found = state.releases.iter().find(|r| *r == name).ok_or_else(|| {
                 Error::deploy(format!("{} has no release {name}", target.display))
-                    .hint(format!("`sitegen releases {}` lists them", site.domain()))
-            })?,
+                    .hint(listed.clone())
+            })?;
+            if !state.was_live(found) {
+                return Err(Error::deploy(format!(
+                    "release {name} on {} was never live; rollback only goes to releases that were live before",
+                    target.display
+                ))
+                .hint("its deploy did not finish (a failed nginx check or an interrupted deploy); the next deploy removes it"));
+            }
+            found.clone()
+        }
         None => {
-            let live = current.as_deref().ok_or_else(|| {
+            let live = state.current.as_deref().ok_or_else(|| {
                 Error::deploy(format!(
                     "{} has no live release to roll back from",
                     target.display
                 ))
             })?;
-            releases
+            state
+                .releases
                 .iter()
-                .rfind(|r| r.as_str() < live)
+                .rfind(|r| r.as_str() < live && state.was_live(r))
                 .cloned()
                 .ok_or_else(|| {
                     Error::deploy(format!(
-                        "no release older than {live} on {}",
+                        "no release older than {live} on {} was live before",
                         target.display
                     ))
+                    .hint(listed.clone())
                 })?
         }
     };
     target.switch(&choice)?;
-    Ok((current, choice))
+    Ok((state.current, choice))
 }
 
 /// Releases on the target, oldest first, and which one is live.
 pub fn releases(site: &Site) -> Result<(Option<String>, Vec<String>)> {
-    Target::of(site)?.state()
+    let state = Target::of(site)?.state()?;
+    Ok((state.current, state.releases))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_commands_split_like_rsync_splits_its_e_option() {
+        assert_eq!(
+            split_command("ssh -i '/keys/my key' -p 2222 -o \"ProxyJump=a b\""),
+            [
+                "ssh",
+                "-i",
+                "/keys/my key",
+                "-p",
+                "2222",
+                "-o",
+                "ProxyJump=a b"
+            ]
+        );
+        assert_eq!(split_command("  ssh  "), ["ssh"]);
+        assert_eq!(split_command("ssh ''"), ["ssh", ""]);
+    }
 }

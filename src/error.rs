@@ -175,15 +175,18 @@ impl std::ops::DerefMut for Error {
 }
 
 impl fmt::Display for Error {
+    /// `file:line:col: key: message` and the hint, with every registered
+    /// secret (the API token) masked, whatever put it there.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
         if let Some(loc) = &self.location {
-            write!(f, "{loc}: ")?;
+            text.push_str(&format!("{loc}: "));
         }
-        write!(f, "{}", self.message)?;
+        text.push_str(&self.message);
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            text.push_str(&format!("\n  hint: {hint}"));
         }
-        Ok(())
+        f.write_str(&crate::redact::redact(&text))
     }
 }
 

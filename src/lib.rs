@@ -17,6 +17,7 @@ pub mod listing;
 pub mod new;
 pub mod nginx;
 pub mod platform;
+pub mod redact;
 pub mod render;
 pub mod seo;
 pub mod serve;

@@ -34,7 +34,7 @@ fn init_logging(cli: &Cli) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(sitegen::redact::Stderr::default)
         .without_time()
         .init();
 }
@@ -542,7 +542,10 @@ fn print_error(err: &Error) {
     eprintln!("error: {err}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        eprintln!(
+            "  caused by: {}",
+            sitegen::redact::redact(&cause.to_string())
+        );
         source = cause.source();
     }
 }

@@ -30,6 +30,26 @@ pub fn site_root(site: &Site) -> String {
     .to_string()
 }
 
+/// Mozilla "intermediate" TLS (https://ssl-config.mozilla.org/), written into
+/// every TLS server block rather than once in `http{}`: a distribution's
+/// nginx.conf sets some of these at `http{}` level (Debian:
+/// `ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3`, `ssl_prefer_server_ciphers
+/// on`), and a second `http{}` value is either a "duplicate" error or, for
+/// `ssl_protocols`, silently merged in. A server's own value always wins.
+const TLS_SETTINGS: &str = "    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;
+    ssl_prefer_server_ciphers off;
+    ssl_session_timeout 1d;
+    ssl_session_cache shared:sitegen_tls:10m;
+    ssl_session_tickets off;
+";
+
+/// Files nginx never serves from a release, whatever the bundle holds:
+/// editor and backup leftovers, database dumps, logs and env files (also
+/// rotated, `.log.1`, and compressed, `.sql.gz`). Dotfiles (`.env`, `.git/`)
+/// have their own rule.
+const REFUSED_SUFFIXES: &str = r"(~|\.(bak|old|orig|swp|tmp|save|sql|sqlite|sqlite3|db|env|log)(\.[0-9]+)?(\.(gz|bz2|xz|zst|zip))?)$";
+
 fn listens(out: &mut String, listen: &str, ipv6: bool, extra: &str) {
     let _ = writeln!(out, "    listen {listen}{extra};");
     if ipv6 && !listen.contains(':') {
@@ -196,12 +216,14 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
     let tls = |o: &mut String| {
         let _ = writeln!(o, "    ssl_certificate \"{cert}\";");
         let _ = writeln!(o, "    ssl_certificate_key \"{key}\";");
+        o.push_str(TLS_SETTINGS);
     };
 
     // Port 80: ACME challenges, everything else to HTTPS on the same host.
     o.push_str("server {\n");
     listens(&mut o, &n.http_listen, n.ipv6, "");
     let _ = writeln!(o, "    server_name {};", all.join(" "));
+    o.push_str("    server_tokens off;\n");
     let _ = writeln!(
         o,
         "    location ^~ /.well-known/acme-challenge/ {{\n        root \"{}\";\n        default_type text/plain;\n        try_files $uri =404;\n    }}",
@@ -222,6 +244,7 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
     o.push_str("server {\n");
     listens(&mut o, &n.https_listen, n.ipv6, " ssl http2");
     let _ = writeln!(o, "    server_name {};", others.join(" "));
+    o.push_str("    server_tokens off;\n");
     tls(&mut o);
     let _ = writeln!(
         o,
@@ -232,18 +255,21 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
     o.push_str("server {\n");
     listens(&mut o, &n.https_listen, n.ipv6, " ssl http2");
     let _ = writeln!(o, "    server_name {domain};");
+    o.push_str("    server_tokens off;\n");
     tls(&mut o);
     let _ = writeln!(o, "    root \"{}/current\";", site_root(site));
     o.push_str(
-        "    index index.html;\n    absolute_redirect off;\n    disable_symlinks on from=$document_root;\n    gzip_static on;\n    error_page 404 /404.html;\n\n",
+        "    index index.html;\n    absolute_redirect off;\n    disable_symlinks on from=$document_root;\n    error_page 404 /404.html;\n    charset utf-8;\n    source_charset utf-8;\n\n",
     );
+    o.push_str("    # Precompressed .gz twins are served by gzip_static; gzip covers the rest.\n    gzip_static on;\n    gzip on;\n    gzip_vary on;\n    gzip_comp_level 5;\n    gzip_min_length 256;\n    gzip_types text/css application/javascript application/json image/svg+xml application/xml text/plain application/manifest+json;\n\n");
     o.push_str("    # One Cache-Control per response, from the map in the shared snippet;\n    # no location below adds headers, so these apply everywhere.\n");
     o.push_str("    add_header Cache-Control $sitegen_cache_control always;\n");
     for (name, value) in security_headers(bundle) {
         let _ = writeln!(o, "    add_header {name} \"{value}\" always;");
     }
-    o.push_str(
-        "\n    # Dotfiles (but not /.well-known/) and editor or backup leftovers.\n    location ~ /\\.(?!well-known/) {\n        return 404;\n    }\n    location ~ (~|\\.(bak|old|orig|swp|tmp|save))$ {\n        return 404;\n    }\n",
+    let _ = writeln!(
+        o,
+        "\n    # Dotfiles (but not /.well-known/: .env, .git/), editor and backup\n    # leftovers, database dumps, logs and env files, also compressed.\n    location ~ /\\.(?!well-known/) {{\n        return 404;\n    }}\n    location ~* {REFUSED_SUFFIXES} {{\n        return 404;\n    }}"
     );
     if !c.redirects.is_empty() {
         o.push_str("\n    # Redirects from site.yaml.\n");
@@ -263,28 +289,32 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
     o
 }
 
-/// The shared `http{}` snippet: install once per web server.
+/// The shared `http{}` snippet: install once per web server, beside whatever
+/// `http{}` settings the distribution's nginx.conf has. It therefore sets no
+/// `http{}` directive of its own (a second `gzip`, `ssl_protocols`,
+/// `server_tokens`... is a "duplicate" error or silently merges): only the
+/// Cache-Control map, whose name is ours, and the TLS default server. Every
+/// other setting lives in the sites' server blocks. No port-80 default
+/// server either: distributions ship one (Debian's `sites-enabled/default`)
+/// and a second is an error.
 pub fn http_snippet(ws: &Workspace) -> String {
     let n = &ws.config.nginx;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# Shared settings for sitegen sites: include once inside http{{}}\n# (Debian: /etc/nginx/conf.d/{SNIPPET}). Generated by sitegen {}.\n",
+        "# Shared settings for sitegen sites: include once inside http{{}}\n# (Debian: /etc/nginx/conf.d/{SNIPPET}). Generated by sitegen {}.\n# It only adds names of its own, so it loads beside the http{{}} settings\n# a distribution ships; the sites' server blocks carry their own settings.\n",
         env!("CARGO_PKG_VERSION")
     );
-    o.push_str("server_tokens off;\ncharset utf-8;\nsource_charset utf-8;\n\n");
     o.push_str("# Fingerprinted assets never change; everything else revalidates.\n");
     let _ = writeln!(
         o,
         "map $uri $sitegen_cache_control {{\n    default \"no-cache\";\n    \"~^/assets/.+\\.[0-9a-f]{{10}}\\.[a-z0-9]+$\" \"{IMMUTABLE}\";\n}}\n"
     );
-    o.push_str("# Precompressed .gz files are served by gzip_static; this covers the rest.\ngzip on;\ngzip_vary on;\ngzip_comp_level 5;\ngzip_min_length 256;\ngzip_types text/css application/javascript application/json image/svg+xml application/xml text/plain application/manifest+json;\n\n");
-    o.push_str("# Mozilla \"intermediate\" TLS (https://ssl-config.mozilla.org/).\nssl_protocols TLSv1.2 TLSv1.3;\nssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305;\nssl_prefer_server_ciphers off;\nssl_session_timeout 1d;\nssl_session_cache shared:sitegen_tls:10m;\nssl_session_tickets off;\n\n");
-    o.push_str("# Requests for hosts no site serves are dropped.\nserver {\n");
-    listens(&mut o, &n.http_listen, n.ipv6, " default_server");
-    o.push_str("    return 444;\n}\nserver {\n");
+    o.push_str("# TLS for hosts no site serves: the handshake is refused. nginx picks the\n# TLS protocol before it knows the host name, with this server's settings.\nserver {\n");
     listens(&mut o, &n.https_listen, n.ipv6, " ssl default_server");
-    o.push_str("    ssl_reject_handshake on;\n}\n");
+    o.push_str("    server_tokens off;\n    ssl_reject_handshake on;\n");
+    o.push_str(TLS_SETTINGS);
+    o.push_str("}\n");
     o
 }
 

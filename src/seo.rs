@@ -49,7 +49,7 @@ pub fn site_entity(site: &Site, data: &PlatformData, logo_url: Option<&str>) -> 
         .tenant
         .links
         .iter()
-        .map(|l| l.url.as_str())
+        .filter_map(|l| l.url.get())
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .collect();
     let description = site
@@ -111,8 +111,8 @@ pub fn member_entity(site: &Site, p: &Profile) -> Json {
     let same_as: Vec<&str> = p
         .links
         .iter()
-        .map(|l| l.url.as_str())
-        .filter(|u| u.starts_with("http"))
+        .filter_map(|l| l.url.get())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .collect();
     if !same_as.is_empty() {
         entity["sameAs"] = json!(same_as);
@@ -146,7 +146,7 @@ pub fn leg_event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
     if let Some(summary) = &tour.summary {
         event["description"] = summary.clone().into();
     }
-    if let Some(booking) = &leg.booking_url {
+    if let Some(booking) = leg.booking_url.as_ref().and_then(|u| u.get()) {
         let availability = match leg.status {
             LegStatus::Open => "https://schema.org/InStock",
             LegStatus::Limited => "https://schema.org/LimitedAvailability",

@@ -24,6 +24,10 @@ struct ThemeProvider {
     root: PathBuf,
     entry: String,
     files: FileProvider,
+    /// The theme folder as the workspace names it, and the root every
+    /// stylesheet must resolve inside after following links.
+    shown: PathBuf,
+    confine: crate::fsutil::Root,
 }
 
 impl SourceProvider for ThemeProvider {
@@ -52,6 +56,10 @@ impl SourceProvider for ThemeProvider {
                 "@import {specifier:?} leaves the theme folder"
             )));
         }
+        let rel = path.strip_prefix(&self.root).expect("inside the root");
+        self.confine
+            .check(&self.shown.join(rel))
+            .map_err(|e| io::Error::other(e.to_string()))?;
         Ok(ResolveResult::File(path))
     }
 }
@@ -117,6 +125,8 @@ fn compile_here(site: &Site, browserslist: &[String]) -> Result<String> {
         entry: format!("{imports}{entry}"),
         root: root.clone(),
         files: FileProvider::new(),
+        shown: site.theme_dir.clone(),
+        confine: site.roots.theme.clone(),
     };
     let targets = Targets::from(
         Browsers::from_browserslist(browserslist.iter().map(String::as_str))

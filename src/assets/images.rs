@@ -188,27 +188,33 @@ impl SourceInfo {
 }
 
 /// Finds the file an image reference names: `/x.jpg` from the content root,
-/// `x.jpg` from `from` (a content file's folder). Never outside `root`.
-pub fn resolve_source(root: &Path, from: &Path, src: &str) -> std::result::Result<PathBuf, String> {
+/// `x.jpg` from `from` (a content file's folder). Never outside `root`,
+/// lexically or through a symbolic link. Errors without a location are
+/// about the reference; the caller places them at the file that has it.
+pub fn resolve_source(root: &fsutil::Root, from: &Path, src: &str) -> Result<PathBuf> {
     if src.contains("://") || src.starts_with("//") || src.starts_with("data:") {
-        return Err(format!(
+        return Err(Error::content(format!(
             "image {src:?} is not a local file; images are published only after re-encoding, so put the file in the content folder"
-        ));
+        )));
     }
     let src = src.split(['?', '#']).next().unwrap_or(src);
-    let root = &fsutil::normalize(root);
+    let base = &fsutil::normalize(root.shown());
     let joined = match src.strip_prefix('/') {
-        Some(rest) => root.join(rest),
+        Some(rest) => base.join(rest),
         None => from.join(src),
     };
     let path = fsutil::normalize(&joined);
-    if !path.starts_with(root) {
-        return Err(format!(
+    if !path.starts_with(base) {
+        return Err(Error::content(format!(
             "image {src:?} is outside the site's content folder"
-        ));
+        )));
     }
+    let path = root.check(&path)?;
     if !path.is_file() {
-        return Err(format!("image {src:?} does not exist ({})", path.display()));
+        return Err(Error::content(format!(
+            "image {src:?} does not exist ({})",
+            path.display()
+        )));
     }
     Ok(path)
 }
@@ -516,9 +522,9 @@ impl ImageQueue {
         let mut out = Vec::with_capacity(jobs.len());
         let mut todo: BTreeMap<PathBuf, Vec<(String, Job)>> = BTreeMap::new();
         for (path, job) in jobs {
-            match std::fs::read(self.cached(&path)) {
-                Ok(bytes) => out.push((path, bytes)),
-                Err(_) => todo
+            match std::fs::read(self.cached(&path)).ok().and_then(unseal) {
+                Some(bytes) => out.push((path, bytes)),
+                None => todo
                     .entry(job.source.clone())
                     .or_default()
                     .push((path, job)),
@@ -623,10 +629,7 @@ impl ImageQueue {
                 let bytes = encode(img, job.format, job.quality).map_err(|e| {
                     Error::build(format!("cannot encode image: {e}")).at(Location::file(source))
                 })?;
-                let cached = self.cached(&path);
-                let tmp = cached.with_extension(format!("tmp-{}", std::process::id()));
-                fsutil::write(&tmp, &bytes)?;
-                fsutil::rename(&tmp, &cached)?;
+                fsutil::write_atomic(&self.cached(&path), &seal(&bytes))?;
                 Ok((path, bytes))
             })
             .collect()
@@ -641,6 +644,32 @@ pub struct PictureOptions<'a> {
     pub eager: bool,
     pub watermark: bool,
     pub class: Option<&'a str>,
+}
+
+/// The tail of every image cache entry: the SHA-256 of the image, then this.
+const SEAL: &[u8; 8] = b"sitegen1";
+
+/// An image cache entry: the encoded image, its SHA-256 and `SEAL`, so an
+/// entry that is incomplete, torn or altered is recognised and made again
+/// instead of being published.
+fn seal(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut out = Vec::with_capacity(bytes.len() + 40);
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&sha2::Sha256::digest(bytes));
+    out.extend_from_slice(SEAL);
+    out
+}
+
+/// The image in a cache entry, if the entry is whole.
+fn unseal(mut entry: Vec<u8>) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    let n = entry.len().checked_sub(40)?;
+    if &entry[n + 32..] != SEAL || sha2::Sha256::digest(&entry[..n])[..] != entry[n..n + 32] {
+        return None;
+    }
+    entry.truncate(n);
+    Some(entry)
 }
 
 fn image_error(source: &Path, e: &image::ImageError) -> Error {

@@ -74,15 +74,18 @@ pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
             .at(site.key_location("brand.logo"))
             .hint("raster images are only published through the image pipeline, which strips their metadata"));
         }
-        let bytes = fsutil::read(&path)?;
+        let bytes = site.roots.site.read(&path)?;
         let name = fingerprinted_name("logo", &ext, &bytes);
         assets.urls.insert("logo".into(), format!("/assets/{name}"));
         assets.files.insert(format!("assets/{name}"), bytes);
     }
 
     // Theme static files first, then the site's, which override them.
-    for dir in [site.theme_dir.join("static"), site.site_dir.join("static")] {
-        copy_static(&dir, &mut assets)?;
+    for (root, dir) in [
+        (&site.roots.theme, site.theme_dir.join("static")),
+        (&site.roots.site, site.site_dir.join("static")),
+    ] {
+        copy_static(root, &dir, &mut assets)?;
     }
     Ok(assets)
 }
@@ -193,13 +196,20 @@ fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-fn copy_static(dir: &Path, assets: &mut Assets) -> Result<()> {
+/// Copies a static folder. The folder and every link in it must resolve
+/// inside `root` (the theme's or the site's folder); a link to a file inside
+/// is published as that file, a link to a folder is not followed.
+fn copy_static(root: &fsutil::Root, dir: &Path, assets: &mut Assets) -> Result<()> {
+    let dir = &root.check(dir)?;
     if !dir.is_dir() {
         return Ok(());
     }
     for entry in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
         let entry = entry.map_err(|e| Error::io(dir, "walk static files", e.into()))?;
-        if !entry.file_type().is_file() {
+        if entry.path_is_symlink() {
+            root.check(entry.path())?;
+        }
+        if !entry.path().is_file() {
             continue;
         }
         let rel = entry
@@ -219,6 +229,16 @@ fn copy_static(dir: &Path, assets: &mut Assets) -> Result<()> {
             .hint("reference images from content or templates so they are re-encoded"));
         }
         let bytes = fsutil::read(entry.path())?;
+        // By content too: a photo renamed `.txt` would keep its metadata.
+        use image::ImageFormat as F;
+        let raster = [F::Jpeg, F::Png, F::WebP, F::Tiff, F::Gif, F::Avif, F::Bmp];
+        if image::guess_format(&bytes).is_ok_and(|f| raster.contains(&f)) {
+            return Err(Error::build(format!(
+                "{rel} is a raster image in a static folder; it would be published with its metadata"
+            ))
+            .at(Location::file(entry.path()))
+            .hint("reference images from content or templates so they are re-encoded"));
+        }
         assets.urls.insert(rel.clone(), format!("/{rel}"));
         assets.files.insert(rel, bytes);
     }

@@ -14,7 +14,9 @@ pub use site::{
     SiteKind, TenantKind, TenantRef, Tls, WatermarkConfig, WatermarkPosition,
 };
 pub use theme::ThemeConfig;
-pub use workspace::{CheckConfig, CssConfig, Level, NginxConfig, PlatformConfig, WorkspaceConfig};
+pub use workspace::{
+    CheckConfig, CssConfig, Level, NginxConfig, PlatformConfig, TemplatesConfig, WorkspaceConfig,
+};
 pub use yaml::{
     AbsPath, ApiBase, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident,
     LanguageTag, Link, Listen, RedirectPath, RelPath, Slug, UrlPath,
@@ -30,6 +32,8 @@ pub struct Workspace {
     pub config: WorkspaceConfig,
     /// Absolute or root-relative output directory (`dist/`).
     pub output_dir: PathBuf,
+    /// The root with every symbolic link resolved, for `fsutil::Root`.
+    pub real_root: PathBuf,
 }
 
 /// One site, fully resolved: its config, its theme and the folders it may read.
@@ -49,6 +53,24 @@ pub struct Site {
     pub kind_dir: PathBuf,
     /// templates/_base/ (shared by every kind, looked up last)
     pub base_dir: PathBuf,
+    /// The folders this site's reads for publishing must stay inside.
+    pub roots: Roots,
+}
+
+/// The roots a site reads from (see `fsutil::Root`): every file that can
+/// reach its output is checked against one of them after following links.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    /// `sites/<domain>/`: site.yaml, logo, social image, watermark, static/, templates/.
+    pub site: fsutil::Root,
+    /// `content/<domain>/`: markdown and its images.
+    pub content: fsutil::Root,
+    /// `themes/<theme>/`: theme.yaml, css/, static/, templates/.
+    pub theme: fsutil::Root,
+    /// `templates/`: the site kinds and `_base`.
+    pub templates: fsutil::Root,
+    /// `data/platform/<tenant slug>/`: snapshots and their media.
+    pub snapshot: fsutil::Root,
 }
 
 impl Site {
@@ -111,10 +133,17 @@ impl Workspace {
             Some(p) => p.to_path_buf(),
             None => root.join(&config.output_dir),
         };
+        let here = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        let real_root = std::fs::canonicalize(here).map_err(|e| Error::io(here, "resolve", e))?;
         Ok(Workspace {
             root: root.to_path_buf(),
             config,
             output_dir,
+            real_root,
         })
     }
 
@@ -146,7 +175,9 @@ impl Workspace {
         }
         let site_dir = self.root.join("sites").join(domain);
         let config_path = site_dir.join("site.yaml");
-        let text = fsutil::read_to_string(&config_path)?;
+        let root = |rel: &Path| fsutil::Root::new(&self.real_root, &self.root, rel);
+        let site_root = root(&Path::new("sites").join(domain))?;
+        let text = site_root.read_to_string(&config_path)?;
         let config: SiteConfig = yaml::parse(&config_path, &text, ErrorKind::Config)?;
         let at = |key: &str| {
             let mut loc = Location::file(&config_path).key(key);
@@ -195,10 +226,12 @@ impl Workspace {
             .at(at("theme"))
             .hint(format!("available themes: {}", known.join(", "))));
         }
-        let theme_text = fsutil::read_to_string(&theme_path)?;
+        let theme_root = root(&Path::new("themes").join(config.theme.as_str()))?;
+        let theme_text = theme_root.read_to_string(&theme_path)?;
         let theme: ThemeConfig = yaml::parse(&theme_path, &theme_text, ErrorKind::Config)?;
         for sheet in &theme.stylesheets {
-            if !theme_dir.join(sheet.as_str()).is_file() {
+            let file = theme_root.check(&theme_dir.join(sheet.as_str()))?;
+            if !file.is_file() {
                 let line = yaml::key_line(&theme_text, "stylesheets");
                 let mut loc = Location::file(&theme_path).key("stylesheets");
                 if let Some(l) = line {
@@ -217,7 +250,7 @@ impl Workspace {
             ),
         ] {
             if let Some(file) = file {
-                if !site_dir.join(file.as_str()).is_file() {
+                if !site_root.check(&site_dir.join(file.as_str()))?.is_file() {
                     return Err(Error::config(format!(
                         "{file} does not exist in {}",
                         site_dir.display()
@@ -237,7 +270,15 @@ impl Workspace {
             }
         }
 
+        let roots = Roots {
+            site: site_root,
+            content: root(&Path::new("content").join(domain))?,
+            theme: theme_root,
+            templates: root(Path::new("templates"))?,
+            snapshot: root(&Path::new("data/platform").join(config.tenant.slug.as_str()))?,
+        };
         Ok(Site {
+            roots,
             content_dir: self.root.join("content").join(domain),
             base_dir: self.root.join("templates").join("_base"),
             config,

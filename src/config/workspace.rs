@@ -20,6 +20,38 @@ pub struct WorkspaceConfig {
     pub nginx: NginxConfig,
     #[serde(default)]
     pub check: CheckConfig,
+    #[serde(default)]
+    pub templates: TemplatesConfig,
+}
+
+/// Bounds on rendering one page, so a runaway template (nested loops, a
+/// loop writing without end) fails the build instead of running until
+/// killed or filling the disk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesConfig {
+    /// Template instructions one page may execute (minijinja fuel).
+    #[serde(default = "default_max_fuel")]
+    pub max_fuel: u64,
+    /// Largest page a template may write, in bytes.
+    #[serde(default = "default_max_page_bytes")]
+    pub max_page_bytes: u64,
+}
+
+fn default_max_fuel() -> u64 {
+    50_000_000
+}
+fn default_max_page_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+impl Default for TemplatesConfig {
+    fn default() -> Self {
+        TemplatesConfig {
+            max_fuel: default_max_fuel(),
+            max_page_bytes: default_max_page_bytes(),
+        }
+    }
 }
 
 /// How serious each `sitegen check` rule is: `error` fails the check,
@@ -183,6 +215,7 @@ impl Default for WorkspaceConfig {
             nginx: NginxConfig::default(),
             check: CheckConfig::default(),
             images: Default::default(),
+            templates: TemplatesConfig::default(),
         }
     }
 }
@@ -229,6 +262,26 @@ pub struct PlatformConfig {
         deserialize_with = "yaml::int::<_, u64, 1, 1_073_741_824>"
     )]
     pub max_media_bytes: u64,
+    /// Largest API response body, after decompression.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: u64,
+    /// Most pages followed on one list endpoint.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    /// Longest time one site's platform data may take to load, all requests
+    /// (retries and media included).
+    #[serde(default = "default_max_fetch_secs")]
+    pub max_fetch_secs: u64,
+}
+
+fn default_max_body_bytes() -> u64 {
+    32 * 1024 * 1024
+}
+fn default_max_pages() -> u32 {
+    1_000
+}
+fn default_max_fetch_secs() -> u64 {
+    600
 }
 
 fn default_max_media_bytes() -> u64 {
@@ -261,6 +314,9 @@ impl Default for PlatformConfig {
             backoff_ms: default_backoff(),
             max_retry_after_secs: default_max_retry_after(),
             max_media_bytes: default_max_media_bytes(),
+            max_body_bytes: default_max_body_bytes(),
+            max_pages: default_max_pages(),
+            max_fetch_secs: default_max_fetch_secs(),
         }
     }
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use crate::fsutil::Root;
+
 pub use frontmatter::{is_safe_segment, FrontMatter, PageDate};
 pub use markdown::Heading;
 
@@ -52,18 +54,19 @@ impl Page {
 
 /// Loads every page under `dir`. Drafts are left out unless `drafts`.
 /// Files and folders starting with `.` or `_` (other than `_index.md`) are skipped.
-pub fn load(dir: &Path, drafts: bool, images: &ImageResolver<'_>) -> Result<Vec<Page>> {
-    load_reusing(dir, drafts, images, None)
+pub fn load(root: &Root, drafts: bool, images: &ImageResolver<'_>) -> Result<Vec<Page>> {
+    load_reusing(root, drafts, images, None)
 }
 
 /// Like `load`, but pages of files not in `changed` are taken from
 /// `previous` instead of being parsed again (the preview server's rebuilds).
 pub fn load_reusing(
-    dir: &Path,
+    root: &Root,
     drafts: bool,
     images: &ImageResolver<'_>,
     reuse: Option<(&[Page], &std::collections::BTreeSet<std::path::PathBuf>)>,
 ) -> Result<Vec<Page>> {
+    let dir = root.shown();
     if !dir.is_dir() {
         return Err(
             Error::content(format!("content folder {} does not exist", dir.display()))
@@ -85,7 +88,14 @@ pub fn load_reusing(
             let path = e.path().unwrap_or(dir).to_path_buf();
             Error::io(&path, "walk content", e.into())
         })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "md") {
+        // A link is followed only if it stays inside the content folder;
+        // one that leads out fails the build (a pull request can carry one).
+        if entry.path_is_symlink() {
+            root.check(entry.path())?;
+        }
+        let is_file =
+            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
+        if is_file && entry.path().extension().is_some_and(|x| x == "md") {
             files.push(entry.into_path());
         }
     }

@@ -1,7 +1,10 @@
 //! The platform API client: blocking reqwest over rustls, bounded retries
-//! with exponential backoff and jitter, ETag revalidation. The only code that
-//! sends the API token, and only to the configured base URL: redirects are
-//! never followed, and every message it produces has the token redacted.
+//! with exponential backoff and jitter, ETag revalidation, bodies capped
+//! after decompression. The only code that sends the API token, and only to
+//! the configured base URL: redirects are never followed, the token is
+//! registered with `crate::redact` so no message or log line can show it,
+//! and response bodies never appear in messages (only the platform's own
+//! `{"error": {"code", "message"}}`).
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -24,6 +27,8 @@ pub struct ApiConfig {
     pub backoff: Duration,
     /// Longest Retry-After we honour; longer asks are capped.
     pub max_retry_after: Duration,
+    /// Largest response body accepted, after decompression.
+    pub max_body_bytes: u64,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -63,6 +68,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(cfg: ApiConfig) -> Result<Client, String> {
+        crate::redact::register(&cfg.token);
         let http = Http::builder()
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
@@ -112,9 +118,22 @@ impl Client {
                                 .get(ETAG)
                                 .and_then(|v| v.to_str().ok())
                                 .map(str::to_string);
-                            match resp.text() {
-                                Ok(body) => return Ok(Fetched::Fresh { body, etag: tag }),
-                                Err(e) => last = describe(&e),
+                            match read_capped(resp, self.cfg.max_body_bytes) {
+                                Ok(bytes) => match String::from_utf8(bytes) {
+                                    Ok(body) => return Ok(Fetched::Fresh { body, etag: tag }),
+                                    Err(_) => {
+                                        return Err(ApiError::Rejected(format!(
+                                            "GET {url}: the response body is not UTF-8 text"
+                                        )))
+                                    }
+                                },
+                                Err(BodyError::TooLarge) => {
+                                    return Err(ApiError::Rejected(format!(
+                                        "GET {url}: the response body is over the {} limit (platform.max_body_bytes)",
+                                        bytes_text(self.cfg.max_body_bytes)
+                                    )))
+                                }
+                                Err(BodyError::Read(e)) => last = e,
                             }
                         }
                         StatusCode::NOT_MODIFIED if etag.is_some() => {
@@ -145,7 +164,11 @@ impl Client {
             if attempt + 1 < attempts {
                 let backoff = self.cfg.backoff * 2u32.saturating_pow(attempt);
                 let pause = wait.unwrap_or_else(|| backoff + jitter(backoff));
-                tracing::info!("GET {url}: {last}; retrying in {} ms", pause.as_millis());
+                tracing::info!(
+                    "GET {url}: {}; retrying in {} ms",
+                    self.redact(&last),
+                    pause.as_millis()
+                );
                 std::thread::sleep(pause);
             }
         }
@@ -157,20 +180,36 @@ impl Client {
 
 impl Client {
     /// The absolute URL of a media reference (an avatar) if it is on the API's
-    /// own origin; anything else is refused so the token never leaves the API
-    /// host and a profile cannot make the build fetch arbitrary URLs.
-    pub fn media_url(&self, reference: &str) -> Option<String> {
+    /// own origin and under the tenant's own media path,
+    /// `<base path>/v1/public/media/<tenant slug>/`; anything else is refused,
+    /// so the token never leaves the API host, a profile cannot make the build
+    /// fetch arbitrary URLs, and a record cannot borrow another tenant's media.
+    /// Queries, fragments, encoded or dot segments are refused too: what is
+    /// checked is exactly what is requested.
+    pub fn media_url(&self, reference: &str, tenant_slug: &str) -> Option<String> {
         let origin = origin(&self.cfg.base)?;
-        if reference.starts_with('/') && !reference.starts_with("//") {
-            return Some(format!("{origin}{reference}"));
-        }
-        let rest = reference.strip_prefix(origin)?;
-        rest.starts_with('/').then(|| reference.to_string())
+        let path = if reference.starts_with('/') && !reference.starts_with("//") {
+            reference
+        } else {
+            reference.strip_prefix(origin)?
+        };
+        let base_path = &self.cfg.base[origin.len()..];
+        let rest = path.strip_prefix(&format!("{base_path}/v1/public/media/{tenant_slug}/"))?;
+        let plain = |seg: &str| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+        };
+        rest.split('/')
+            .all(plain)
+            .then(|| format!("{origin}{path}"))
     }
 
     /// Downloads a media file of at most `max_bytes`, with the usual retries.
     pub fn get_media(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, ApiError> {
-        use std::io::Read;
         let attempts = self.cfg.retries + 1;
         let mut last = String::new();
         for attempt in 0..attempts {
@@ -183,15 +222,14 @@ impl Client {
                             resp.content_length().unwrap_or(0)
                         )));
                     }
-                    let mut body = Vec::new();
-                    match resp.take(max_bytes + 1).read_to_end(&mut body) {
-                        Ok(_) if body.len() as u64 > max_bytes => {
+                    match read_capped(resp, max_bytes) {
+                        Err(BodyError::TooLarge) => {
                             return Err(ApiError::Rejected(format!(
                                 "GET {url}: the body is over the {max_bytes}-byte media limit (platform.max_media_bytes)"
                             )))
                         }
-                        Ok(_) => return Ok(body),
-                        Err(e) => last = format!("reading the body: {e}"),
+                        Ok(body) => return Ok(body),
+                        Err(BodyError::Read(e)) => last = e,
                     }
                 }
                 Ok(resp)
@@ -248,10 +286,11 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// `: <message>` from the platform's error body `{"error": {"code", "message"}}`,
-/// or a short excerpt of whatever came back.
+/// `: <code>: <message>` from the platform's error body
+/// `{"error": {"code", "message"}}`. Any other body is not shown at all: a
+/// server that echoes the request (headers included) must not put the token
+/// or anything else it was sent into a message.
 fn error_detail(resp: reqwest::blocking::Response) -> String {
-    let body = resp.text().unwrap_or_default();
     #[derive(serde::Deserialize)]
     struct Body {
         error: Detail,
@@ -262,17 +301,55 @@ fn error_detail(resp: reqwest::blocking::Response) -> String {
         code: Option<String>,
         message: String,
     }
-    if let Ok(b) = serde_json::from_str::<Body>(&body) {
-        return match b.error.code {
-            Some(code) => format!(": {code}: {}", b.error.message),
-            None => format!(": {}", b.error.message),
-        };
+    let Ok(body) = read_capped(resp, 64 * 1024) else {
+        return String::new();
+    };
+    let Ok(b) = serde_json::from_slice::<Body>(&body) else {
+        return String::new();
+    };
+    let clean = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect::<String>()
+    };
+    match b.error.code {
+        Some(code) => format!(": {}: {}", clean(&code), clean(&b.error.message)),
+        None => format!(": {}", clean(&b.error.message)),
     }
-    let excerpt: String = body.chars().take(120).filter(|c| !c.is_control()).collect();
-    if excerpt.trim().is_empty() {
-        String::new()
+}
+
+enum BodyError {
+    TooLarge,
+    Read(String),
+}
+
+/// Reads a body of at most `max` bytes after decompression: a larger body
+/// (or a gzip bomb) is stopped at `max + 1` bytes, never buffered whole.
+fn read_capped(resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, BodyError> {
+    use std::io::Read;
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    match resp.take(max + 1).read_to_end(&mut body) {
+        Ok(_) if body.len() as u64 > max => Err(BodyError::TooLarge),
+        Ok(_) => Ok(body),
+        Err(e) => Err(BodyError::Read(format!(
+            "the response body could not be read ({})",
+            root_cause(&e)
+        ))),
+    }
+}
+
+/// `33554432` → `32 MiB`; `1500` → `1500 bytes`.
+pub fn bytes_text(n: u64) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} KiB", n / 1024)
     } else {
-        format!(": {}", excerpt.trim())
+        format!("{n} bytes")
     }
 }
 

@@ -12,7 +12,7 @@ pub mod guard;
 pub mod model;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -53,19 +53,35 @@ struct ListPage<T> {
 enum Source {
     Snapshot(PathBuf),
     Api {
-        client: api::Client,
+        client: Box<api::Client>,
         cache: cache::Cache,
         mode: FetchMode,
     },
 }
 
-/// Reads one tenant's data from one source and guards every record.
+/// A response as loaded, before the guard.
+enum Loaded<T> {
+    /// From the API (a 200) or a snapshot file; guarded, then cached (API only).
+    Fresh { value: T, etag: Option<String> },
+    /// From the cache (a 304, `--offline`, `--stale-ok`); guarded again.
+    Cached(T),
+}
+
+/// Reads one tenant's data from one source and guards every record, on
+/// every path: a fresh response, a revalidated or offline or stale cache
+/// entry, a snapshot.
 pub struct Fetcher<'a> {
     site: &'a Site,
     source: Source,
     /// Requests answered from a stale cache (`--stale-ok`), for loud warnings.
     stale: Vec<String>,
+    /// Values dropped while loading (refused URLs).
+    warnings: Vec<String>,
     max_media_bytes: u64,
+    max_pages: u32,
+    max_fetch: Duration,
+    /// When loading must have finished (`platform.max_fetch_secs`).
+    deadline: Instant,
 }
 
 impl<'a> Fetcher<'a> {
@@ -74,17 +90,23 @@ impl<'a> Fetcher<'a> {
         let slug = site.config.tenant.slug.as_str();
         let source = match api_config(ws, site)? {
             Some(cfg) => Source::Api {
-                client: api::Client::new(cfg).map_err(Error::platform)?,
-                cache: cache::Cache::new(&ws.root, slug),
+                cache: cache::Cache::new(&ws.root, &cfg.base, &site.config.tenant),
+                client: Box::new(api::Client::new(cfg).map_err(Error::platform)?),
                 mode,
             },
             None => Source::Snapshot(ws.root.join("data/platform").join(slug)),
         };
+        let p = &ws.config.platform;
+        let max_fetch = Duration::from_secs(p.max_fetch_secs);
         Ok(Fetcher {
             site,
             source,
             stale: Vec::new(),
-            max_media_bytes: ws.config.platform.max_media_bytes,
+            warnings: Vec::new(),
+            max_media_bytes: p.max_media_bytes,
+            max_pages: p.max_pages,
+            max_fetch,
+            deadline: Instant::now() + max_fetch,
         })
     }
 
@@ -101,32 +123,27 @@ impl<'a> Fetcher<'a> {
 
         let tenant_path = format!("/v1/public/tenants/{slug}");
         let label = self.label(&tenant_path);
-        let mut tenant: Tenant = self.fetch_one(&tenant_path, |t: &Tenant| {
-            guard::check_tenant(
-                &guard::Source {
-                    domain,
-                    endpoint: &label,
-                },
-                want,
-                t,
-            )
+        let src = guard::Source {
+            site,
+            endpoint: &label,
+        };
+        let mut tenant: Tenant = self.fetch_one(&tenant_path, |t: Tenant| {
+            guard::check_tenant(&src, want, &t)?;
+            Ok(t)
         })?;
-        model::sanitize_links(&mut tenant.links);
+        tenant.sanitize(&mut self.warnings);
 
         let profiles_path = format!("/v1/public/tenants/{slug}/profiles");
         let label = self.label(&profiles_path);
+        let src = guard::Source {
+            site,
+            endpoint: &label,
+        };
         let mut profiles: Vec<Profile> = self.fetch_list(&profiles_path, |items| {
-            guard::filter_profiles(
-                &guard::Source {
-                    domain,
-                    endpoint: &label,
-                },
-                &tenant,
-                items,
-            )
+            guard::filter_profiles(&src, &tenant, items)
         })?;
         for p in &mut profiles {
-            model::sanitize_links(&mut p.links);
+            p.sanitize(&mut self.warnings);
             if !crate::content::is_safe_segment(&p.slug) {
                 return Err(Error::platform(format!(
                     "site {domain}: {label} returned profile {:?} with an unusable slug",
@@ -143,17 +160,17 @@ impl<'a> Fetcher<'a> {
 
         let tours_path = format!("/v1/public/tenants/{slug}/tours");
         let label = self.label(&tours_path);
-        let tours: Vec<Tour> = self.fetch_list(&tours_path, |items| {
-            guard::check_tours(
-                &guard::Source {
-                    domain,
-                    endpoint: &label,
-                },
-                &tenant,
-                &items,
-            )?;
+        let src = guard::Source {
+            site,
+            endpoint: &label,
+        };
+        let mut tours: Vec<Tour> = self.fetch_list(&tours_path, |items| {
+            guard::check_tours(&src, &tenant, &items)?;
             Ok(items)
         })?;
+        for t in &mut tours {
+            t.sanitize(&mut self.warnings);
+        }
 
         for what in &self.stale {
             tracing::warn!("{domain}: built from STALE cached platform data for {what}: the API was unavailable");
@@ -163,22 +180,31 @@ impl<'a> Fetcher<'a> {
             profiles,
             tours,
             stale: self.stale,
+            warnings: self.warnings,
         })
     }
 
-    fn fetch_one<T>(&mut self, path: &str, check: impl Fn(&T) -> Result<()>) -> Result<T>
+    /// Loads one response and runs `guard` on it, whatever its source;
+    /// a fresh API response is cached only after it passed.
+    fn fetch_one<T>(&mut self, path: &str, guard: impl Fn(T) -> Result<T>) -> Result<T>
     where
         T: DeserializeOwned + Serialize,
     {
-        let value = self.fetch(path, &|body: &str, origin: &Origin<'_>| {
-            let item: T = origin.parse(body)?;
-            check(&item)?;
-            Ok(serde_json::to_value(&item).expect("view model serializes"))
-        })?;
-        Ok(serde_json::from_value(value).expect("cached view model parses"))
+        match self.get::<T>(path)? {
+            Loaded::Fresh { value, etag } => {
+                let value = guard(value)?;
+                if let Source::Api { cache, .. } = &self.source {
+                    let data = serde_json::to_value(&value).expect("view models serialize");
+                    cache.put(path, etag, data)?;
+                }
+                Ok(value)
+            }
+            Loaded::Cached(value) => guard(value),
+        }
     }
 
-    /// Follows `next` cursors; the guard runs on every page before it is cached.
+    /// Follows `next` cursors, at most `platform.max_pages` of them; the
+    /// guard runs on every page.
     fn fetch_list<T>(
         &mut self,
         path: &str,
@@ -195,25 +221,30 @@ impl<'a> Fetcher<'a> {
                 Some(c) => format!("{path}?cursor={}", encode_query(c)),
                 None => path.to_string(),
             };
-            let value = self.fetch(&page_path, &|body: &str, origin: &Origin<'_>| {
-                let page: ListPage<T> = origin.parse(body)?;
-                let items = guard(page.items)?;
-                Ok(serde_json::to_value(ListPage {
-                    items,
+            let page: ListPage<T> = self.fetch_one(&page_path, |page: ListPage<T>| {
+                Ok(ListPage {
+                    items: guard(page.items)?,
                     next: page.next,
                 })
-                .expect("serializes"))
             })?;
-            let page: ListPage<T> = serde_json::from_value(value).expect("cached page parses");
             all.extend(page.items);
             match page.next {
                 Some(next) if self.is_api() => {
-                    if !seen.insert(next.clone()) || seen.len() > 10_000 {
+                    if !seen.insert(next.clone()) {
                         return Err(Error::platform(format!(
                             "site {}: {} returned a pagination cursor that loops",
                             self.site.domain(),
                             endpoint_name(path)
                         )));
+                    }
+                    if seen.len() >= self.max_pages as usize {
+                        return Err(Error::platform(format!(
+                            "site {}: {} has more than {} pages (platform.max_pages)",
+                            self.site.domain(),
+                            endpoint_name(path),
+                            self.max_pages
+                        ))
+                        .hint("nothing was built; the API may be paginating without end: report it to the platform team, or raise platform.max_pages in sitegen.yaml if the tenant really has that much data"));
                     }
                     cursor = Some(next);
                 }
@@ -229,10 +260,12 @@ impl<'a> Fetcher<'a> {
     }
 
     /// The local file behind a profile's avatar: inside the snapshot folder,
-    /// or downloaded from the API's origin into the media cache (media URLs
-    /// are content-addressed by the platform, so a cached copy is reused).
+    /// or downloaded from the tenant's media path on the API's origin into
+    /// the media cache (media URLs are content-addressed by the platform, so
+    /// a cached copy is reused). Messages never repeat the reference itself.
     fn media(&mut self, profile: &str, name: &str, reference: &str) -> Result<PathBuf> {
         let domain = self.site.domain();
+        let slug = self.site.config.tenant.slug.as_str();
         match &self.source {
             Source::Snapshot(dir) => {
                 let rel = Path::new(reference);
@@ -244,22 +277,24 @@ impl<'a> Fetcher<'a> {
                 let file = dir.join(rel);
                 if !confined || !file.is_file() {
                     return Err(Error::platform(format!(
-                        "profile {profile}: avatar_url {reference:?} is not a file in the snapshot folder"
+                        "profile {profile}: avatar_url is not a file in the snapshot folder"
                     ))
                     .at(Location::file(snapshot_file(dir, "/profiles")))
                     .hint("snapshots name media relative to their folder (media/<slug>.jpg); `sitegen fetch` writes them so"));
                 }
-                Ok(file)
+                self.site.roots.snapshot.check(&file)
             }
             Source::Api {
                 client,
                 cache,
                 mode,
             } => {
-                let url = client.media_url(reference).ok_or_else(|| {
+                let url = client.media_url(reference, slug).ok_or_else(|| {
                     Error::platform(format!(
-                        "site {domain}: profile {profile}: avatar_url {reference:?} is not on the platform API's origin; it was not downloaded"
+                        "site {domain}: profile {profile}: avatar_url is not under the tenant's media path on the platform API's origin ({}/v1/public/media/{slug}/…); it was not downloaded",
+                        client.base()
                     ))
+                    .hint("media of a tenant must be served under its own media path (docs/platform-api.md); report this to the platform team")
                 })?;
                 let file = cache.media_file(name, &url);
                 if file.is_file() {
@@ -269,6 +304,9 @@ impl<'a> Fetcher<'a> {
                     return Err(Error::platform(format!(
                         "site {domain}: --offline, and the avatar of profile {profile} is not cached"
                     )));
+                }
+                if Instant::now() > self.deadline {
+                    return Err(self.too_slow("the avatar of profile ".to_string() + profile));
                 }
                 let max = self.max_media_bytes;
                 let bytes = client.get_media(&url, max).map_err(|e| match e {
@@ -280,6 +318,16 @@ impl<'a> Fetcher<'a> {
                 Ok(file)
             }
         }
+    }
+
+    /// The error for a load that ran past `platform.max_fetch_secs`.
+    fn too_slow(&self, next: String) -> Error {
+        Error::platform(format!(
+            "site {}: loading platform data took longer than {} s (platform.max_fetch_secs); stopped before {next}",
+            self.site.domain(),
+            self.max_fetch.as_secs()
+        ))
+        .hint("nothing was built; the API is slow or paginates without end: retry later, or raise platform.max_fetch_secs in sitegen.yaml")
     }
 
     /// How errors name a request: the snapshot file, or `GET <path>`.
@@ -297,13 +345,9 @@ impl<'a> Fetcher<'a> {
         }
     }
 
-    /// Gets one response body through the source and turns it into guarded
-    /// view-model JSON with `convert`.
-    fn fetch(
-        &mut self,
-        path: &str,
-        convert: &dyn Fn(&str, &Origin<'_>) -> Result<serde_json::Value>,
-    ) -> Result<serde_json::Value> {
+    /// Gets one response through the source, parsed as view models but not
+    /// yet guarded.
+    fn get<T: DeserializeOwned>(&mut self, path: &str) -> Result<Loaded<T>> {
         let domain = self.site.domain();
         match &self.source {
             Source::Snapshot(dir) => {
@@ -318,46 +362,69 @@ impl<'a> Fetcher<'a> {
                 }
                 let file = snapshot_file(dir, path);
                 let is_list = !file.ends_with("tenant.json");
-                if is_list && !file.is_file() {
+                let text = if is_list && !file.is_file() && !is_link(&file) {
                     // A list endpoint without a snapshot file is an empty list.
-                    return convert("{\"items\": [], \"next\": null}", &Origin::File(&file));
-                }
-                let text = fsutil::read_to_string(&file)?;
-                convert(&text, &Origin::File(&file))
+                    "{\"items\": [], \"next\": null}".to_string()
+                } else {
+                    self.site.roots.snapshot.read_to_string(&file)?
+                };
+                let value = Origin::File(&file).parse(&text)?;
+                Ok(Loaded::Fresh { value, etag: None })
             }
             Source::Api {
                 client,
                 cache,
                 mode,
             } => {
-                let cached = cache.get(path);
+                let endpoint = endpoint_name(path);
+                // A cached entry is usable only if it is this API's and this
+                // tenant's, in this sitegen's format, and parses as the view model.
+                let cached: Option<std::result::Result<(T, Option<String>), String>> =
+                    match cache.get(path) {
+                        cache::Lookup::Missing => None,
+                        cache::Lookup::Unusable(why) => Some(Err(why)),
+                        cache::Lookup::Found(entry) => Some(
+                            serde_json::from_value::<T>(entry.data)
+                                .map(|v| (v, entry.etag))
+                                .map_err(|_| "it was written by another version of sitegen".into()),
+                        ),
+                    };
                 if *mode == FetchMode::Offline {
                     return match cached {
-                        Some(entry) => Ok(entry.data),
+                        Some(Ok((value, _))) => Ok(Loaded::Cached(value)),
                         None => Err(Error::platform(format!(
-                            "site {domain}: --offline, and nothing is cached for {}",
-                            endpoint_name(path)
+                            "site {domain}: --offline, and nothing is cached for {endpoint}"
                         ))
                         .hint("build once with the API reachable (or run `sitegen fetch`) to fill .sitegen/cache/")),
+                        Some(Err(why)) => Err(Error::platform(format!(
+                            "site {domain}: --offline, and the cached {endpoint} cannot be used: {why}"
+                        ))
+                        .hint(format!("build once with the API reachable to refresh {}", cache.dir().display()))),
                     };
                 }
-                let etag = cached.as_ref().and_then(|e| e.etag.as_deref());
+                if Instant::now() > self.deadline {
+                    return Err(self.too_slow(format!("GET {}", path)));
+                }
+                let usable = cached.and_then(|c| c.ok());
+                let etag = usable.as_ref().and_then(|(_, etag)| etag.as_deref());
                 match client.get(path, etag) {
                     Ok(Fetched::Fresh { body, etag }) => {
-                        let data = convert(&body, &Origin::Api { client, path, domain })?;
-                        cache.put(&cache::Entry { path: path.to_string(), etag, data: data.clone() })?;
-                        Ok(data)
+                        let value = Origin::Api { client, path, domain }.parse(&body)?;
+                        Ok(Loaded::Fresh { value, etag })
                     }
-                    Ok(Fetched::NotModified) => {
-                        Ok(cached.expect("a 304 only answers a request that sent a cached ETag").data)
-                    }
-                    Err(ApiError::Unavailable(msg)) => match (mode, cached) {
-                        (FetchMode::StaleOk, Some(entry)) => {
-                            self.stale.push(format!("{} ({msg})", endpoint_name(path)));
-                            Ok(entry.data)
+                    Ok(Fetched::NotModified) => match usable {
+                        Some((value, _)) => Ok(Loaded::Cached(value)),
+                        None => Err(Error::platform(format!(
+                            "site {domain}: GET {path} answered 304 Not Modified to a request without a cached copy"
+                        ))),
+                    },
+                    Err(ApiError::Unavailable(msg)) => match (mode, usable) {
+                        (FetchMode::StaleOk, Some((value, _))) => {
+                            self.stale.push(format!("{endpoint} ({msg})"));
+                            Ok(Loaded::Cached(value))
                         }
                         (FetchMode::StaleOk, None) => Err(Error::platform(format!(
-                            "site {domain}: the platform API is unavailable and nothing is cached: {msg}"
+                            "site {domain}: the platform API is unavailable and nothing usable is cached: {msg}"
                         ))),
                         _ => Err(Error::platform(format!("site {domain}: the platform API is unavailable: {msg}"))
                             .hint("nothing was built; retry later, or pass --stale-ok to build from the last cached data")),
@@ -366,6 +433,8 @@ impl<'a> Fetcher<'a> {
                         let mut e = Error::platform(format!("site {domain}: the platform API refused the request: {msg}"));
                         if msg.contains("HTTP 401") || msg.contains("HTTP 403") {
                             e = e.hint(format!("check the token in ${}", token_env(self.site)));
+                        } else if msg.contains("platform.max_body_bytes") {
+                            e = e.hint("nothing was built; raise platform.max_body_bytes in sitegen.yaml if the tenant really has that much data");
                         }
                         Err(e)
                     }
@@ -373,6 +442,10 @@ impl<'a> Fetcher<'a> {
             }
         }
     }
+}
+
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Where a body came from, for parse errors.
@@ -386,21 +459,86 @@ enum Origin<'a> {
 }
 
 impl Origin<'_> {
+    /// Parses a body as view models. Errors name where (file:line:col, or
+    /// the request) and the JSON path of the bad value, never the value.
     fn parse<T: DeserializeOwned>(&self, body: &str) -> Result<T> {
-        serde_json::from_str(body).map_err(|e| match self {
-            Origin::File(file) => Error::platform(format!("malformed platform data: {e}"))
-                .at(Location::file(file).line(e.line()).column(e.column())),
-            Origin::Api {
-                client,
-                path,
-                domain,
-            } => Error::platform(format!(
-                "site {domain}: GET {}{path} returned malformed JSON: {}",
-                client.base(),
-                client.redact(&e.to_string())
-            )),
+        let mut de = serde_json::Deserializer::from_str(body);
+        let result = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(value) => de.end().map(|()| value).map_err(|e| (String::new(), e)),
+            Err(e) => Err((e.path().to_string(), e.into_inner())),
+        };
+        result.map_err(|(key, e)| {
+            let key = if key == "." { String::new() } else { key };
+            let message = scrub_values(&e.to_string());
+            match self {
+                Origin::File(file) => Error::platform(format!(
+                    "malformed platform data: {message}"
+                ))
+                .at(Location::file(file)
+                    .line(e.line())
+                    .column(e.column())
+                    .key(key)),
+                Origin::Api {
+                    client,
+                    path,
+                    domain,
+                } => {
+                    let at = if key.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {key}")
+                    };
+                    Error::platform(format!(
+                        "site {domain}: GET {}{path} returned malformed JSON{at}: {message}",
+                        client.base(),
+                    ))
+                }
+            }
         })
     }
+}
+
+/// A serde_json message without the record values it quotes:
+/// `invalid type: string "Jules", expected u32 at line 3 column 9` →
+/// `invalid type: string "…", expected u32`. What is expected (the schema)
+/// and field names (`missing field `id``) stay.
+fn scrub_values(msg: &str) -> String {
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let (head, tail) = match msg.find(", expected") {
+        Some(i) => msg.split_at(i),
+        None => (msg, ""),
+    };
+    if ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|p| head.starts_with(p))
+    {
+        return msg.to_string();
+    }
+    let mut out = String::with_capacity(head.len());
+    let mut quote: Option<char> = None;
+    for c in head.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    if quote.is_some() {
+        out.push('…');
+    }
+    out + tail
 }
 
 /// `/v1/public/tenants/x/profiles?cursor=..` → `profiles`; the tenant path → `tenant`.
@@ -466,6 +604,7 @@ fn api_config(ws: &Workspace, site: &Site) -> Result<Option<api::ApiConfig>> {
         retries: p.retries,
         backoff: Duration::from_millis(p.backoff_ms),
         max_retry_after: Duration::from_secs(p.max_retry_after_secs),
+        max_body_bytes: p.max_body_bytes,
     }))
 }
 
@@ -498,8 +637,9 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
                 .and_then(|f| f.extensions_str().first().copied())
                 .unwrap_or("bin");
             let rel = format!("media/{}.{ext}", p.slug);
-            fsutil::create_dir_all(&dir.join("media"))?;
-            fsutil::write(&dir.join(&rel), &bytes)?;
+            // Never write through a link that leads out of the snapshot folder.
+            let file = site.roots.snapshot.check(&dir.join(&rel))?;
+            fsutil::write_atomic(&file, &bytes)?;
             p.avatar_url = Some(rel);
         }
     }
@@ -518,12 +658,9 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
         ),
     ];
     for (name, value) in files {
-        let file = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let mut json = serde_json::to_vec_pretty(&value).expect("serializes");
         json.push(b'\n');
-        fsutil::write(&tmp, &json)?;
-        fsutil::rename(&tmp, &file)?;
+        fsutil::write_atomic(&site.roots.snapshot.check(&dir.join(name))?, &json)?;
     }
     Ok((data, dir))
 }

@@ -4,9 +4,7 @@
 //! in API responses (emails, phones, legal names, hotels, journals, settings)
 //! are ignored by serde and have nowhere to go, so they cannot reach a page.
 
-use serde::{Deserialize, Serialize};
-
-use crate::content::markdown::safe_url;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Tenant {
@@ -26,7 +24,61 @@ pub struct Tenant {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ExternalLink {
     pub label: String,
-    pub url: String,
+    pub url: WebUrl,
+}
+
+/// A URL from platform data, checked as it is parsed: only absolute
+/// `https:`, `http:`, `mailto:` and `tel:` URLs are kept (normalised by the
+/// WHATWG URL parser, so `JaVaScRiPt:` or a leading space cannot pass as
+/// another scheme). Anything else is *refused*: the value is discarded at
+/// once and the URL serialises as `null`, so it cannot reach a page, JSON-LD,
+/// the cache or a snapshot even if a sanitising step were skipped. Every
+/// URL-typed field of every view model is a `WebUrl`; `sanitize` turns
+/// refused ones into warnings naming the record and field, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(Option<String>);
+
+/// The schemes a URL from platform data may have.
+pub const URL_SCHEMES: [&str; 4] = ["https", "http", "mailto", "tel"];
+
+impl WebUrl {
+    pub fn parse(text: &str) -> WebUrl {
+        let Ok(url) = reqwest::Url::parse(text) else {
+            return WebUrl(None);
+        };
+        let ok = match url.scheme() {
+            "https" | "http" => url.host_str().is_some_and(|h| !h.is_empty()),
+            "mailto" | "tel" => url.path().len() > 1,
+            _ => false,
+        };
+        WebUrl(ok.then(|| url.as_str().to_string()))
+    }
+
+    /// The URL, or None when it was refused.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    pub fn is_refused(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl<'de> Deserialize<'de> for WebUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WebUrl, D::Error> {
+        // Never an error: a bad URL is dropped with a warning, not a failed
+        // build. `null` is how a refused URL is cached.
+        Ok(match Option::<String>::deserialize(d)? {
+            Some(text) => WebUrl::parse(&text),
+            None => WebUrl(None),
+        })
+    }
+}
+
+impl Serialize for WebUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -88,7 +140,7 @@ pub struct TourLeg {
     pub end_date: String,
     pub status: LegStatus,
     #[serde(default)]
-    pub booking_url: Option<String>,
+    pub booking_url: Option<WebUrl>,
     /// Set by sitegen: the leg page's URL (`/tour/lyon/`).
     #[serde(default, skip_deserializing)]
     pub url: String,
@@ -103,9 +155,53 @@ pub enum LegStatus {
     Cancelled,
 }
 
-/// Drops links whose URL is not http(s), mailto or site-relative.
-pub fn sanitize_links(links: &mut Vec<ExternalLink>) {
-    links.retain(|l| safe_url(&l.url));
+/// Drops refused URLs (see `WebUrl`), saying for each which record and
+/// field it was in: `what` is e.g. `profile prof_c2`.
+pub fn sanitize_links(links: &mut Vec<ExternalLink>, what: &str, warnings: &mut Vec<String>) {
+    let mut index = 0;
+    links.retain(|l| {
+        index += 1;
+        if l.url.is_refused() {
+            warnings.push(refused(what, &format!("links[{}].url", index - 1)));
+        }
+        !l.url.is_refused()
+    });
+}
+
+/// Drops a refused optional URL, with a warning.
+pub fn sanitize_url(url: &mut Option<WebUrl>, what: &str, field: &str, warnings: &mut Vec<String>) {
+    if url.as_ref().is_some_and(WebUrl::is_refused) {
+        *url = None;
+        warnings.push(refused(what, field));
+    }
+}
+
+fn refused(what: &str, field: &str) -> String {
+    format!(
+        "{what}: {field} dropped: only {} URLs are published",
+        URL_SCHEMES.join(", ")
+    )
+}
+
+impl Tenant {
+    pub fn sanitize(&mut self, warnings: &mut Vec<String>) {
+        sanitize_links(&mut self.links, &format!("tenant {}", self.id), warnings);
+    }
+}
+
+impl Profile {
+    pub fn sanitize(&mut self, warnings: &mut Vec<String>) {
+        sanitize_links(&mut self.links, &format!("profile {}", self.id), warnings);
+    }
+}
+
+impl Tour {
+    pub fn sanitize(&mut self, warnings: &mut Vec<String>) {
+        for leg in &mut self.legs {
+            let what = format!("tour {} leg {}", self.id, leg.id);
+            sanitize_url(&mut leg.booking_url, &what, "booking_url", warnings);
+        }
+    }
 }
 
 /// Everything a site's templates get from the platform.
@@ -118,4 +214,7 @@ pub struct PlatformData {
     /// Requests answered from a stale cache (`--stale-ok`); empty normally.
     #[serde(skip)]
     pub stale: Vec<String>,
+    /// Values dropped while loading (refused URLs), naming record and field.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }

@@ -15,6 +15,7 @@ use crate::assets::images::{resolve_source, ImageQueue, PictureOptions};
 use crate::config::Site;
 use crate::content::markdown;
 use crate::error::{Error, Location, Result};
+use crate::fsutil::Root;
 
 /// Whether a template name stays inside the template folders.
 pub fn is_safe_template_name(name: &str) -> bool {
@@ -26,18 +27,31 @@ pub fn is_safe_template_name(name: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'))
 }
 
-/// The folders templates are looked up in, in order.
+/// The folders templates are looked up in, in order, each with the root
+/// its files must resolve inside (after following links): the site's
+/// folder, the theme's, and `templates/` for the kind and `_base`.
 #[derive(Debug, Clone)]
-pub struct TemplateDirs(Vec<PathBuf>);
+pub struct TemplateDirs(Vec<(PathBuf, Root)>);
 
 impl TemplateDirs {
     pub fn for_site(site: &Site) -> Self {
+        let r = &site.roots;
         TemplateDirs(vec![
-            site.site_dir.join("templates"),
-            site.theme_dir.join("templates"),
-            site.kind_dir.clone(),
-            site.base_dir.clone(),
+            (site.site_dir.join("templates"), r.site.clone()),
+            (site.theme_dir.join("templates"), r.theme.clone()),
+            (site.kind_dir.clone(), r.templates.clone()),
+            (site.base_dir.clone(), r.templates.clone()),
         ])
+    }
+
+    /// Every template folder that exists must itself resolve inside its
+    /// root: a `templates` folder linked to `/etc` fails the build even
+    /// before anything is read through it.
+    pub fn check(&self) -> Result<()> {
+        for (dir, root) in &self.0 {
+            root.check(dir)?;
+        }
+        Ok(())
     }
 
     /// The file a template name resolves to, if any.
@@ -45,7 +59,27 @@ impl TemplateDirs {
         if !is_safe_template_name(name) {
             return None;
         }
-        self.0.iter().map(|d| d.join(name)).find(|p| p.is_file())
+        self.0
+            .iter()
+            .map(|(d, _)| d.join(name))
+            .find(|p| p.is_file())
+    }
+
+    /// The source of a template, if it exists: read only if it resolves
+    /// inside its root, so a template (or a templates folder) linked to
+    /// `/etc/passwd` is an error naming the link, never a page.
+    pub fn load(&self, name: &str) -> Result<Option<String>> {
+        if !is_safe_template_name(name) {
+            return Ok(None);
+        }
+        for (dir, root) in &self.0 {
+            let path = dir.join(name);
+            let linked = std::fs::symlink_metadata(&path).is_ok();
+            if path.is_file() || linked {
+                return root.read_to_string(&path).map(Some);
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -64,9 +98,11 @@ pub struct Helpers {
     /// The image pipeline, for `picture()`.
     pub images: Arc<ImageQueue>,
     /// `content/<domain>/`: where `picture()` sources live.
-    pub content_dir: PathBuf,
+    pub content_dir: Root,
     /// Profile id → local avatar file, for `avatar()`.
     pub avatars: BTreeMap<String, PathBuf>,
+    /// Bounds on one page's rendering.
+    pub limits: crate::config::TemplatesConfig,
 }
 
 /// A ready environment for one site. Templates are parsed once, on first use,
@@ -74,11 +110,17 @@ pub struct Helpers {
 pub struct Renderer {
     env: Environment<'static>,
     dirs: TemplateDirs,
+    limits: crate::config::TemplatesConfig,
 }
 
 impl Renderer {
-    pub fn new(site: &Site, helpers: Helpers, globals: BTreeMap<&'static str, Value>) -> Renderer {
+    pub fn new(
+        site: &Site,
+        helpers: Helpers,
+        globals: BTreeMap<&'static str, Value>,
+    ) -> Result<Renderer> {
         let dirs = TemplateDirs::for_site(site);
+        dirs.check()?;
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_trim_blocks(true);
@@ -91,16 +133,13 @@ impl Renderer {
             }
         });
         env.set_formatter(format_value);
+        env.set_fuel(Some(helpers.limits.max_fuel));
         minijinja_contrib::add_to_environment(&mut env);
         let loader_dirs = dirs.clone();
-        env.set_loader(move |name| match loader_dirs.resolve(name) {
-            Some(path) => std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                minijinja::Error::new(
-                    JinjaKind::InvalidOperation,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            }),
-            None => Ok(None),
+        env.set_loader(move |name| {
+            loader_dirs
+                .load(name)
+                .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
         });
 
         // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
@@ -183,7 +222,8 @@ impl Renderer {
                 };
                 kwargs.assert_all_used()?;
                 let invalid = |m: String| minijinja::Error::new(JinjaKind::InvalidOperation, m);
-                let path = resolve_source(&content_dir, &content_dir, src).map_err(invalid)?;
+                let path = resolve_source(&content_dir, content_dir.shown(), src)
+                    .map_err(|e| invalid(e.to_string()))?;
                 let alt = alt.unwrap_or("").trim();
                 if alt.is_empty() {
                     queue
@@ -228,7 +268,11 @@ impl Renderer {
         for (name, value) in globals {
             env.add_global(name, value);
         }
-        Renderer { env, dirs }
+        Ok(Renderer {
+            env,
+            dirs,
+            limits: helpers.limits,
+        })
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -242,11 +286,41 @@ impl Renderer {
         Ok(tmpl.undeclared_variables(false).contains(var))
     }
 
-    /// Renders `name` with `ctx`. Errors name the template file and line where
-    /// they happened, even inside included or extended templates.
-    pub fn render(&self, name: &str, ctx: Value) -> Result<String> {
+    /// Renders `name` with `ctx` for `page` (what the page is made from, for
+    /// errors). Errors name the template file and line where they happened,
+    /// even inside included or extended templates. A render that runs out of
+    /// fuel or writes more than `max_page_bytes` stops there and names both
+    /// the template and the page.
+    pub fn render(&self, name: &str, ctx: Value, page: &str) -> Result<String> {
         let tmpl = self.env.get_template(name).map_err(|e| self.convert(e))?;
-        tmpl.render(ctx).map_err(|e| self.convert(e))
+        let mut out = Capped {
+            bytes: Vec::new(),
+            max: self.limits.max_page_bytes,
+            over: false,
+        };
+        match tmpl.render_captured_to(ctx, &mut out) {
+            Ok(_) => Ok(String::from_utf8(out.bytes).expect("templates write UTF-8")),
+            Err(e) if out.over => {
+                let mut err = self.convert(e);
+                if err.location.is_none() {
+                    err = err.at(Location::file(self.display_name(name)));
+                }
+                err.message = format!(
+                    "rendering {page} wrote more than {} (templates.max_page_bytes)",
+                    crate::platform::api::bytes_text(self.limits.max_page_bytes)
+                );
+                Err(err.hint("a loop that writes without end? Raise templates.max_page_bytes in sitegen.yaml only if the page is really that large"))
+            }
+            Err(e) if e.kind() == JinjaKind::OutOfFuel => {
+                let mut err = self.convert(e);
+                err.message = format!(
+                    "rendering {page} ran out of fuel: more than {} template instructions (templates.max_fuel)",
+                    self.limits.max_fuel
+                );
+                Err(err.hint("a loop that runs too long? Raise templates.max_fuel in sitegen.yaml only if the page really needs that much work"))
+            }
+            Err(e) => Err(self.convert(e)),
+        }
     }
 
     fn convert(&self, err: minijinja::Error) -> Error {
@@ -297,6 +371,28 @@ impl Renderer {
             .resolve(name)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| name.to_string())
+    }
+}
+
+/// A page being written, refused past `max` bytes.
+struct Capped {
+    bytes: Vec<u8>,
+    max: u64,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if (self.bytes.len() + buf.len()) as u64 > self.max {
+            self.over = true;
+            return Err(std::io::Error::other("page too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -308,7 +308,11 @@ fn processed_images_come_from_the_cache_when_the_source_is_unchanged() {
             .unwrap();
         out
     };
-    std::fs::write(t.root().join(".sitegen/cache/images").join(name), &marker).unwrap();
+    std::fs::write(
+        t.root().join(".sitegen/cache/images").join(name),
+        sealed(&marker),
+    )
+    .unwrap();
     t.run(&["build", "cocotte.maison"]).success();
     assert_eq!(
         t.output("cocotte.maison")[&format!("public/assets/images/{name}")],
@@ -328,6 +332,89 @@ fn processed_images_come_from_the_cache_when_the_source_is_unchanged() {
     assert!(!t
         .output("cocotte.maison")
         .contains_key(&format!("public/assets/images/{name}")));
+}
+
+/// An image cache entry as sitegen writes it: the image, its SHA-256, `sitegen1`.
+fn sealed(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out.extend_from_slice(&sha2::Sha256::digest(bytes));
+    out.extend_from_slice(b"sitegen1");
+    out
+}
+
+/// Regression: a half-written or altered image cache entry was trusted and
+/// published. Entries carry their own hash; one that does not match is made
+/// again.
+#[test]
+fn a_torn_or_altered_image_cache_entry_is_made_again() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let good = t.output("cocotte.maison");
+    let dir = t.root().join(".sitegen/cache/images");
+    let cache = t.files_under(".sitegen/cache/images");
+    let mut names = cache
+        .keys()
+        .filter(|n| n.starts_with("studio-") && !n.contains(".tmp"));
+    let (torn, altered, unsealed) = (
+        names.next().unwrap(),
+        names.next().unwrap(),
+        names.next().unwrap(),
+    );
+    let whole = &cache[torn];
+    std::fs::write(dir.join(torn), &whole[..whole.len() / 2]).unwrap();
+    let mut bytes = cache[altered].clone();
+    bytes[100] ^= 0xff;
+    std::fs::write(dir.join(altered), bytes).unwrap();
+    let raw = &cache[unsealed];
+    std::fs::write(dir.join(unsealed), &raw[..raw.len() - 40]).unwrap();
+    t.run(&["build", "cocotte.maison"]).success();
+    assert!(
+        t.output("cocotte.maison") == good,
+        "the same images as a clean build"
+    );
+    assert!(
+        t.files_under(".sitegen/cache/images") == cache,
+        "entries made again"
+    );
+}
+
+/// Regression: `build --all` named temporary files by process id, so its
+/// own threads raced on them when several sites shared an image and the
+/// cache was empty ("cannot rename" in 6 of 20 runs), and could leave a torn
+/// entry. Four sites share one photo here; every run must succeed and
+/// publish the same bytes.
+#[test]
+fn build_all_with_a_shared_image_and_an_empty_cache_never_races() {
+    let t = SiteTest::demo();
+    let photo = t.root().join("content/cocotte.maison/images/studio.jpg");
+    for d in crate::harness::DEMO_DOMAINS {
+        let dir = t.root().join(format!("content/{d}/shared"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&photo, dir.join("studio.jpg")).unwrap();
+        t.write(
+            &format!("content/{d}/shared/index.md"),
+            "---\ntitle: Shared\n---\n![The studio](studio.jpg)\n",
+        );
+    }
+    let mut first = None;
+    for _ in 0..4 {
+        let _ = std::fs::remove_dir_all(t.root().join(".sitegen/cache/images"));
+        t.run(&["build", "--all"]).success();
+        let images: Vec<_> = crate::harness::DEMO_DOMAINS
+            .iter()
+            .map(|d| t.files_under(&format!("dist/{d}/public/assets/images")))
+            .collect();
+        match &first {
+            None => first = Some(images),
+            Some(f) => assert!(f == &images, "another run published other bytes"),
+        }
+        let leftovers: Vec<String> = t
+            .files_under(".sitegen/cache/images")
+            .into_keys()
+            .filter(|n| n.contains("tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
 }
 
 fn mean_diff(a: &image::RgbImage, b: &image::RgbImage, x0: u32, y0: u32, w: u32, h: u32) -> f64 {

@@ -3,23 +3,24 @@
 //! kept, pruning, rollback, held-back sites, a failed nginx check, and rsync
 //! killed in the middle of a transfer.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::harness::SiteTest;
 use crate::nginx::Server;
 
 const D: &str = "cocotte.maison";
 
-fn current(s: &Server) -> String {
+pub(crate) fn current(s: &Server) -> String {
     std::fs::read_link(s.root().join("srv").join(D).join("current"))
         .map(|p| p.display().to_string())
         .unwrap_or_default()
 }
 
-fn releases(s: &Server) -> Vec<String> {
+pub(crate) fn releases(s: &Server) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(s.root().join("srv").join(D).join("releases"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -29,7 +30,7 @@ fn releases(s: &Server) -> Vec<String> {
 }
 
 /// Changes the brand copy and palette so the next build differs (new HTML, new CSS).
-fn change(s: &Server, n: u32) {
+pub(crate) fn change(s: &Server, n: u32) {
     s.t.edit(
         "content/cocotte.maison/_index.md",
         "---\n",
@@ -59,20 +60,32 @@ fn change(s: &Server, n: u32) {
 fn deploy(s: &Server) -> crate::harness::Run {
     let run = s.t.run(&["deploy", D]);
     if run.status == 0 && run.stdout.contains("reloaded") {
-        s.wait_listening();
+        wait_serving(s, D);
     }
     run
 }
 
+/// After a reload: waits until nginx's new workers serve `host` (`nginx -s
+/// reload` returns before they do).
+pub(crate) fn wait_serving(s: &Server, host: &str) {
+    s.wait_listening();
+    let c = s.client();
+    wait_for(&format!("nginx to serve {host}"), || {
+        c.get(s.https_url(host, "/"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+    });
+}
+
 /// A server whose nginx runs with an empty conf.d: the first deploy installs
 /// the site's config and reloads it.
-fn live_server() -> Server {
+pub(crate) fn live_server() -> Server {
     let mut s = Server::new();
     s.start();
     s
 }
 
-fn index_body(s: &Server, c: &reqwest::blocking::Client) -> (u16, Vec<u8>) {
+pub(crate) fn index_body(s: &Server, c: &reqwest::blocking::Client) -> (u16, Vec<u8>) {
     let r = s.get(c, D, "/");
     (r.status().as_u16(), r.bytes().unwrap().to_vec())
 }
@@ -302,7 +315,7 @@ fn a_failing_nginx_check_keeps_the_old_config_and_the_live_release() {
     let s = live_server();
     s.t.run(&["build", D]).success();
     deploy(&s).success();
-    let conf = s.root().join("conf.d/cocotte.maison.conf");
+    let conf = s.conf_d().join("cocotte.maison.conf");
     let good = std::fs::read(&conf).unwrap();
     let live = current(&s);
     // A certificate that does not exist: nginx -t fails.
@@ -417,4 +430,574 @@ fn killing_rsync_mid_transfer_leaves_current_on_the_old_release() {
     assert_ne!(current(&s), live);
     assert!(releases(&s).iter().all(|r| !r.ends_with(".partial")));
     assert!(Path::new(&releases_dir).exists());
+}
+
+/// Copies what makes `other` deploy to the same target and web server as
+/// `s`: sitegen.yaml and the site's site.yaml.
+fn same_target(s: &Server, other: &SiteTest) {
+    for f in ["sitegen.yaml", "sites/cocotte.maison/site.yaml"] {
+        other.write(f, &s.t.read(f));
+    }
+}
+
+/// A `sitegen` run in the background; stdout and stderr go to files.
+struct Bg {
+    child: std::process::Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Bg {
+    fn start(t: &SiteTest, name: &str, args: &[&str], env: &[(&str, &Path)]) -> Bg {
+        let dir = t.root().canonicalize().unwrap();
+        let (out, err) = (
+            dir.join(format!("{name}.stdout")),
+            dir.join(format!("{name}.stderr")),
+        );
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sitegen"));
+        cmd.args(args)
+            .current_dir(&dir)
+            .env_remove("SITEGEN_LOG")
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Bg {
+            child: cmd.spawn().unwrap(),
+            out,
+            err,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    fn exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// Waits until it exits or says it is waiting for a lock.
+    fn wait_blocked_or_done(&mut self) {
+        wait_for("a lock wait or the end", || {
+            self.exited() || self.stderr().contains("waiting for the lock")
+        });
+    }
+
+    fn finish(mut self) -> crate::harness::Run {
+        let status = self.child.wait().unwrap();
+        crate::harness::Run {
+            status: status.code().unwrap_or(-1),
+            stdout: std::fs::read_to_string(&self.out).unwrap(),
+            stderr: std::fs::read_to_string(&self.err).unwrap(),
+        }
+    }
+}
+
+/// Polls `cond` with a generous deadline (machines are noisy).
+#[track_caller]
+pub(crate) fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !cond() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A wrapper script that runs `prog` with its arguments (or, with an empty
+/// `prog`, its arguments as the command), then, the first
+/// time only, stops until the test opens the gate: a deploy held at a known
+/// step, with its lock taken.
+struct Gate {
+    script: PathBuf,
+    dir: PathBuf,
+}
+
+impl Gate {
+    fn new(root: &Path, name: &str, prog: &str) -> Gate {
+        let dir = root.join(format!("gate-{name}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = root.join(format!("gate-{name}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\n{prog} \"$@\"\nrc=$?\nif mkdir '{d}/reached' 2>/dev/null; then\n  while [ ! -e '{d}/open' ]; do sleep 0.05; done\nfi\nexit $rc\n",
+                d = dir.display()
+            ),
+        )
+        .unwrap();
+        Command::new("chmod")
+            .arg("755")
+            .arg(&script)
+            .status()
+            .unwrap();
+        Gate { script, dir }
+    }
+
+    /// Waits until `bg` is held at the gate.
+    fn wait_reached(&self, bg: &mut Bg) {
+        wait_for("the gate", || {
+            assert!(!bg.exited(), "ended before the gate: {}", bg.stderr());
+            self.dir.join("reached").exists()
+        });
+    }
+
+    fn open(&self) {
+        std::fs::write(self.dir.join("open"), "").unwrap();
+    }
+}
+
+/// Watches `current` of a site folder from another thread: every time it
+/// looks, the link must resolve to a release whose every file (per the
+/// manifest it carries) is there. A problem counts only if `current` still
+/// points at the same release after the check (not a switch in between).
+struct Monitor {
+    stop: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<(usize, Vec<String>)>,
+}
+
+fn incomplete(site: &Path, link: &Path) -> Option<String> {
+    let release = site.join(link);
+    let manifest = match std::fs::read(release.join(".sitegen-manifest.json")) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("{}: no manifest: {e}", link.display())),
+    };
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    for f in manifest["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        if !release.join(path).is_file() {
+            return Some(format!("{}: {path} is missing", link.display()));
+        }
+    }
+    None
+}
+
+impl Monitor {
+    fn start(site: PathBuf) -> Monitor {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let (mut looks, mut problems) = (0, Vec::new());
+            while !flag.load(Ordering::Relaxed) {
+                if let Ok(link) = std::fs::read_link(site.join("current")) {
+                    looks += 1;
+                    if let Some(problem) = incomplete(&site, &link) {
+                        if std::fs::read_link(site.join("current")).ok() == Some(link) {
+                            problems.push(problem);
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            (looks, problems)
+        });
+        Monitor { stop, handle }
+    }
+
+    #[track_caller]
+    fn assert_always_complete(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (looks, problems) = self.handle.join().unwrap();
+        assert!(looks > 0, "the monitor never saw current");
+        assert_eq!(problems, Vec::<String>::new(), "current was broken");
+    }
+}
+
+pub(crate) fn site_dir(s: &Server) -> PathBuf {
+    s.root().join("srv").join(D)
+}
+
+// Regression: two deploys at once deleted each other's `.partial`.
+#[test]
+fn two_deploys_at_once_take_turns_under_the_target_lock() {
+    let s = live_server();
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let first = releases(&s);
+    let monitor = Monitor::start(site_dir(&s));
+
+    // A second checkout deploying another build of the site to the same target.
+    let other = SiteTest::demo();
+    same_target(&s, &other);
+    other.write(
+        "content/cocotte.maison/other.md",
+        "---\ntitle: From the other checkout\n---\nOther.\n",
+    );
+    other.run(&["build", D]).success();
+    change(&s, 1);
+    s.t.run(&["build", D]).success();
+
+    // The first deploy stops after copying its bundle, lock in hand.
+    let gate = Gate::new(&s.root(), "rsync", "rsync");
+    let mut slow = Bg::start(
+        &s.t,
+        "slow",
+        &["deploy", D],
+        &[("SITEGEN_RSYNC", &gate.script)],
+    );
+    gate.wait_reached(&mut slow);
+    let mut fast = Bg::start(&other, "fast", &["deploy", D], &[]);
+    fast.wait_blocked_or_done();
+    gate.open();
+    let (slow, fast) = (slow.finish(), fast.finish());
+    slow.success();
+    fast.success();
+    let lock = site_dir(&s).join(".deploy.lock");
+    assert!(
+        fast.stderr.contains(&format!(
+            "waiting for the lock {}: another deploy or rollback of {} holds it",
+            lock.display(),
+            site_dir(&s).display()
+        )),
+        "{}",
+        fast.stderr
+    );
+    // Both releases are there, in the order they went live.
+    let rel = releases(&s);
+    assert_eq!(rel.len(), 3, "{rel:?}");
+    assert_eq!(rel[0], first[0]);
+    assert!(
+        slow.stdout.contains(&format!("current → {}", rel[1])),
+        "{}",
+        slow.stdout
+    );
+    assert!(
+        fast.stdout
+            .contains(&format!("current → {} (was {})", rel[2], rel[1])),
+        "{}",
+        fast.stdout
+    );
+    assert_eq!(current(&s), format!("releases/{}", rel[2]));
+    let c = s.client();
+    assert_eq!(s.get(&c, D, "/other/").status(), 200);
+    monitor.assert_always_complete();
+}
+
+// Regression: a rollback during a deploy's prune left `current` pointing at
+// a deleted release (site down).
+#[test]
+fn a_rollback_during_a_deploy_waits_and_current_never_points_at_a_pruned_release() {
+    let s = live_server();
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "keep_releases: 5",
+        "keep_releases: 2",
+    );
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    change(&s, 1);
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let before = releases(&s);
+    assert_eq!(before.len(), 2);
+    let monitor = Monitor::start(site_dir(&s));
+
+    // The next deploy changes the nginx config (a new redirect), so it
+    // reloads nginx; the reload stops at a gate: `current` already points at
+    // the new release, the prune (of the oldest release) has not run yet.
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "redirects:\n",
+        "redirects:\n  - from: /old-news/\n    to: /news/\n",
+    );
+    change(&s, 2);
+    s.t.run(&["build", D]).success();
+    let gate = Gate::new(&s.root(), "reload", "");
+    s.t.edit(
+        "sitegen.yaml",
+        "reload_command: [",
+        &format!("reload_command: [\"{}\", ", gate.script.display()),
+    );
+    let mut dep = Bg::start(&s.t, "deploy", &["deploy", D], &[]);
+    gate.wait_reached(&mut dep);
+    let new = releases(&s).last().unwrap().clone();
+    assert_eq!(current(&s), format!("releases/{new}"));
+
+    // A rollback to the release that deploy is about to prune.
+    let mut back = Bg::start(&s.t, "rollback", &["rollback", D, "--to", &before[0]], &[]);
+    back.wait_blocked_or_done();
+    gate.open();
+    let (dep, back) = (dep.finish(), back.finish());
+    dep.success();
+    assert!(
+        dep.stdout.contains(&format!("pruned: {}", before[0])),
+        "{}",
+        dep.stdout
+    );
+    assert!(
+        back.stderr.contains("waiting for the lock"),
+        "{}",
+        back.stderr
+    );
+    back.failure();
+    assert!(
+        back.stderr.ends_with(&format!(
+            "error: {} has no release {}\n  hint: `sitegen releases cocotte.maison` lists them\n",
+            site_dir(&s).display(),
+            before[0]
+        )),
+        "{}",
+        back.stderr
+    );
+    assert_eq!(current(&s), format!("releases/{new}"));
+    assert_eq!(releases(&s), vec![before[1].clone(), new.clone()]);
+    let c = s.client();
+    assert_eq!(s.get(&c, D, "/revision/").status(), 200);
+    monitor.assert_always_complete();
+
+    // Afterwards a rollback goes to the release live before.
+    s.t.run(&["rollback", D]).success();
+    assert_eq!(current(&s), format!("releases/{}", before[1]));
+}
+
+#[test]
+fn deploys_of_two_sites_take_turns_installing_into_the_shared_nginx_conf_dir() {
+    let s = live_server();
+    let other = "adulttherapytour.com";
+    s.t.run(&["build", D]).success();
+    s.t.run(&["build", other]).success();
+    let gate = Gate::new(&s.root(), "reload", "");
+    s.t.edit(
+        "sitegen.yaml",
+        "reload_command: [",
+        &format!("reload_command: [\"{}\", ", gate.script.display()),
+    );
+    let mut first = Bg::start(&s.t, "first", &["deploy", D], &[]);
+    gate.wait_reached(&mut first);
+    let mut second = Bg::start(&s.t, "second", &["deploy", other], &[]);
+    second.wait_blocked_or_done();
+    gate.open();
+    let (first, second) = (first.finish(), second.finish());
+    first.success();
+    second.success();
+    assert!(
+        second.stderr.contains(&format!(
+            "waiting for the lock {}: another deploy installing nginx configs holds it",
+            s.conf_d().join(".sitegen-deploy.lock").display()
+        )),
+        "{}",
+        second.stderr
+    );
+    wait_serving(&s, D);
+    wait_serving(&s, other);
+}
+
+#[test]
+fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
+    let s = live_server();
+    s.t.run(&["build", D]).success();
+    let site = site_dir(&s);
+    std::fs::create_dir_all(&site).unwrap();
+    let lock = site.join(".deploy.lock");
+    // Another process holds the lock until its stdin closes.
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sh", "-c", "echo held; exec cat >/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line, "held\n");
+    let run =
+        s.t.run_env(&["deploy", D], &[("SITEGEN_LOCK_TIMEOUT", "1")]);
+    run.failure();
+    assert!(
+        run.stderr.ends_with(&format!(
+            "error: another deploy or rollback of {site} holds the lock {lock}; gave up after 1 s\n  hint: let it finish and try again (SITEGEN_LOCK_TIMEOUT sets the wait in seconds); nothing was changed\n",
+            site = site.display(),
+            lock = lock.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.join("releases").exists());
+    let run =
+        s.t.run_env(&["rollback", D], &[("SITEGEN_LOCK_TIMEOUT", "1")]);
+    run.failure();
+    assert!(run.stderr.contains("gave up after 1 s"), "{}", run.stderr);
+    // Released: the next deploy goes through at once.
+    drop(holder.stdin.take());
+    holder.wait().unwrap();
+    let run = deploy(&s);
+    run.success();
+    assert!(!run.stderr.contains("waiting"), "{}", run.stderr);
+}
+
+// Regression: a release that failed its nginx check stayed in releases/ and
+// became the default rollback target; after two failed deploys and one good
+// one, pruning deleted the previously live release.
+#[test]
+fn failed_deploys_leave_no_release_and_rollback_only_goes_to_releases_that_were_live() {
+    let s = live_server();
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "keep_releases: 5",
+        "keep_releases: 2",
+    );
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let first = releases(&s);
+    let c = s.client();
+    let (_, first_body) = index_body(&s, &c);
+
+    // Two deploys whose nginx check fails.
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "deploy:",
+        "tls:\n  certificate: /nonexistent/fullchain.pem\ndeploy:",
+    );
+    for n in 1..=2 {
+        change(&s, n);
+        s.t.run(&["build", D]).success();
+        let run = deploy(&s);
+        run.failure();
+        assert!(
+            run.stderr.contains("the nginx config check failed"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(releases(&s), first, "a failed release was left behind");
+    }
+    // Then a good one: the release live before it is kept.
+    let yaml = s.t.read("sites/cocotte.maison/site.yaml");
+    s.t.write(
+        "sites/cocotte.maison/site.yaml",
+        &yaml.replace("tls:\n  certificate: /nonexistent/fullchain.pem\n", ""),
+    );
+    change(&s, 3);
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let rel = releases(&s);
+    assert_eq!(rel.len(), 2, "{rel:?}");
+    assert_eq!(rel[0], first[0]);
+
+    // A release that never went live (a deploy killed between its copy and
+    // its switch), named to sort between the two.
+    let stray = format!("{}0", first[0]);
+    let releases_dir = site_dir(&s).join("releases");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(releases_dir.join(&rel[1]))
+        .arg(releases_dir.join(&stray))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let run = s.t.run(&["rollback", D]);
+    run.success();
+    assert_eq!(current(&s), format!("releases/{}", first[0]));
+    assert_eq!(index_body(&s, &c), (200, first_body));
+    let run = s.t.run(&["rollback", D, "--to", &stray]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: release {stray} on {} was never live; rollback only goes to releases that were live before\n  hint: its deploy did not finish (a failed nginx check or an interrupted deploy); the next deploy removes it\n",
+            site_dir(&s).display()
+        )
+    );
+    assert_eq!(current(&s), format!("releases/{}", first[0]));
+    let run = s.t.run(&["rollback", D]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: no release older than {} on {} was live before\n  hint: `sitegen releases cocotte.maison` lists them\n",
+            first[0],
+            site_dir(&s).display()
+        )
+    );
+    s.t.run(&["rollback", D, "--to", &rel[1]]).success();
+
+    // The next deploy removes the stray release and keeps the one live before.
+    change(&s, 4);
+    s.t.run(&["build", D]).success();
+    let run = deploy(&s);
+    run.success();
+    let now = releases(&s);
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert_eq!(now[0], rel[1]);
+    assert!(run.stdout.contains(&stray), "{}", run.stdout);
+    assert!(!releases_dir.join(&stray).exists());
+}
+
+// Regression: deploy shipped the nginx config generated at build time, stale
+// after a sitegen.yaml change (e.g. `nginx.cert_dir`).
+#[test]
+fn a_settings_change_after_the_build_refuses_the_deploy_until_rebuilt() {
+    let s = live_server();
+    s.t.run(&["build", D]).success();
+    // The certificates move after the build.
+    let (certs, moved) = (s.root().join("certs"), s.root().join("certs-moved"));
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(&certs)
+        .arg(&moved)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    s.t.edit(
+        "sitegen.yaml",
+        &format!("cert_dir: {}\n", certs.display()),
+        &format!("cert_dir: {}\n", moved.display()),
+    );
+    let refused = |file: &str, why: &str| {
+        format!(
+            "error: dist/cocotte.maison/nginx/{file}: the nginx config in dist/ {why}; rebuild cocotte.maison\n  hint: sitegen.yaml or site.yaml changed since the build (or the file was edited): run `sitegen build cocotte.maison`, then deploy\n"
+        )
+    };
+    for args in [&["deploy", D][..], &["deploy", "--dry-run", D][..]] {
+        let run = s.t.run(args);
+        run.failure();
+        assert_eq!(
+            run.stderr,
+            refused("cocotte.maison.conf", "was generated with other settings")
+        );
+    }
+    assert!(!site_dir(&s).exists(), "nothing reached the target");
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+    let installed = std::fs::read_to_string(s.conf_d().join("cocotte.maison.conf")).unwrap();
+    assert!(
+        installed.contains(&format!("{}/cocotte.maison/fullchain.pem", moved.display())),
+        "{installed}"
+    );
+
+    // A site.yaml change (a new alias) after the build.
+    s.t.edit(
+        "sites/cocotte.maison/site.yaml",
+        "aliases:\n",
+        "aliases:\n  - cocotte.example\n",
+    );
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        refused("cocotte.maison.conf", "was generated with other settings")
+    );
+    s.t.run(&["build", D]).success();
+    deploy(&s).success();
+
+    // The shared snippet edited by hand, or missing.
+    let snippet = s.root().join("dist/cocotte.maison/nginx/sitegen-http.conf");
+    let text = std::fs::read_to_string(&snippet).unwrap();
+    std::fs::write(&snippet, format!("{text}gzip on;\n")).unwrap();
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        refused("sitegen-http.conf", "was generated with other settings")
+    );
+    std::fs::remove_file(&snippet).unwrap();
+    let run = deploy(&s);
+    run.failure();
+    assert_eq!(run.stderr, refused("sitegen-http.conf", "is missing"));
 }

@@ -25,6 +25,20 @@ pub enum Fault {
     Malformed,
     /// 302 to another host.
     Redirect,
+    /// `status` with a body that echoes the request's Authorization header,
+    /// as plain text or as the platform's JSON error message.
+    EchoAuth {
+        status: u16,
+        json: bool,
+    },
+    /// A 200 with this body, gzip-encoded when `gzip` (a bomb when it is
+    /// mostly zeros).
+    Body {
+        bytes: Vec<u8>,
+        gzip: bool,
+    },
+    /// An empty page whose `next` is a cursor never seen before, after a pause.
+    EndlessPages(Duration),
 }
 
 #[derive(Clone, Debug)]
@@ -161,7 +175,7 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Body>) -> Response<Body> 
             .and_then(VecDeque::pop_front)
             .or_else(|| s.always.get(&path).cloned())
     };
-    if let Some(Fault::Delay(d)) = &fault {
+    if let Some(Fault::Delay(d) | Fault::EndlessPages(d)) = &fault {
         tokio::time::sleep(*d).await;
     }
     let resp = respond(&state, &path, &query, &headers, fault);
@@ -206,6 +220,44 @@ fn respond(
             return Response::builder()
                 .status(200)
                 .body(Body::from("{\"items\": [ {\"id\": "))
+                .unwrap();
+        }
+        Some(Fault::EchoAuth { status, json }) => {
+            let auth = header(headers, "authorization").unwrap_or_default();
+            if json {
+                return error(status, "echo", &format!("you sent Authorization: {auth}"));
+            }
+            return Response::builder()
+                .status(status)
+                .header("content-type", "text/plain")
+                .body(Body::from(format!("GET {path}\nAuthorization: {auth}\n")))
+                .unwrap();
+        }
+        Some(Fault::Body { bytes, gzip }) => {
+            let builder = Response::builder()
+                .status(200)
+                .header("content-type", "application/json");
+            return if gzip {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(&bytes).unwrap();
+                builder
+                    .header("content-encoding", "gzip")
+                    .body(Body::from(enc.finish().unwrap()))
+                    .unwrap()
+            } else {
+                builder.body(Body::from(bytes)).unwrap()
+            };
+        }
+        Some(Fault::EndlessPages(_)) => {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    serde_json::json!({"items": [], "next": format!("fresh-{n}")}).to_string(),
+                ))
                 .unwrap();
         }
         Some(Fault::Redirect) => {

@@ -20,7 +20,7 @@ fn nginx_bin() -> String {
     "nginx".to_string()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -36,10 +36,115 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// A workspace set up as a web server would be: sitegen.yaml with loopback
-/// listen addresses, certbot-style certificate folders holding one
-/// self-signed certificate, an ACME webroot, local deploy targets under
-/// `<root>/srv/`, and `conf.d/` included by a private nginx main config.
+/// Whether this machine can listen on IPv6 (`[::]:port`).
+fn has_ipv6() -> bool {
+    std::fs::read_to_string("/proc/net/if_inet6").is_ok_and(|s| !s.trim().is_empty())
+}
+
+/// A copy of the distribution's own `/etc/nginx` (Debian's: `nginx.conf`
+/// with its `http{}` settings, `conf.d/`, `sites-enabled/default` listening
+/// on port 80 as default server), checked file by file against the md5sums
+/// the installed package recorded, so the tests run inside the configuration
+/// a fresh `apt-get install nginx` ships. The only changes make it run
+/// privately: paths into the copy, our own pid and log files, temp paths,
+/// and the port numbers of the default site (80 → `http`).
+fn debian_nginx(dir: &Path, http: u16, ipv6: bool) -> PathBuf {
+    let stock = Path::new("/etc/nginx");
+    assert!(
+        stock.join("nginx.conf").is_file(),
+        "/etc/nginx/nginx.conf is missing: install Debian's nginx (.ci/run does)"
+    );
+    // The package's own record of its configuration files: the copy must be
+    // the stock files, not a machine's local edits.
+    let conffiles = Command::new("dpkg-query")
+        .args(["-W", "-f=${Conffiles}\n", "nginx-common"])
+        .output()
+        .expect("dpkg-query");
+    let conffiles = String::from_utf8_lossy(&conffiles.stdout).into_owned();
+    let mut checked = 0;
+    for line in conffiles.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(path), Some(md5)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !path.starts_with("/etc/nginx/") {
+            continue;
+        }
+        let out = Command::new("md5sum").arg(path).output().expect("md5sum");
+        let have = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            have.split_whitespace().next(),
+            Some(md5),
+            "{path} is not the file nginx-common installed; the test needs Debian's stock /etc/nginx"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "no nginx-common conffiles found: {conffiles}");
+
+    let copy = dir.join("etc-nginx");
+    for entry in walkdir::WalkDir::new(stock).follow_links(true) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(stock).unwrap();
+        let dest = copy.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+    for d in ["logs", "run", "tmp"] {
+        std::fs::create_dir_all(copy.join(d)).unwrap();
+    }
+    let c = copy.display().to_string();
+    let edit = |rel: &str, edits: &[(&str, String)]| {
+        let path = copy.join(rel);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "stock {rel} has no {from:?}:\n{text}");
+            text = text.replace(from, to);
+        }
+        std::fs::write(&path, text).unwrap();
+    };
+    let user = if is_root() { "user root;" } else { "" };
+    edit(
+        "nginx.conf",
+        &[
+            ("user www-data;", user.to_string()),
+            ("/etc/nginx/", format!("{c}/")),
+            ("pid /run/nginx.pid;", format!("pid {c}/run/nginx.pid;")),
+            ("/var/log/nginx/", format!("{c}/logs/")),
+            (
+                "http {\n",
+                format!(
+                    "http {{\n\tclient_body_temp_path {c}/tmp/body;\n\tproxy_temp_path {c}/tmp/proxy;\n\tfastcgi_temp_path {c}/tmp/fastcgi;\n\tuwsgi_temp_path {c}/tmp/uwsgi;\n\tscgi_temp_path {c}/tmp/scgi;\n"
+                ),
+            ),
+        ],
+    );
+    let v6 = if ipv6 {
+        format!("listen [::]:{http} default_server;")
+    } else {
+        String::new()
+    };
+    edit(
+        "sites-enabled/default",
+        &[
+            (
+                "listen 80 default_server;",
+                format!("listen {http} default_server;"),
+            ),
+            ("listen [::]:80 default_server;", v6),
+        ],
+    );
+    copy
+}
+
+/// A workspace set up as a web server would be: sitegen.yaml with the
+/// listen ports written as Debian's default site writes them (a port, and
+/// `[::]:port`), certbot-style certificate folders holding one self-signed
+/// certificate, an ACME webroot, local deploy targets under `<root>/srv/`,
+/// and a private nginx running a copy of Debian's stock `/etc/nginx` whose
+/// `conf.d/` receives the configs, as docs/deploy.md says.
 pub struct Server {
     pub t: SiteTest,
     pub http: u16,
@@ -54,22 +159,10 @@ impl Server {
         let t = SiteTest::demo();
         let root = t.root().canonicalize().unwrap();
         let (http, https) = (free_port(), free_port());
-        let nginx_dir = root.join("nginx");
-        for d in [
-            "tmp",
-            "logs",
-            "conf.d",
-            "acme/.well-known/acme-challenge",
-            "certs",
-        ] {
-            std::fs::create_dir_all(
-                if d.starts_with("conf") || d.starts_with("acme") || d.starts_with("certs") {
-                    root.join(d)
-                } else {
-                    nginx_dir.join(d)
-                },
-            )
-            .unwrap();
+        let ipv6 = has_ipv6();
+        let nginx_dir = debian_nginx(&root, http, ipv6);
+        for d in ["acme/.well-known/acme-challenge", "certs"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
         }
         std::fs::write(
             root.join("acme/.well-known/acme-challenge/tok-123"),
@@ -117,23 +210,14 @@ impl Server {
         }
         let main_conf = nginx_dir.join("nginx.conf");
         let n = nginx_dir.display();
-        std::fs::write(
-            &main_conf,
-            format!(
-                "{user}worker_processes 1;\npid {n}/nginx.pid;\nerror_log {n}/logs/error.log;\nevents {{ worker_connections 128; }}\nhttp {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n  access_log off;\n  client_body_temp_path {n}/tmp/body;\n  proxy_temp_path {n}/tmp/proxy;\n  fastcgi_temp_path {n}/tmp/fastcgi;\n  uwsgi_temp_path {n}/tmp/uwsgi;\n  scgi_temp_path {n}/tmp/scgi;\n  include {}/conf.d/*.conf;\n}}\n",
-                root.display(),
-                user = if is_root() { "user root;\n" } else { "" },
-            ),
-        )
-        .unwrap();
         let q = |s: String| format!("\"{s}\"");
         t.write(
             "sitegen.yaml",
             &format!(
-                "output_dir: dist\nnginx:\n  http_listen: \"127.0.0.1:{http}\"\n  https_listen: \"127.0.0.1:{https}\"\n  ipv6: false\n  acme_webroot: {acme}\n  cert_dir: {certs}\n  conf_dir: {confd}\n  test_command: [{bin}, \"-t\", \"-q\", \"-c\", {main}, \"-p\", {prefix}]\n  reload_command: [{bin}, \"-s\", \"reload\", \"-c\", {main}, \"-p\", {prefix}]\n",
+                "output_dir: dist\nnginx:\n  http_listen: \"{http}\"\n  https_listen: \"{https}\"\n  ipv6: {ipv6}\n  acme_webroot: {acme}\n  cert_dir: {certs}\n  conf_dir: {confd}\n  test_command: [{bin}, \"-t\", \"-q\", \"-c\", {main}, \"-p\", {prefix}]\n  reload_command: [{bin}, \"-s\", \"reload\", \"-c\", {main}, \"-p\", {prefix}]\n",
                 acme = root.join("acme").display(),
                 certs = root.join("certs").display(),
-                confd = root.join("conf.d").display(),
+                confd = nginx_dir.join("conf.d").display(),
                 bin = q(nginx_bin()),
                 main = q(main_conf.display().to_string()),
                 prefix = q(format!("{n}/")),
@@ -149,6 +233,11 @@ impl Server {
         }
     }
 
+    /// The `conf.d/` of the private Debian nginx.
+    pub fn conf_d(&self) -> PathBuf {
+        self.nginx_dir.join("conf.d")
+    }
+
     pub fn root(&self) -> PathBuf {
         self.t.root().canonicalize().unwrap()
     }
@@ -161,12 +250,12 @@ impl Server {
             let nginx = root.join("dist").join(d).join("nginx");
             std::fs::copy(
                 nginx.join(format!("{d}.conf")),
-                root.join("conf.d").join(format!("{d}.conf")),
+                self.conf_d().join(format!("{d}.conf")),
             )
             .unwrap();
             std::fs::copy(
                 nginx.join("sitegen-http.conf"),
-                root.join("conf.d/sitegen-http.conf"),
+                self.conf_d().join("sitegen-http.conf"),
             )
             .unwrap();
             let site = root.join("srv").join(d);
@@ -204,7 +293,7 @@ impl Server {
         );
         self.running = true;
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.nginx_dir.join("nginx.pid").exists() {
+        while !self.nginx_dir.join("run/nginx.pid").exists() {
             assert!(Instant::now() < deadline, "nginx did not write its pid");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -290,7 +379,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if self.running {
-            if let Ok(pid) = std::fs::read_to_string(self.nginx_dir.join("nginx.pid")) {
+            if let Ok(pid) = std::fs::read_to_string(self.nginx_dir.join("run/nginx.pid")) {
                 let _ = Command::new("kill").arg("-QUIT").arg(pid.trim()).status();
             }
         }
@@ -455,14 +544,29 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
         "exact match only"
     );
 
-    // Dotfiles and backups are refused, /.well-known/ is not; symlinks inside
-    // the served tree are not followed.
+    // Dotfiles, backups, database dumps, logs and env files are refused,
+    // /.well-known/ is not; symlinks inside the served tree are not followed.
     let public = root.join("dist/cocotte.maison/public");
-    std::fs::write(public.join(".env"), "SECRET=1").unwrap();
     std::fs::create_dir_all(public.join(".git")).unwrap();
-    std::fs::write(public.join(".git/config"), "[core]").unwrap();
-    std::fs::write(public.join("index.html.bak"), "old").unwrap();
-    std::fs::write(public.join("about.md~"), "old").unwrap();
+    std::fs::create_dir_all(public.join("data")).unwrap();
+    let refused = [
+        "/.env",
+        "/.git/config",
+        "/index.html.bak",
+        "/about.md~",
+        "/dump.sql",
+        "/data/dump.sql.gz",
+        "/Backup.SQL",
+        "/data/site.sqlite",
+        "/data/site.sqlite3",
+        "/app.db",
+        "/error.log",
+        "/data/error.log.1.gz",
+        "/production.env",
+    ];
+    for path in refused {
+        std::fs::write(public.join(&path[1..]), "SECRET=1").unwrap();
+    }
     std::fs::create_dir_all(public.join(".well-known")).unwrap();
     std::fs::write(
         public.join(".well-known/security.txt"),
@@ -470,8 +574,10 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     )
     .unwrap();
     std::os::unix::fs::symlink("/etc/passwd", public.join("leak.txt")).unwrap();
-    for path in ["/.env", "/.git/config", "/index.html.bak", "/about.md~"] {
-        assert_eq!(s.get(&c, "cocotte.maison", path).status(), 404, "{path}");
+    for path in refused {
+        let r = s.get(&c, "cocotte.maison", path);
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(!r.text().unwrap().contains("SECRET"), "{path}");
     }
     assert_eq!(
         s.get(&c, "cocotte.maison", "/.well-known/security.txt")
@@ -503,13 +609,19 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
         assert!(!body.contains("root:"), "{path} leaked /etc/passwd");
     }
 
-    // A host no site serves gets no site.
+    // A host no site serves gets no site: on 443 the snippet's default
+    // server refuses the handshake; on port 80 Debian's own default server
+    // answers (not one of ours, so no redirect to HTTPS).
     assert!(
         c.get(s.https_url("unknown.example", "/")).send().is_err(),
         "TLS handshake rejected"
     );
-    let r = c.get(s.http_url("unknown.example", "/")).send();
-    assert!(r.is_err(), "port 80 drops the connection (444)");
+    let r = c.get(s.http_url("unknown.example", "/")).send().unwrap();
+    assert!(
+        r.headers().get("location").is_none(),
+        "port 80 of an unknown host: {:?}",
+        r.headers()
+    );
     assert!(!s.error_log().contains("[emerg]"), "{}", s.error_log());
 }
 
@@ -574,4 +686,106 @@ fn site_yaml_values_cannot_inject_nginx_directives() {
             run.stderr
         );
     }
+}
+
+/// Directive names of a config text, each with the names of the blocks it
+/// sits in (`["http"]` for `gzip on;` inside `http {}`); comments skipped.
+fn directives(text: &str) -> Vec<(Vec<String>, String, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut stmt = String::new();
+    let mut quoted = false;
+    for line in text.lines() {
+        for ch in line.chars() {
+            match ch {
+                '"' => {
+                    quoted = !quoted;
+                    stmt.push(ch);
+                }
+                '#' if !quoted => break,
+                ';' | '{' | '}' if !quoted => {
+                    let words: Vec<&str> = stmt.split_whitespace().collect();
+                    if let Some(name) = words.first() {
+                        out.push((stack.clone(), name.to_string(), words[1..].join(" ")));
+                        if ch == '{' {
+                            stack.push(name.to_string());
+                        }
+                    }
+                    if ch == '}' {
+                        stack.pop();
+                    }
+                    stmt.clear();
+                }
+                _ => stmt.push(ch),
+            }
+        }
+        stmt.push(' ');
+    }
+    out
+}
+
+// Regression: with the snippet in Debian's conf.d, `nginx -t` stopped on a
+// duplicate `gzip` and `ssl_prefer_server_ciphers`, and Debian's
+// `ssl_protocols TLSv1 TLSv1.1 ...` silently merged into ours.
+#[test]
+fn shared_snippet_sets_nothing_debian_sets_and_every_tls_server_has_its_own_protocols() {
+    let s = Server::new();
+    s.t.run(&["build", "cocotte.maison"]).success();
+    let snippet = s.t.read("dist/cocotte.maison/nginx/sitegen-http.conf");
+    let debian = std::fs::read_to_string("/etc/nginx/nginx.conf").unwrap();
+    let in_http: Vec<String> = directives(&debian)
+        .into_iter()
+        .filter(|(blocks, _, _)| blocks == &["http"])
+        .map(|(_, name, _)| name)
+        .collect();
+    assert!(
+        in_http.iter().any(|d| d == "ssl_protocols") && in_http.iter().any(|d| d == "gzip"),
+        "Debian's stock nginx.conf: {in_http:?}"
+    );
+    let top: Vec<String> = directives(&snippet)
+        .into_iter()
+        .filter(|(blocks, _, _)| blocks.is_empty())
+        .map(|(_, name, _)| name)
+        .collect();
+    assert_eq!(
+        top.iter()
+            .filter(|d| *d != "map" && *d != "server")
+            .collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "the snippet sets http{{}} directives:\n{snippet}"
+    );
+    // nginx picks the TLS protocol before it knows the host name, so every
+    // TLS server, the default one above all, says which protocols it allows.
+    let site = s.t.read("dist/cocotte.maison/nginx/cocotte.maison.conf");
+    let mut tls_servers = 0;
+    for text in [&snippet, &site] {
+        let all = directives(text);
+        let servers = all
+            .iter()
+            .filter(|(b, n, _)| b.is_empty() && n == "server")
+            .count();
+        for i in 0..servers {
+            // Directives of the i-th top-level server block.
+            let mut seen = 0;
+            let mut own = Vec::new();
+            for (blocks, name, args) in &all {
+                if blocks.is_empty() && name == "server" {
+                    seen += 1;
+                } else if seen == i + 1 && blocks.as_slice() == ["server"] {
+                    own.push((name.clone(), args.clone()));
+                }
+            }
+            let ssl = own
+                .iter()
+                .any(|(n, a)| n == "listen" && a.split(' ').any(|w| w == "ssl"));
+            if ssl {
+                tls_servers += 1;
+                assert!(
+                    own.contains(&("ssl_protocols".into(), "TLSv1.2 TLSv1.3".into())),
+                    "a TLS server without its own ssl_protocols: {own:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(tls_servers, 3, "the default server, www/aliases, canonical");
 }

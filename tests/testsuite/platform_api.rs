@@ -11,7 +11,7 @@ const PROFILES: &str = "/v1/public/tenants/cocotte/profiles";
 
 /// The demo workspace pointed at a fake API, with its snapshots removed so
 /// every byte of platform data must come over HTTP.
-fn api_site() -> (SiteTest, FakeApi) {
+pub(crate) fn api_site() -> (SiteTest, FakeApi) {
     let t = SiteTest::demo();
     let api = FakeApi::start(&t.root().join("data/platform"));
     std::fs::remove_dir_all(t.root().join("data/platform")).unwrap();
@@ -25,11 +25,11 @@ fn api_site() -> (SiteTest, FakeApi) {
     (t, api)
 }
 
-fn build(t: &SiteTest, args: &[&str]) -> Run {
+pub(crate) fn build(t: &SiteTest, args: &[&str]) -> Run {
     t.run_env(args, &[("SITEGEN_PLATFORM_TOKEN", TOKEN)])
 }
 
-fn text_of(files: std::collections::BTreeMap<String, Vec<u8>>) -> String {
+pub(crate) fn text_of(files: std::collections::BTreeMap<String, Vec<u8>>) -> String {
     files
         .values()
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -196,7 +196,7 @@ fn malformed_json_fails_clearly() {
     let run = build(&t, &["build", "cocotte.maison"]);
     run.failure();
     assert!(
-        run.stderr.starts_with(&format!("error: site cocotte.maison: GET {}{PROFILES} returned malformed JSON: EOF while parsing", api.url)),
+        run.stderr.starts_with(&format!("error: site cocotte.maison: GET {}{PROFILES} returned malformed JSON at items[0].id: EOF while parsing a value\n", api.url)),
         "{}",
         run.stderr
     );
@@ -456,8 +456,9 @@ fn avatars_over_the_size_limit_or_off_the_api_origin_are_refused() {
     run.failure();
     assert_eq!(
         run.stderr,
-        "error: site cocotte.maison: profile prof_c1: avatar_url \"http://127.0.0.2:9/steal.jpg\" is not on the platform API's origin; it was not downloaded\nerror: build failed: cocotte.maison\n"
+        format!("error: site cocotte.maison: profile prof_c1: avatar_url is not under the tenant's media path on the platform API's origin ({}/v1/public/media/cocotte/…); it was not downloaded\n  hint: media of a tenant must be served under its own media path (docs/platform-api.md); report this to the platform team\nerror: build failed: cocotte.maison\n", api.url)
     );
+    assert!(!run.stderr.contains("steal"), "the value is not repeated");
     assert!(api.log().iter().all(|r| !r.path.contains("steal")));
 }
 

@@ -151,9 +151,9 @@ fn a_snapshot_avatar_cannot_name_another_tenants_file() {
         let run = t.run(&["build", "cocotte.maison"]);
         run.failure();
         assert!(
-            run.stderr.contains(&format!(
-                "profile prof_c1: avatar_url \"{reference}\" is not a file in the snapshot folder"
-            )),
+            run.stderr
+                .contains("profile prof_c1: avatar_url is not a file in the snapshot folder")
+                && !run.stderr.contains(reference),
             "{reference}: {}",
             run.stderr
         );
