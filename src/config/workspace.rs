@@ -30,11 +30,18 @@ pub struct WorkspaceConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatesConfig {
-    /// Template instructions one page may execute (minijinja fuel).
-    #[serde(default = "default_max_fuel")]
+    /// Template instructions one page may execute (minijinja fuel), 1 to
+    /// 100 billion.
+    #[serde(
+        default = "default_max_fuel",
+        deserialize_with = "yaml::int::<_, u64, 1, 100_000_000_000>"
+    )]
     pub max_fuel: u64,
-    /// Largest page a template may write, in bytes.
-    #[serde(default = "default_max_page_bytes")]
+    /// Largest page a template may write, in bytes (1 byte to 1 GiB).
+    #[serde(
+        default = "default_max_page_bytes",
+        deserialize_with = "yaml::int::<_, u64, 1, 1_073_741_824>"
+    )]
     pub max_page_bytes: u64,
 }
 
@@ -262,15 +269,24 @@ pub struct PlatformConfig {
         deserialize_with = "yaml::int::<_, u64, 1, 1_073_741_824>"
     )]
     pub max_media_bytes: u64,
-    /// Largest API response body, after decompression.
-    #[serde(default = "default_max_body_bytes")]
+    /// Largest API response body, after decompression (1 byte to 1 GiB).
+    #[serde(
+        default = "default_max_body_bytes",
+        deserialize_with = "yaml::int::<_, u64, 1, 1_073_741_824>"
+    )]
     pub max_body_bytes: u64,
-    /// Most pages followed on one list endpoint.
-    #[serde(default = "default_max_pages")]
+    /// Most pages followed on one list endpoint (1 to 100000).
+    #[serde(
+        default = "default_max_pages",
+        deserialize_with = "yaml::int::<_, u32, 1, 100_000>"
+    )]
     pub max_pages: u32,
     /// Longest time one site's platform data may take to load, all requests
-    /// (retries and media included).
-    #[serde(default = "default_max_fetch_secs")]
+    /// (retries and media included); 1 second to 1 day.
+    #[serde(
+        default = "default_max_fetch_secs",
+        deserialize_with = "yaml::int::<_, u64, 1, 86_400>"
+    )]
     pub max_fetch_secs: u64,
 }
 

@@ -247,6 +247,12 @@ fn workspace_numbers_out_of_range_are_errors_at_their_line() {
         ("  backoff_ms: 60001\n", "sitegen.yaml:6:15: platform.backoff_ms: 60001 is not between 0 and 60000"),
         ("  max_retry_after_secs: 3601\n", "sitegen.yaml:6:25: platform.max_retry_after_secs: 3601 is not between 0 and 3600"),
         ("  max_media_bytes: 0\n", "sitegen.yaml:6:20: platform.max_media_bytes: 0 is not between 1 and 1073741824"),
+        ("  max_body_bytes: 0\n", "sitegen.yaml:6:19: platform.max_body_bytes: 0 is not between 1 and 1073741824"),
+        ("  max_pages: 0\n", "sitegen.yaml:6:14: platform.max_pages: 0 is not between 1 and 100000"),
+        // An Instant plus this many seconds panicked with an overflow.
+        ("  max_fetch_secs: 18446744073709551615\n", "sitegen.yaml:6:19: platform.max_fetch_secs: 18446744073709551615 is not between 1 and 86400"),
+        ("templates:\n  max_fuel: 0\n", "sitegen.yaml:7:13: templates.max_fuel: 0 is not between 1 and 100000000000"),
+        ("templates:\n  max_page_bytes: 1073741825\n", "sitegen.yaml:7:19: templates.max_page_bytes: 1073741825 is not between 1 and 1073741824"),
         ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: invalid type: string \"3\", expected a whole number between 0 and 10"),
     ] {
         t.write("sitegen.yaml", &format!("{original}{added}"));
@@ -267,8 +273,8 @@ fn workspace_and_site_numbers_at_the_ends_of_their_ranges_are_accepted() {
     let t = SiteTest::demo();
     let original = t.read("sitegen.yaml");
     for added in [
-        "  connect_timeout_ms: 1\n  timeout_ms: 1\n  retries: 0\n  backoff_ms: 0\n  max_retry_after_secs: 0\n  max_media_bytes: 1\nimages:\n  widths: [1]\n  quality: 1\n  max_side: 1\n  max_alloc_mib: 1\n",
-        "  connect_timeout_ms: 600000\n  timeout_ms: 3600000\n  retries: 10\n  backoff_ms: 60000\n  max_retry_after_secs: 3600\n  max_media_bytes: 1073741824\nimages:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16383]\n  quality: 100\n  max_side: 16383\n  max_alloc_mib: 65536\n",
+        "  connect_timeout_ms: 1\n  timeout_ms: 1\n  retries: 0\n  backoff_ms: 0\n  max_retry_after_secs: 0\n  max_media_bytes: 1\n  max_body_bytes: 1\n  max_pages: 1\n  max_fetch_secs: 1\nimages:\n  widths: [1]\n  quality: 1\n  max_side: 1\n  max_alloc_mib: 1\ntemplates:\n  max_fuel: 1\n  max_page_bytes: 1\n",
+        "  connect_timeout_ms: 600000\n  timeout_ms: 3600000\n  retries: 10\n  backoff_ms: 60000\n  max_retry_after_secs: 3600\n  max_media_bytes: 1073741824\n  max_body_bytes: 1073741824\n  max_pages: 100000\n  max_fetch_secs: 86400\nimages:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16383]\n  quality: 100\n  max_side: 16383\n  max_alloc_mib: 65536\ntemplates:\n  max_fuel: 100000000000\n  max_page_bytes: 1073741824\n",
     ] {
         t.write("sitegen.yaml", &format!("{original}{added}"));
         t.run(&["list"]).success();
