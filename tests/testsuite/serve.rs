@@ -395,3 +395,70 @@ fn requests_cannot_read_outside_the_in_memory_bundle() {
         );
     }
 }
+
+/// Regression: after a template edit (or an edit that re-renders every page)
+/// the preview answered 404 for markdown images until the markdown file was
+/// saved again: pages taken over from the previous build had not queued them.
+#[test]
+fn markdown_images_survive_template_and_listing_edits() {
+    let s = Serving::start(&["cocotte.maison"]);
+    let images = |html: &str| -> Vec<String> {
+        let mut urls: Vec<String> = ["src", "srcset"]
+            .iter()
+            .flat_map(|a| crate::harness::attr_values(html, a))
+            .flat_map(|v| {
+                v.split(',')
+                    .map(|c| c.split_whitespace().next().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|u| u.starts_with("/assets/images/studio-"))
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    };
+    let (_, about) = s.get("cocotte.maison", "/about/");
+    let urls = images(&about);
+    assert!(urls.len() >= 4, "the studio photo's variants: {urls:?}");
+    let all_found = |when: &str| {
+        for u in &urls {
+            let (status, _) = s.get("cocotte.maison", u);
+            assert_eq!(status, 200, "{u} {when}");
+        }
+    };
+    all_found("before any edit");
+
+    // A partial is on every page: every page renders again.
+    s.t.edit(
+        "templates/_base/partials/footer.html",
+        "</footer>",
+        "<p>footer-marker-20</p></footer>",
+    );
+    let about = s.wait_for("cocotte.maison", "/about/", "partial edit", |b| {
+        b.contains("footer-marker-20")
+    });
+    assert_eq!(images(&about), urls, "the page still shows the same photo");
+    all_found("after a partial edit");
+
+    // A title edit on another page shows in listings: everything renders.
+    s.t.edit(
+        "content/cocotte.maison/news/consent-workshop.md",
+        "title: \"Workshop: the first five minutes\"",
+        "title: \"Workshop: the first twenty minutes\"",
+    );
+    s.wait_for("cocotte.maison", "/news/", "title edit", |b| {
+        b.contains("the first twenty minutes")
+    });
+    all_found("after another page's title edit");
+
+    // A page template: the pages that use it render again.
+    s.t.edit(
+        "templates/_base/page.html",
+        "{% block main %}",
+        "{% block main %}<!-- page-marker-20 -->",
+    );
+    s.wait_for("cocotte.maison", "/about/", "page template edit", |b| {
+        b.contains("page-marker-20")
+    });
+    all_found("after a page template edit");
+}
