@@ -684,7 +684,7 @@ fn nginx_policy(t: &crate::harness::SiteTest, domain: &str) -> String {
 }
 
 /// A CSP hash source: `'sha256-<standard base64>'`.
-fn sha256_source(text: &str) -> String {
+pub fn sha256_source(text: &str) -> String {
     use sha2::Digest;
     const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
