@@ -638,10 +638,18 @@ fn authority<B>(req: &Request<B>) -> String {
     .to_ascii_lowercase()
 }
 
-/// Who a request's authority (`host[:port]`) is for: `Ok(Some(domain))` for
-/// a served site by name, `Ok(None)` for a loopback name (routed by path
-/// prefix or cookie), `Err(())` for anything else.
-fn host_site(hub: &Hub, authority: &str) -> std::result::Result<Option<String>, ()> {
+/// What a request's authority (`host[:port]`, lowercased) names.
+#[derive(Debug, PartialEq, Eq)]
+enum HostName<'a> {
+    /// `localhost`.
+    Localhost,
+    /// An IP address (`127.0.0.1`, `[::1]`).
+    Ip(std::net::IpAddr),
+    /// A DNS name, without a trailing dot or `.localhost`.
+    Name(&'a str),
+}
+
+fn host_name(authority: &str) -> HostName<'_> {
     let host = match authority.rsplit_once(':') {
         Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => authority,
@@ -649,31 +657,41 @@ fn host_site(hub: &Hub, authority: &str) -> std::result::Result<Option<String>, 
     // `cocotte.maison.` is the same name as `cocotte.maison`.
     let host = host.strip_suffix('.').unwrap_or(host);
     if host == "localhost" {
-        return Ok(None);
+        return HostName::Localhost;
     }
-    let literal = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+    let ip = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        // Only an IPv6 address goes in brackets, and only it.
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().ok().map(Into::into),
+        None => host.parse::<std::net::Ipv4Addr>().ok().map(Into::into),
+    };
+    match ip {
+        Some(ip) => HostName::Ip(ip),
+        None => HostName::Name(host.strip_suffix(".localhost").unwrap_or(host)),
+    }
+}
+
+/// Who a request's authority is for: `Ok(Some(domain))` for a served site
+/// by name or alias, `Ok(None)` for a loopback name (routed by path prefix
+/// or cookie), `Err(())` for anything else.
+fn host_site(hub: &Hub, authority: &str) -> std::result::Result<Option<String>, ()> {
+    match host_name(authority) {
+        HostName::Localhost => Ok(None),
         // An address names no DNS entry an attacker could rebind; beyond
         // loopback only when the operator chose to serve beyond it.
-        let bracketed = host.starts_with('[') == ip.is_ipv6();
-        if bracketed && (ip.is_loopback() || !hub.opts.bind.ip().is_loopback()) {
-            return Ok(None);
+        HostName::Ip(ip) if ip.is_loopback() || !hub.opts.bind.ip().is_loopback() => Ok(None),
+        HostName::Ip(_) => Err(()),
+        HostName::Name(name) => {
+            if let Some(d) = hub.opts.domains.iter().find(|d| *d == name) {
+                return Ok(Some(d.clone()));
+            }
+            let sites = hub.sites.read().expect("lock");
+            sites
+                .iter()
+                .find(|(_, slot)| slot.aliases.iter().any(|a| a == name))
+                .map(|(d, _)| Some(d.clone()))
+                .ok_or(())
         }
-        return Err(());
     }
-    let name = host.strip_suffix(".localhost").unwrap_or(host);
-    if let Some(d) = hub.opts.domains.iter().find(|d| *d == name) {
-        return Ok(Some(d.clone()));
-    }
-    let sites = hub.sites.read().expect("lock");
-    sites
-        .iter()
-        .find(|(_, slot)| slot.aliases.iter().any(|a| a == name))
-        .map(|(d, _)| Some(d.clone()))
-        .ok_or(())
 }
 
 /// The site a request is for: by Host, else by the `/_/<domain>/` prefix,
@@ -962,4 +980,53 @@ fn events(
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_read_as_a_browser_sends_them() {
+        use std::net::IpAddr;
+        let ip = |s: &str| HostName::Ip(s.parse::<IpAddr>().unwrap());
+        for (authority, want) in [
+            ("localhost", HostName::Localhost),
+            ("localhost:4000", HostName::Localhost),
+            ("localhost.", HostName::Localhost),
+            ("127.0.0.1:4000", ip("127.0.0.1")),
+            ("[::1]:4000", ip("::1")),
+            ("[::1]", ip("::1")),
+            ("192.168.1.5", ip("192.168.1.5")),
+            (
+                "cocotte.maison.localhost:4000",
+                HostName::Name("cocotte.maison"),
+            ),
+            ("cocotte.maison.:80", HostName::Name("cocotte.maison")),
+            ("cocotte.maison", HostName::Name("cocotte.maison")),
+            ("evil.example", HostName::Name("evil.example")),
+            // Not addresses as a browser writes them: names no site has.
+            ("[127.0.0.1]", HostName::Name("[127.0.0.1]")),
+            // Unbracketed, the last group reads as a port.
+            ("::1", HostName::Name(":")),
+            ("localhost:x", HostName::Name("localhost:x")),
+            ("", HostName::Name("")),
+        ] {
+            assert_eq!(host_name(authority), want, "{authority:?}");
+        }
+    }
+
+    #[test]
+    fn the_preview_policy_is_production_plus_what_the_preview_injects() {
+        let live = csp_hash(LIVE_JS);
+        let overlay = csp_hash(OVERLAY_CSS);
+        assert_eq!(
+            preview_policy("default-src 'none'; style-src 'self'", "a.localhost:4000", false),
+            format!("default-src 'none'; style-src 'self'; script-src {live}; connect-src http://a.localhost:4000/_sitegen/events")
+        );
+        assert_eq!(
+            preview_policy("default-src 'none'; script-src 'self'; style-src 'self'", "[::1]:4000", true),
+            format!("default-src 'none'; script-src 'self' {live}; style-src 'self' {overlay}; connect-src 'self'")
+        );
+    }
 }
