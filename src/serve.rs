@@ -791,7 +791,13 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         Some((k, b)) => (StatusCode::OK, k, b),
         None => match bundle.files.get("404.html") {
             Some(b) => (StatusCode::NOT_FOUND, "404.html".to_string(), b.clone()),
-            None => return plain(StatusCode::NOT_FOUND, "not found\n"),
+            None => {
+                let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+                if let Ok(v) = header::HeaderValue::from_str(&csp) {
+                    r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+                }
+                return r;
+            }
         },
     };
     if key.ends_with(".html") {
