@@ -1022,6 +1022,16 @@ mod tests {
             Err("default-src 'none'".into())
         );
         assert_eq!(p.allows_url("base-uri", "https://evil.example/"), Ok(()));
+        // Colons in a path are not a scheme.
+        for path in ["/files/a:b.png", ":a.png"] {
+            assert_eq!(p.allows_url("img-src", path), Ok(()), "{path}");
+        }
+        // Frames fall back to child-src before default-src.
+        let c = Policy::parse(
+            "default-src 'none'; child-src https://v.example",
+            "https://x.example",
+        );
+        assert_eq!(c.allows_url("frame-src", "https://v.example/embed"), Ok(()));
         // Inline code by hash; attributes need 'unsafe-hashes' besides.
         let h = Policy::parse(
             &format!("script-src {}", csp_hash("go()")),
@@ -1046,6 +1056,16 @@ mod tests {
             "https://x.example",
         );
         assert!(ih.allows_inline("style-src-attr", "color:red").is_err());
+        for switch in ["'nonce-abc'", "'strict-dynamic'"] {
+            let p = Policy::parse(
+                &format!("script-src 'unsafe-inline' {switch}"),
+                "https://x.example",
+            );
+            assert!(
+                p.allows_inline("script-src-elem", "go()").is_err(),
+                "{switch}"
+            );
+        }
         // No directive for it at all: allowed.
         let none = Policy::parse("img-src 'self'", "https://x.example");
         assert_eq!(none.allows_inline("script-src-elem", "go()"), Ok(()));
