@@ -1026,6 +1026,16 @@ mod tests {
         for path in ["/files/a:b.png", ":a.png"] {
             assert_eq!(p.allows_url("img-src", path), Ok(()), "{path}");
         }
+        // Wildcard and scheme sources.
+        let w = Policy::parse("img-src *; media-src data: https:", "https://x.example");
+        assert_eq!(w.allows_url("img-src", "http://a.example/x.png"), Ok(()));
+        assert!(w.allows_url("img-src", "data:image/png;base64,AA").is_err());
+        assert_eq!(
+            w.allows_url("media-src", "data:video/mp4;base64,AA"),
+            Ok(())
+        );
+        assert_eq!(w.allows_url("media-src", "https://a.example/x.mp4"), Ok(()));
+        assert!(w.allows_url("media-src", "http://a.example/x.mp4").is_err());
         // Frames fall back to child-src before default-src.
         let c = Policy::parse(
             "default-src 'none'; child-src https://v.example",
