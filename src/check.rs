@@ -1082,6 +1082,68 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_blocked_content_is_found() {
+        let policy = Policy::parse(
+            &format!(
+                "default-src 'none'; script-src 'self' {}; style-src 'self' {}; img-src 'self'; media-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'",
+                csp_hash("ok()"),
+                csp_hash(".ok{}")
+            ),
+            "https://x.example",
+        );
+        let found = |html: &str| -> Vec<String> {
+            facts(html.as_bytes(), &policy)
+                .blocked
+                .into_iter()
+                .map(|b| format!("{} | {:?} | {}", b.needle, b.tag, b.message))
+                .collect()
+        };
+        // Allowed: own files, hashed inline code, data blocks, an attribute named `on`.
+        let fine = found(
+            "<link rel=stylesheet href=/a.css><link rel=icon href=/i.svg><link rel=manifest href=/m.webmanifest>\
+             <link rel=preconnect href=https://cdn.example><link rel=canonical href=https://x.example/>\
+             <script>ok()</script><script src=/a.js></script><script type=application/ld+json>{}</script>\
+             <style>.ok{}</style><picture><source srcset=\"/a.webp 1x, /b.webp 2x\"><img src=/a.jpg alt=a></picture>\
+             <video src=/v.mp4 poster=/p.jpg><track src=/t.vtt></video><form action=/send></form>\
+             <p on=x style=\"\">text</p><a href=https://elsewhere.example/>a link is not a load</a>",
+        );
+        assert_eq!(fine, Vec::<String>::new());
+        let blocked = found(
+            "<link rel=stylesheet href=https://cdn.example/a.css><link rel=icon href=https://cdn.example/i.png>\
+             <link rel=manifest href=https://cdn.example/m.json><script src=https://cdn.example/a.js></script>\
+             <style>.nope{}</style><picture><source srcset=\"https://cdn.example/a.webp 1x\"></picture>\
+             <audio src=https://cdn.example/a.mp3></audio><video poster=https://cdn.example/p.jpg></video>\
+             <object data=https://cdn.example/o.swf></object><embed src=https://cdn.example/e.swf>\
+             <form action=https://forms.example/send></form><iframe src=javascript:go()></iframe>",
+        );
+        let base = found("<base href=/>");
+        let csp = "the Content-Security-Policy";
+        let load = "blocks loading it; publish the file with the site";
+        let embed = "blocks embedding it; link to it instead";
+        assert_eq!(
+            blocked,
+            [
+                format!("https://cdn.example/a.css | None | https://cdn.example/a.css (link href): {csp} (style-src 'self') {load}"),
+                format!("https://cdn.example/i.png | None | https://cdn.example/i.png (link href): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/m.json | None | https://cdn.example/m.json (link href): {csp} (manifest-src 'self') {load}"),
+                format!("https://cdn.example/a.js | None | https://cdn.example/a.js (script src): {csp} (script-src 'self') {load}"),
+                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(".nope{}")),
+                format!("https://cdn.example/a.webp | None | https://cdn.example/a.webp (source srcset): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/a.mp3 | None | https://cdn.example/a.mp3 (audio src): {csp} (media-src 'self') {load}"),
+                format!("https://cdn.example/p.jpg | None | https://cdn.example/p.jpg (video poster): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/o.swf | None | https://cdn.example/o.swf (object data): {csp} (default-src 'none') {embed}"),
+                format!("https://cdn.example/e.swf | None | https://cdn.example/e.swf (embed src): {csp} (default-src 'none') {embed}"),
+                format!("https://forms.example/send | None | https://forms.example/send (form action): {csp} (form-action 'self') blocks sending the form there; link to the form instead"),
+                format!("javascript:go() | None | javascript:go() (src): {csp} (script-src 'self') blocks javascript: URLs"),
+            ]
+        );
+        assert_eq!(
+            base,
+            [format!("/ | None | / (base href): {csp} (base-uri 'none') blocks it; remove the <base> element")]
+        );
+    }
+
+    #[test]
     fn scripts_that_run_and_javascript_urls_are_told_apart() {
         for t in [
             None,
