@@ -286,11 +286,12 @@ fn content_the_policy_blocks_is_reported_at_its_markdown_line() {
         "<p class=\"lead\" style=\"color: red\">Red words.</p>\n\n\
          <button type=\"button\" onclick=\"subscribe()\">Subscribe</button>\n\n\
          [Say hello](javascript:alert(document.domain))\n\n\
+         <script>console.log(\"allowed by its hash\")</script>\n\n\
+         Visits are counted by `track(\"about\")`.\n\n\
          <SCRIPT>track(\"about\")</SCRIPT>\n\n\
          <img src=\"https://cdn.example/pixel.png\" alt=\"A pixel\">\n\n\
          <iframe src=\"https://video.example/embed/1\" title=\"A film\"></iframe>\n\n\
          <style>.allowed{color:blue}</style>\n\n\
-         <script>console.log(\"allowed by its hash\")</script>\n\n\
          ## What members keep",
     );
     let text = t.read(about);
