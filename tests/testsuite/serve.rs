@@ -58,7 +58,13 @@ fn spawn(t: &SiteTest, port: u16, domains: &[&str]) -> (Child, u16, Lines) {
 
 impl Serving {
     pub fn start(domains: &[&str]) -> Serving {
+        Serving::start_with(domains, |_| {})
+    }
+
+    /// Like `start`, after `prepare` has changed the workspace.
+    pub fn start_with(domains: &[&str], prepare: impl FnOnce(&SiteTest)) -> Serving {
         let t = SiteTest::demo();
+        prepare(&t);
         let (child, port, stdout) = spawn(&t, 0, domains);
         let mut b = Client::builder().timeout(Duration::from_secs(10)).no_gzip();
         for d in crate::harness::DEMO_DOMAINS {
@@ -758,4 +764,55 @@ fn preview_pages_carry_the_policy_nginx_will_send() {
         .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["content-security-policy"], want.as_str());
+}
+
+#[test]
+fn a_site_whose_first_build_failed_shows_the_error_under_a_policy_that_allows_the_overlay() {
+    let about = "content/cocotte.maison/about.md";
+    let s = Serving::start_with(&["cocotte.maison"], |t| {
+        t.edit(about, "weight: 1", "wieght: 1")
+    });
+    let r = s
+        .client
+        .get(s.url("cocotte.maison", "/about/"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let policy = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("<title>Build error · cocotte.maison</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("content/cocotte.maison/about.md:4:1: wieght: unknown field"),
+        "{page}"
+    );
+    let overlay_css = page
+        .split("<style data-sitegen=\"overlay\">")
+        .nth(1)
+        .and_then(|r| r.split("</style>").next())
+        .expect("the overlay's stylesheet");
+    let live = page
+        .split("<script data-sitegen=\"live\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .expect("the live-reload script");
+    assert_eq!(
+        policy,
+        format!(
+            "default-src 'none'; script-src {}; style-src {}; connect-src http://cocotte.maison.localhost:{}/_sitegen/events",
+            sha256_source(live),
+            sha256_source(overlay_css),
+            s.port
+        )
+    );
+    // Fixed: the site is served.
+    s.t.edit(about, "wieght: 1", "weight: 1");
+    s.wait_for("cocotte.maison", "/about/", "the fixed site", |b| {
+        b.contains("What a house is for") && !b.contains("sitegen-error")
+    });
 }
