@@ -647,8 +647,10 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     ) {
         insert(&mut bundle, path, bytes)?;
     }
-    if let Some((inc, _)) = &reuse {
-        // Reused pages reference images produced by the build that rendered them.
+    if let Some(inc) = &opts.incremental {
+        // Reused pages reference images produced by the build that rendered
+        // them, and so do pages rendered again from markdown that was not
+        // parsed again (`content::load_reusing` queued none of its images).
         for (path, bytes) in &inc.previous.files {
             if path.starts_with("assets/images/") && !bundle.files.contains_key(path) {
                 reused.insert(path.clone(), bytes.clone());

@@ -2,8 +2,11 @@
 //! crawler would meet: links and fragments resolve, assets and images exist,
 //! images have alt text, pages have a title and a description, no page is
 //! orphaned, the sitemap matches the pages, the HTML parses, JSON-LD parses,
-//! and (with `--external`) external links answer. Findings name the source
-//! file and line when the offending text can be found there.
+//! nothing is blocked by the Content-Security-Policy the site's nginx config
+//! will send (`style=` and `on*=` attributes, `javascript:` URLs, inline
+//! `<script>`/`<style>` the policy does not hash, files from elsewhere), and
+//! (with `--external`) external links answer. Findings name the source file
+//! and line when the offending text can be found there.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -57,6 +60,362 @@ struct PageFacts {
     description: Option<String>,
     json_ld: Vec<String>,
     parse_errors: Vec<String>,
+    /// What the policy blocks.
+    blocked: Vec<Blocked>,
+}
+
+/// Something on a page the Content-Security-Policy blocks.
+struct Blocked {
+    /// Text to find in the source: an attribute's value, a URL, or the first
+    /// line of an inline `<script>`/`<style>` (then `tag` names it).
+    needle: String,
+    tag: Option<&'static str>,
+    message: String,
+}
+
+/// The Content-Security-Policy nginx will send with a site (see
+/// `nginx::content_security_policy`), read the way a browser applies it, to
+/// tell which of a page's inline code, attributes and URLs it blocks.
+struct Policy {
+    directives: BTreeMap<String, Vec<String>>,
+    /// The site's own origin, `https://<domain>`: what `'self'` matches.
+    origin: String,
+}
+
+impl Policy {
+    fn parse(text: &str, origin: &str) -> Policy {
+        let mut directives = BTreeMap::new();
+        for d in text.split(';') {
+            let mut words = d.split_ascii_whitespace();
+            if let Some(name) = words.next() {
+                // The first of a repeated directive is the one that counts.
+                directives
+                    .entry(name.to_ascii_lowercase())
+                    .or_insert_with(|| words.map(str::to_string).collect());
+            }
+        }
+        Policy {
+            directives,
+            origin: origin.to_ascii_lowercase(),
+        }
+    }
+
+    /// The directive that governs `directive` (CSP3 fallbacks: `script-src-elem`
+    /// → `script-src` → `default-src`…) and its sources; None if nothing does.
+    fn governing(&self, directive: &str) -> Option<(&str, &[String])> {
+        let chain: &[&str] = match directive {
+            "script-src-elem" | "script-src-attr" => &[directive, "script-src", "default-src"],
+            "style-src-elem" | "style-src-attr" => &[directive, "style-src", "default-src"],
+            "frame-src" => &["frame-src", "child-src", "default-src"],
+            // Not fetches: no fallback to default-src.
+            "form-action" | "base-uri" => &[directive],
+            _ => &[directive, "default-src"],
+        };
+        chain
+            .iter()
+            .find_map(|d| self.directives.get_key_value(*d))
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// Whether inline code under `directive` runs: `text` is allowed by its
+    /// hash, or by `'unsafe-inline'` when no hash or nonce switches that off.
+    /// Attributes (`*-attr`) need `'unsafe-hashes'` for a hash to count.
+    fn allows_inline(&self, directive: &str, text: &str) -> std::result::Result<(), String> {
+        let Some((name, sources)) = self.governing(directive) else {
+            return Ok(());
+        };
+        let has = |s: &str| sources.iter().any(|x| x.eq_ignore_ascii_case(s));
+        let hashed = sources.iter().any(|s| {
+            let s = s.to_ascii_lowercase();
+            s.starts_with("'sha") || s.starts_with("'nonce-") || s == "'strict-dynamic'"
+        });
+        let hash = csp_hash(text);
+        let by_hash = has(&hash) && (!directive.ends_with("-attr") || has("'unsafe-hashes'"));
+        if by_hash || (has("'unsafe-inline'") && !hashed) {
+            Ok(())
+        } else {
+            Err(shown(name, sources))
+        }
+    }
+
+    /// Whether a page may load `url` under `directive`.
+    fn allows_url(&self, directive: &str, url: &str) -> std::result::Result<(), String> {
+        let Some((name, sources)) = self.governing(directive) else {
+            return Ok(());
+        };
+        let url = url.trim().to_ascii_lowercase();
+        let host = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
+        // (scheme, origin): `https://host[:port]`, or `data:` and the like.
+        let (scheme, origin) = match url.split_once(':') {
+            Some((s, rest))
+                if !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+            {
+                match rest.strip_prefix("//") {
+                    Some(r) => (s.to_string(), format!("{s}://{}", host(r))),
+                    None => (s.to_string(), format!("{s}:")),
+                }
+            }
+            // `//host/…` keeps the page's scheme; a path stays on the page's origin.
+            _ => match url.strip_prefix("//") {
+                Some(r) => ("https".to_string(), format!("https://{}", host(r))),
+                None => ("https".to_string(), self.origin.clone()),
+            },
+        };
+        let have_host = origin.split_once("://").map_or("", |(_, h)| h);
+        let allowed = sources.iter().any(|s| {
+            let s = s.to_ascii_lowercase();
+            match s.as_str() {
+                "'self'" => origin == self.origin,
+                "*" => matches!(scheme.as_str(), "http" | "https"),
+                _ if s.starts_with('\'') => false,
+                // A scheme source: `https:`, `data:`.
+                _ if s.ends_with(':') => s.strip_suffix(':') == Some(scheme.as_str()),
+                // A host source: `https://cdn.example`, `cdn.example`, `*.cdn.example`.
+                _ => {
+                    let (want_scheme, rest) = s.split_once("://").unwrap_or(("https", &s));
+                    let want = rest.split('/').next().unwrap_or("");
+                    want_scheme == scheme
+                        && match want.strip_prefix("*.") {
+                            Some(parent) => have_host.ends_with(&format!(".{parent}")),
+                            None => have_host == want,
+                        }
+                }
+            }
+        });
+        if allowed {
+            Ok(())
+        } else {
+            Err(shown(name, sources))
+        }
+    }
+}
+
+/// A directive as a finding shows it: its name and sources, hashes left out
+/// (they say what is allowed, not why this is not).
+fn shown(name: &str, sources: &[String]) -> String {
+    let mut out = name.to_string();
+    for s in sources.iter().filter(|s| !s.starts_with("'sha")) {
+        out.push(' ');
+        out.push_str(s);
+    }
+    out
+}
+
+/// A CSP hash source for `text`: `'sha256-<base64>'`.
+fn csp_hash(text: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "'sha256-{}'",
+        crate::assets::base64(&sha2::Sha256::digest(text.as_bytes()))
+    )
+}
+
+/// Whether a `<script>` element's `type` makes it code a browser runs (a
+/// classic script, a module, an import map), not a data block such as JSON-LD.
+fn runs(script_type: Option<&str>) -> bool {
+    let Some(t) = script_type else { return true };
+    let t = t.trim().to_ascii_lowercase();
+    t.is_empty()
+        || matches!(
+            t.as_str(),
+            "module"
+                | "importmap"
+                | "speculationrules"
+                | "text/javascript"
+                | "application/javascript"
+                | "application/ecmascript"
+                | "application/x-ecmascript"
+                | "application/x-javascript"
+                | "text/ecmascript"
+                | "text/javascript1.0"
+                | "text/javascript1.1"
+                | "text/javascript1.2"
+                | "text/javascript1.3"
+                | "text/javascript1.4"
+                | "text/javascript1.5"
+                | "text/jscript"
+                | "text/livescript"
+                | "text/x-ecmascript"
+                | "text/x-javascript"
+        )
+}
+
+/// A URL attribute's value as a browser reads its scheme: without leading or
+/// trailing spaces and control characters, tabs and newlines anywhere.
+fn is_javascript_url(value: &str) -> bool {
+    let v: String = value
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    v.len() >= 11 && v[..11].eq_ignore_ascii_case("javascript:")
+}
+
+/// What `policy` blocks on one element: (text to find in the source, message).
+fn blocked_by_policy(
+    tag: &str,
+    attrs: &[(String, String)],
+    text: impl Fn() -> String,
+    policy: &Policy,
+    out: &mut Vec<Blocked>,
+) {
+    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    for (name, value) in attrs {
+        if name == "style" && !value.trim().is_empty() {
+            if let Err(why) = policy.allows_inline("style-src-attr", value) {
+                out.push(Blocked {
+                    needle: value.clone(),
+                    tag: None,
+                    message: format!("style=\"{value}\": the Content-Security-Policy ({why}) blocks style attributes; use a class and a rule in the theme's CSS"),
+                });
+            }
+        } else if name.len() > 2 && name.starts_with("on") {
+            if let Err(why) = policy.allows_inline("script-src-attr", value) {
+                out.push(Blocked {
+                    needle: value.clone(),
+                    tag: None,
+                    message: format!("{name}=\"{value}\": the Content-Security-Policy ({why}) blocks event-handler attributes; scripts belong in a .js file of the theme"),
+                });
+            }
+        } else if matches!(
+            name.as_str(),
+            "href" | "src" | "action" | "formaction" | "data"
+        ) && is_javascript_url(value)
+        {
+            if let Err(why) = policy.allows_inline("script-src-elem", value) {
+                out.push(Blocked {
+                    needle: value.trim().to_string(),
+                    tag: None,
+                    message: format!(
+                        "{} ({name}): the Content-Security-Policy ({why}) blocks javascript: URLs",
+                        value.trim()
+                    ),
+                });
+            }
+        }
+    }
+    let mut load = |directive: &str, attr: &str, url: &str| {
+        if url.is_empty() || is_javascript_url(url) {
+            return;
+        }
+        if let Err(why) = policy.allows_url(directive, url) {
+            let what = match directive {
+                "frame-src" | "object-src" => "blocks embedding it; link to it instead",
+                "form-action" => "blocks sending the form there; link to the form instead",
+                "base-uri" => "blocks it; remove the <base> element",
+                _ => "blocks loading it; publish the file with the site",
+            };
+            out.push(Blocked {
+                needle: url.to_string(),
+                tag: None,
+                message: format!(
+                    "{url} ({tag} {attr}): the Content-Security-Policy ({why}) {what}"
+                ),
+            });
+        }
+    };
+    let srcset = |set: &str| -> Vec<String> {
+        set.split(',')
+            .filter_map(|c| c.split_whitespace().next().map(str::to_string))
+            .collect()
+    };
+    match tag {
+        "script" => match get("src") {
+            Some(src) => load("script-src-elem", "src", src),
+            None if runs(get("type")) => {
+                let body = text();
+                if let Err(why) = policy.allows_inline("script-src-elem", &body) {
+                    let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
+                    out.push(Blocked {
+                        needle: needle.unwrap_or("<script").to_string(),
+                        tag: Some("script"),
+                        message: format!("an inline <script> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline code by hash only as <script> or <script type=\"module\">, in lowercase", csp_hash(&body)),
+                    });
+                }
+            }
+            None => {}
+        },
+        "style" => {
+            let body = text();
+            if let Err(why) = policy.allows_inline("style-src-elem", &body) {
+                let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
+                out.push(Blocked {
+                    needle: needle.unwrap_or("<style").to_string(),
+                    tag: Some("style"),
+                    message: format!("an inline <style> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(&body)),
+                });
+            }
+        }
+        "link" => {
+            let rel = get("rel").unwrap_or("").to_ascii_lowercase();
+            let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
+            let directive = if rels.contains(&"stylesheet") {
+                Some("style-src-elem")
+            } else if rels.contains(&"icon") || rels.contains(&"apple-touch-icon") {
+                Some("img-src")
+            } else if rels.contains(&"manifest") {
+                Some("manifest-src")
+            } else {
+                None
+            };
+            if let (Some(d), Some(href)) = (directive, get("href")) {
+                load(d, "href", href);
+            }
+        }
+        "img" => {
+            if let Some(src) = get("src") {
+                load("img-src", "src", src);
+            }
+            for url in srcset(get("srcset").unwrap_or("")) {
+                load("img-src", "srcset", &url);
+            }
+        }
+        // In <picture> a source is an image; in <video>/<audio> a media file.
+        "source" => {
+            for url in srcset(get("srcset").unwrap_or("")) {
+                load("img-src", "srcset", &url);
+            }
+            if let Some(src) = get("src") {
+                load("media-src", "src", src);
+            }
+        }
+        "video" | "audio" | "track" => {
+            if let Some(src) = get("src") {
+                load("media-src", "src", src);
+            }
+            if let Some(poster) = get("poster") {
+                load("img-src", "poster", poster);
+            }
+        }
+        "iframe" | "frame" => {
+            if let Some(src) = get("src") {
+                load("frame-src", "src", src);
+            }
+        }
+        "object" => {
+            if let Some(data) = get("data") {
+                load("object-src", "data", data);
+            }
+        }
+        "embed" => {
+            if let Some(src) = get("src") {
+                load("object-src", "src", src);
+            }
+        }
+        "form" => {
+            if let Some(action) = get("action") {
+                load("form-action", "action", action);
+            }
+        }
+        "base" => {
+            if let Some(href) = get("href") {
+                load("base-uri", "href", href);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn text_of(h: &Handle, out: &mut String) {
@@ -70,9 +429,19 @@ fn text_of(h: &Handle, out: &mut String) {
     }
 }
 
-fn walk(h: &Handle, facts: &mut PageFacts) {
+fn walk(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
     if let NodeData::Element { name, attrs, .. } = &h.data {
         let attrs = attrs.borrow();
+        let pairs: Vec<(String, String)> = attrs
+            .iter()
+            .map(|a| (a.name.local.to_string(), a.value.to_string()))
+            .collect();
+        let text = || {
+            let mut s = String::new();
+            text_of(h, &mut s);
+            s
+        };
+        blocked_by_policy(&name.local, &pairs, text, policy, &mut facts.blocked);
         let get = |n: &str| {
             attrs
                 .iter()
@@ -131,11 +500,11 @@ fn walk(h: &Handle, facts: &mut PageFacts) {
         }
     }
     for c in h.children.borrow().iter() {
-        walk(c, facts);
+        walk(c, facts, policy);
     }
 }
 
-fn facts(html: &[u8]) -> PageFacts {
+fn facts(html: &[u8], policy: &Policy) -> PageFacts {
     let dom = html5ever::parse_document(RcDom::default(), Default::default())
         .from_utf8()
         .read_from(&mut &html[..])
@@ -144,7 +513,7 @@ fn facts(html: &[u8]) -> PageFacts {
         parse_errors: dom.errors.borrow().iter().map(|e| e.to_string()).collect(),
         ..Default::default()
     };
-    walk(&dom.document, &mut f);
+    walk(&dom.document, &mut f, policy);
     f
 }
 
@@ -201,6 +570,23 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    fn locate_element(&self, output: &str, tag: &str, needle: &str) -> (String, Option<usize>) {
+        let open = format!("<{tag}");
+        if let Some(file) = self.by_output.get(output) {
+            let mut texts = self.texts.lock().expect("lock");
+            let text = texts
+                .entry(file.clone())
+                .or_insert_with(|| std::fs::read_to_string(file).unwrap_or_default());
+            if let Some(line) = text
+                .lines()
+                .position(|l| l.to_ascii_lowercase().contains(&open) && l.contains(needle))
+            {
+                return (file.display().to_string(), Some(line + 1));
+            }
+        }
+        self.locate(output, needle)
+    }
+
     fn locate(&self, output: &str, needle: &str) -> (String, Option<usize>) {
         let mut candidates: Vec<PathBuf> =
             self.by_output.get(output).cloned().into_iter().collect();
@@ -222,6 +608,17 @@ impl Sources<'_> {
             ),
         }
     }
+}
+
+/// Where in the source a finding's text is.
+enum Find<'a> {
+    /// The first line containing this text.
+    Text(&'a str),
+    /// An element's body: the first line with the opening tag (any case) and
+    /// the body's first line, else the first line with the body's first line.
+    Element(&'static str, &'a str),
+    /// Nowhere in particular: the file only.
+    Nowhere,
 }
 
 pub struct CheckOptions {
@@ -248,21 +645,26 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
             .collect(),
         texts: Default::default(),
     };
+    let policy = Policy::parse(
+        &crate::nginx::content_security_policy(&bundle),
+        &site.base_url(),
+    );
     let pages: BTreeMap<&str, PageFacts> = bundle
         .files
         .par_iter()
         .filter(|(p, _)| p.ends_with(".html"))
-        .map(|(p, b)| (p.as_str(), facts(b)))
+        .map(|(p, b)| (p.as_str(), facts(b, &policy)))
         .collect();
     let mut out = Vec::new();
     let mut push =
-        |level: Level, rule: &'static str, output: &str, needle: Option<&str>, message: String| {
+        |level: Level, rule: &'static str, output: &str, needle: Find<'_>, message: String| {
             if level == Level::Off {
                 return;
             }
             let (file, line) = match needle {
-                Some(n) => sources.locate(output, n),
-                None => sources.locate(output, "\u{0}"),
+                Find::Text(n) => sources.locate(output, n),
+                Find::Element(tag, n) => sources.locate_element(output, tag, n),
+                Find::Nowhere => sources.locate(output, "\u{0}"),
             };
             out.push(Finding {
                 rule,
@@ -300,7 +702,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                                 levels.links,
                                 "links",
                                 page,
-                                Some(reference),
+                                Find::Text(reference),
                                 format!("{reference}: no element with id {fragment:?} on {path}"),
                             );
                         }
@@ -310,7 +712,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                     levels.links,
                     "links",
                     page,
-                    Some(reference),
+                    Find::Text(reference),
                     format!("{reference} ({attr}) does not resolve to a page or file"),
                 ),
             }
@@ -320,7 +722,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.alt_text,
                 "alt-text",
                 page,
-                Some(src),
+                Find::Text(src),
                 format!("image {src} has no alt attribute"),
             );
         }
@@ -329,7 +731,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.alt_text,
                 "alt-text",
                 page,
-                Some(src),
+                Find::Text(src),
                 format!("image {src} has an empty alt text"),
             );
         }
@@ -338,7 +740,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.title_description,
                 "title-description",
                 page,
-                Some("title:"),
+                Find::Text("title:"),
                 "the page has no <title>".into(),
             );
         }
@@ -347,7 +749,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.title_description,
                 "title-description",
                 page,
-                Some("description:"),
+                Find::Text("description:"),
                 "the page has no meta description".into(),
             );
         }
@@ -356,9 +758,17 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.html,
                 "html",
                 page,
-                None,
+                Find::Nowhere,
                 format!("HTML parse error: {e}"),
             );
+        }
+        // Not configurable: production blocks it whatever the level says.
+        for b in &f.blocked {
+            let at = match b.tag {
+                Some(tag) => Find::Element(tag, &b.needle),
+                None => Find::Text(&b.needle),
+            };
+            push(Level::Error, "csp", page, at, b.message.clone());
         }
         for block in &f.json_ld {
             if let Err(e) = serde_json::from_str::<serde_json::Value>(block) {
@@ -366,7 +776,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                     levels.json_ld,
                     "json-ld",
                     page,
-                    None,
+                    Find::Nowhere,
                     format!("JSON-LD does not parse: {e}"),
                 );
             }
@@ -390,7 +800,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.orphans,
                 "orphans",
                 page,
-                None,
+                Find::Nowhere,
                 format!("no page links to /{}", page.trim_end_matches("index.html")),
             );
         }
@@ -421,7 +831,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.sitemap,
                 "sitemap",
                 "sitemap.xml",
-                None,
+                Find::Nowhere,
                 format!("{loc} is in sitemap.xml but is not a page"),
             ),
         }
@@ -438,7 +848,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 levels.sitemap,
                 "sitemap",
                 page,
-                None,
+                Find::Nowhere,
                 format!(
                     "/{} is missing from sitemap.xml",
                     page.trim_end_matches("index.html")
@@ -454,7 +864,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                     levels.external,
                     "external",
                     page,
-                    Some(&url),
+                    Find::Text(&url),
                     format!("{url}: {problem}"),
                 );
             }
@@ -564,6 +974,204 @@ mod tests {
             "",
         ] {
             assert_eq!(internal("index.html", external), None, "{external}");
+        }
+    }
+
+    #[test]
+    fn the_policy_is_read_as_a_browser_applies_it() {
+        let p = Policy::parse(
+            "default-src 'none'; script-src 'sha256-abc='; style-src 'self'; img-src 'self' https://cdn.example *.media.example; form-action 'self'",
+            "https://x.example",
+        );
+        // Fallbacks: script-src-attr → script-src; font-src → default-src.
+        assert_eq!(p.governing("script-src-attr").unwrap().0, "script-src");
+        assert_eq!(p.governing("font-src").unwrap().0, "default-src");
+        assert_eq!(p.governing("frame-src").unwrap().0, "default-src");
+        assert!(
+            p.governing("base-uri").is_none(),
+            "no fallback for base-uri"
+        );
+        for ok in [
+            "/a.png",
+            "a.png",
+            "https://x.example/a.png",
+            "HTTPS://X.EXAMPLE/a.png",
+            "//x.example/a.png",
+            "https://cdn.example/a.png",
+            "https://img.media.example/a.png",
+        ] {
+            assert_eq!(p.allows_url("img-src", ok), Ok(()), "{ok}");
+        }
+        for blocked in [
+            "http://x.example/a.png",
+            "https://x.example.evil/a.png",
+            "https://cdn.example.evil/a.png",
+            "http://cdn.example/a.png",
+            "https://media.example/a.png",
+            "data:image/png;base64,AAAA",
+            "//evil.example/a.png",
+        ] {
+            assert_eq!(
+                p.allows_url("img-src", blocked),
+                Err("img-src 'self' https://cdn.example *.media.example".into()),
+                "{blocked}"
+            );
+        }
+        assert_eq!(
+            p.allows_url("frame-src", "https://x.example/"),
+            Err("default-src 'none'".into())
+        );
+        assert_eq!(p.allows_url("base-uri", "https://evil.example/"), Ok(()));
+        // Colons in a path are not a scheme.
+        for path in ["/files/a:b.png", ":a.png"] {
+            assert_eq!(p.allows_url("img-src", path), Ok(()), "{path}");
+        }
+        // Wildcard and scheme sources.
+        let w = Policy::parse("img-src *; media-src data: https:", "https://x.example");
+        assert_eq!(w.allows_url("img-src", "http://a.example/x.png"), Ok(()));
+        assert!(w.allows_url("img-src", "data:image/png;base64,AA").is_err());
+        assert_eq!(
+            w.allows_url("media-src", "data:video/mp4;base64,AA"),
+            Ok(())
+        );
+        assert_eq!(w.allows_url("media-src", "https://a.example/x.mp4"), Ok(()));
+        assert!(w.allows_url("media-src", "http://a.example/x.mp4").is_err());
+        // Frames fall back to child-src before default-src.
+        let c = Policy::parse(
+            "default-src 'none'; child-src https://v.example",
+            "https://x.example",
+        );
+        assert_eq!(c.allows_url("frame-src", "https://v.example/embed"), Ok(()));
+        // Inline code by hash; attributes need 'unsafe-hashes' besides.
+        let h = Policy::parse(
+            &format!("script-src {}", csp_hash("go()")),
+            "https://x.example",
+        );
+        assert_eq!(h.allows_inline("script-src-elem", "go()"), Ok(()));
+        assert_eq!(
+            h.allows_inline("script-src-elem", "go();"),
+            Err("script-src".into())
+        );
+        assert!(h.allows_inline("script-src-attr", "go()").is_err());
+        let u = Policy::parse(
+            &format!("script-src 'unsafe-hashes' {}", csp_hash("go()")),
+            "https://x.example",
+        );
+        assert_eq!(u.allows_inline("script-src-attr", "go()"), Ok(()));
+        // 'unsafe-inline' counts only without hashes.
+        let i = Policy::parse("style-src 'unsafe-inline'", "https://x.example");
+        assert_eq!(i.allows_inline("style-src-attr", "color:red"), Ok(()));
+        let ih = Policy::parse(
+            "style-src 'unsafe-inline' 'sha256-abc='",
+            "https://x.example",
+        );
+        assert!(ih.allows_inline("style-src-attr", "color:red").is_err());
+        for switch in ["'nonce-abc'", "'strict-dynamic'"] {
+            let p = Policy::parse(
+                &format!("script-src 'unsafe-inline' {switch}"),
+                "https://x.example",
+            );
+            assert!(
+                p.allows_inline("script-src-elem", "go()").is_err(),
+                "{switch}"
+            );
+        }
+        // No directive for it at all: allowed.
+        let none = Policy::parse("img-src 'self'", "https://x.example");
+        assert_eq!(none.allows_inline("script-src-elem", "go()"), Ok(()));
+    }
+
+    #[test]
+    fn every_kind_of_blocked_content_is_found() {
+        let policy = Policy::parse(
+            &format!(
+                "default-src 'none'; script-src 'self' {}; style-src 'self' {}; img-src 'self'; media-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'",
+                csp_hash("ok()"),
+                csp_hash(".ok{}")
+            ),
+            "https://x.example",
+        );
+        let found = |html: &str| -> Vec<String> {
+            facts(html.as_bytes(), &policy)
+                .blocked
+                .into_iter()
+                .map(|b| format!("{} | {:?} | {}", b.needle, b.tag, b.message))
+                .collect()
+        };
+        // Allowed: own files, hashed inline code, data blocks, an attribute named `on`.
+        let fine = found(
+            "<link rel=stylesheet href=/a.css><link rel=icon href=/i.svg><link rel=manifest href=/m.webmanifest>\
+             <link rel=preconnect href=https://cdn.example><link rel=canonical href=https://x.example/>\
+             <script>ok()</script><script src=/a.js></script><script type=application/ld+json>{}</script>\
+             <style>.ok{}</style><picture><source srcset=\"/a.webp 1x, /b.webp 2x\"><img src=/a.jpg alt=a></picture>\
+             <video src=/v.mp4 poster=/p.jpg><track src=/t.vtt></video><form action=/send></form>\
+             <p on=x style=\"\">text</p><a href=https://elsewhere.example/>a link is not a load</a>",
+        );
+        assert_eq!(fine, Vec::<String>::new());
+        let blocked = found(
+            "<link rel=stylesheet href=https://cdn.example/a.css><link rel=icon href=https://cdn.example/i.png>\
+             <link rel=manifest href=https://cdn.example/m.json><script src=https://cdn.example/a.js></script>\
+             <style>.nope{}</style><picture><source srcset=\"https://cdn.example/a.webp 1x\"></picture>\
+             <audio src=https://cdn.example/a.mp3></audio><video poster=https://cdn.example/p.jpg></video>\
+             <object data=https://cdn.example/o.swf></object><embed src=https://cdn.example/e.swf>\
+             <form action=https://forms.example/send></form><iframe src=javascript:go()></iframe>",
+        );
+        let base = found("<base href=/>");
+        let csp = "the Content-Security-Policy";
+        let load = "blocks loading it; publish the file with the site";
+        let embed = "blocks embedding it; link to it instead";
+        assert_eq!(
+            blocked,
+            [
+                format!("https://cdn.example/a.css | None | https://cdn.example/a.css (link href): {csp} (style-src 'self') {load}"),
+                format!("https://cdn.example/i.png | None | https://cdn.example/i.png (link href): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/m.json | None | https://cdn.example/m.json (link href): {csp} (manifest-src 'self') {load}"),
+                format!("https://cdn.example/a.js | None | https://cdn.example/a.js (script src): {csp} (script-src 'self') {load}"),
+                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(".nope{}")),
+                format!("https://cdn.example/a.webp | None | https://cdn.example/a.webp (source srcset): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/a.mp3 | None | https://cdn.example/a.mp3 (audio src): {csp} (media-src 'self') {load}"),
+                format!("https://cdn.example/p.jpg | None | https://cdn.example/p.jpg (video poster): {csp} (img-src 'self') {load}"),
+                format!("https://cdn.example/o.swf | None | https://cdn.example/o.swf (object data): {csp} (default-src 'none') {embed}"),
+                format!("https://cdn.example/e.swf | None | https://cdn.example/e.swf (embed src): {csp} (default-src 'none') {embed}"),
+                format!("https://forms.example/send | None | https://forms.example/send (form action): {csp} (form-action 'self') blocks sending the form there; link to the form instead"),
+                format!("javascript:go() | None | javascript:go() (src): {csp} (script-src 'self') blocks javascript: URLs"),
+            ]
+        );
+        assert_eq!(
+            base,
+            [format!("/ | None | / (base href): {csp} (base-uri 'none') blocks it; remove the <base> element")]
+        );
+    }
+
+    #[test]
+    fn scripts_that_run_and_javascript_urls_are_told_apart() {
+        for t in [
+            None,
+            Some(""),
+            Some("module"),
+            Some(" Text/JavaScript "),
+            Some("importmap"),
+        ] {
+            assert!(runs(t), "{t:?}");
+        }
+        for t in ["application/ld+json", "text/template", "application/json"] {
+            assert!(!runs(Some(t)), "{t}");
+        }
+        for u in [
+            "javascript:go()",
+            " JavaScript:go()",
+            "java\tscript:go()",
+            "\u{1}javascript:x",
+        ] {
+            assert!(is_javascript_url(u), "{u:?}");
+        }
+        for u in [
+            "/javascript:",
+            "https://x.example/?javascript:",
+            "javascript",
+            "",
+        ] {
+            assert!(!is_javascript_url(u), "{u:?}");
         }
     }
 

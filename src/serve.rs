@@ -2,10 +2,22 @@
 //! loopback, watches the workspace, rebuilds on change and tells browsers to
 //! reload over Server-Sent Events. Nothing under dist/ is touched.
 //!
-//! - Routing: by Host (`cocotte.maison.localhost:4000`, or the bare domain),
-//!   or by the path prefix `/_/<domain>/` (which also sets a cookie so the
-//!   site's root-relative links keep working); `/` on any other host lists
-//!   the served sites.
+//! - Routing: by Host (`cocotte.maison.localhost:4000`, the bare domain or
+//!   an alias), or by the path prefix `/_/<domain>/` (which also sets a
+//!   cookie so the site's root-relative links keep working); `/` on a
+//!   loopback name lists the served sites.
+//! - Who may ask: only loopback names (`localhost`, `127.0.0.1`, `[::1]`),
+//!   `<domain>.localhost` and the served domains and their aliases; any
+//!   other Host is answered 421, so a DNS-rebinding page cannot read
+//!   held-back sites or drafts. Only GET and HEAD (405 otherwise). A client
+//!   gets `HEADER_TIMEOUT` to send its request headers, and an idle
+//!   keep-alive connection is closed after as long.
+//! - Every response of a site carries the Content-Security-Policy its nginx
+//!   config will send (`nginx::content_security_policy` of the preview
+//!   bundle), so what production blocks is blocked in the preview. Pages add
+//!   to it only what the preview itself injects: the inline live-reload
+//!   script and the error overlay's stylesheet by hash, and `connect-src` for
+//!   exactly the event stream's URL.
 //! - Only files of the in-memory bundle are ever answered: request paths are
 //!   decoded and checked (`..`, backslashes, NUL, `//`) and never touch the
 //!   filesystem.
@@ -25,7 +37,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, Response, StatusCode};
+use axum::http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 
@@ -36,7 +48,16 @@ use crate::error::{Error, Result};
 use crate::platform::{self, PlatformData};
 use crate::render::escape_html;
 
-/// The script every served HTML page gets (never in build output).
+/// How long a client may take to send a request's headers; also how long an
+/// idle keep-alive connection stays open (hyper's header-read timer runs
+/// while a connection waits for its next request).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a request with a Host this server does not answer for gets.
+const MISDIRECTED: &str = "421 Misdirected Request: sitegen serve answers only localhost, 127.0.0.1, [::1], <domain>.localhost and the domains it serves\n";
+
+/// The script every served HTML page gets inline (never in build output);
+/// the preview's policy allows exactly this text by hash.
 const LIVE_JS: &str = r#"(function () {
   var session = null;
   function connect() {
@@ -69,13 +90,21 @@ pub struct ServeOptions {
     pub refresh: bool,
 }
 
-/// One served site: the last good bundle, and the error of the last build if
-/// it failed.
+/// The error overlay's look, in a `<style>` the preview's policy allows by
+/// hash (a `style=` attribute would be blocked like any other).
+const OVERLAY_CSS: &str = "#sitegen-error{position:fixed;inset:auto 1rem 1rem 1rem;z-index:2147483647;background:#fff1f0;color:#5c0011;border:2px solid #cf1322;border-radius:.5rem;padding:1rem 1.2rem;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;box-shadow:0 6px 24px rgba(0,0,0,.25)}";
+
+/// One served site: the last good bundle and the policy nginx would send
+/// with it, and the error of the last build if it failed.
 #[derive(Default)]
 struct Slot {
     bundle: Option<Arc<Bundle>>,
+    /// `nginx::content_security_policy` of `bundle`.
+    csp: Option<String>,
     error: Option<String>,
     data: Option<Arc<PlatformData>>,
+    /// The site's aliases (site.yaml), answered like the domain itself.
+    aliases: Vec<String>,
 }
 
 struct Hub {
@@ -184,6 +213,7 @@ impl Hub {
                 ..Default::default()
             };
             let bundle = build_site(&self.ws, &site, &opts)?;
+            let csp = crate::nginx::content_security_policy(&bundle);
             println!(
                 "rebuilt {domain}: {} of {} pages rendered in {} ms",
                 bundle.rendered,
@@ -193,8 +223,10 @@ impl Hub {
             let mut sites = self.sites.write().expect("lock");
             let slot = sites.entry(domain.to_string()).or_default();
             slot.bundle = Some(Arc::new(bundle));
+            slot.csp = Some(csp);
             slot.error = None;
             slot.data = Some(data);
+            slot.aliases = aliases(&site);
             Ok(Event::default().event("reload").data(domain))
         });
         match result {
@@ -264,6 +296,7 @@ impl Hub {
         }
         bundle.files.retain(|p, _| !p.ends_with(".html.gz"));
         bundle.files.insert(new_path, css.into_bytes());
+        slot.csp = Some(crate::nginx::content_security_policy(&bundle));
         slot.bundle = Some(Arc::new(bundle));
         Ok(Some(Event::default().event("css").data(
             serde_json::json!({"old": old_url, "new": new_url}).to_string(),
@@ -350,6 +383,16 @@ impl Hub {
     }
 }
 
+/// The other names a site answers to (never its own domain).
+fn aliases(site: &Site) -> Vec<String> {
+    site.config
+        .aliases
+        .iter()
+        .map(|a| a.as_str().to_ascii_lowercase())
+        .filter(|a| a != site.domain())
+        .collect()
+}
+
 /// Whether any template of the site's lookup chain names `template`
 /// (extends, include, import): then a change to it can touch any page.
 fn is_used_by_other_templates(site: &Site, template: &str) -> bool {
@@ -418,6 +461,9 @@ pub fn serve(ws: Workspace, opts: ServeOptions) -> Result<()> {
             .filter(|ok| *ok)
             .count()
     });
+    // Watching before saying "serving": an edit saved right after that line
+    // must not be missed.
+    let _watcher = watch(hub.clone())?;
     println!(
         "serving {} site(s) ({ok} built) in {} ms at http://{addr}/",
         domains.len(),
@@ -434,15 +480,39 @@ pub fn serve(ws: Workspace, opts: ServeOptions) -> Result<()> {
             addr.port()
         );
     }
-    let _watcher = watch(hub.clone())?;
-    let app_hub = hub.clone();
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
-        let hub = app_hub.clone();
-        async move { handle(hub, req).await }
-    });
-    runtime
-        .block_on(async move { axum::serve(listener, app).await })
-        .map_err(|e| Error::build(format!("server stopped: {e}")))
+    runtime.block_on(accept(listener, hub));
+    Ok(())
+}
+
+/// Serves HTTP/1.1 connections until the process ends. hyper directly
+/// rather than `axum::serve`, which sets no timer: without one a client that
+/// trickles its headers, or never sends any, holds a connection forever.
+async fn accept(listener: tokio::net::TcpListener, hub: Arc<Hub>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors, say: wait for connections to close.
+                tracing::warn!("cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let hub = hub.clone();
+        let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let hub = hub.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(hub, req.map(Body::new)).await) }
+        });
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("connection closed: {e}");
+            }
+        });
+    }
 }
 
 /// Watches the workspace and rebuilds on change, debouncing bursts.
@@ -553,24 +623,87 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
         .expect("response")
 }
 
+/// The authority a request names, lowercased: the request target's in
+/// absolute form (which HTTP says wins), else the Host header.
+fn authority<B>(req: &Request<B>) -> String {
+    match req.uri().authority() {
+        Some(a) => a.as_str().to_string(),
+        None => req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+    }
+    .to_ascii_lowercase()
+}
+
+/// What a request's authority (`host[:port]`, lowercased) names.
+#[derive(Debug, PartialEq, Eq)]
+enum HostName<'a> {
+    /// `localhost`.
+    Localhost,
+    /// An IP address (`127.0.0.1`, `[::1]`).
+    Ip(std::net::IpAddr),
+    /// A DNS name, without a trailing dot or `.localhost`.
+    Name(&'a str),
+}
+
+fn host_name(authority: &str) -> HostName<'_> {
+    let host = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    // `cocotte.maison.` is the same name as `cocotte.maison`.
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host == "localhost" {
+        return HostName::Localhost;
+    }
+    let ip = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        // Only an IPv6 address goes in brackets, and only it.
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().ok().map(Into::into),
+        None => host.parse::<std::net::Ipv4Addr>().ok().map(Into::into),
+    };
+    match ip {
+        Some(ip) => HostName::Ip(ip),
+        None => HostName::Name(host.strip_suffix(".localhost").unwrap_or(host)),
+    }
+}
+
+/// Who a request's authority is for: `Ok(Some(domain))` for a served site
+/// by name or alias, `Ok(None)` for a loopback name (routed by path prefix
+/// or cookie), `Err(())` for anything else.
+fn host_site(hub: &Hub, authority: &str) -> std::result::Result<Option<String>, ()> {
+    match host_name(authority) {
+        HostName::Localhost => Ok(None),
+        // An address names no DNS entry an attacker could rebind; beyond
+        // loopback only when the operator chose to serve beyond it.
+        HostName::Ip(ip) if ip.is_loopback() || !hub.opts.bind.ip().is_loopback() => Ok(None),
+        HostName::Ip(_) => Err(()),
+        HostName::Name(name) => {
+            if let Some(d) = hub.opts.domains.iter().find(|d| *d == name) {
+                return Ok(Some(d.clone()));
+            }
+            let sites = hub.sites.read().expect("lock");
+            sites
+                .iter()
+                .find(|(_, slot)| slot.aliases.iter().any(|a| a == name))
+                .map(|(d, _)| Some(d.clone()))
+                .ok_or(())
+        }
+    }
+}
+
 /// The site a request is for: by Host, else by the `/_/<domain>/` prefix,
 /// else by the cookie that prefix set. Returns the domain and the path within it.
-fn route(hub: &Hub, headers: &HeaderMap, path: &str) -> Option<(String, String, bool)> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let host = host.rsplit_once(':').map_or(host.as_str(), |(h, p)| {
-        if p.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host.as_str()
-        }
-    });
-    let host = host.strip_suffix(".localhost").unwrap_or(host);
-    if hub.opts.domains.iter().any(|d| d == host) {
-        return Some((host.to_string(), path.to_string(), false));
+fn route(
+    hub: &Hub,
+    by_host: Option<&str>,
+    headers: &HeaderMap,
+    path: &str,
+) -> Option<(String, String, bool)> {
+    if let Some(domain) = by_host {
+        return Some((domain.to_string(), path.to_string(), false));
     }
     if let Some(rest) = path.strip_prefix("/_/") {
         let (domain, tail) = rest.split_once('/').unwrap_or((rest, ""));
@@ -591,6 +724,19 @@ fn route(hub: &Hub, headers: &HeaderMap, path: &str) -> Option<(String, String, 
 }
 
 async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
+    let authority = authority(&req);
+    let Ok(by_host) = host_site(&hub, &authority) else {
+        return plain(StatusCode::MISDIRECTED_REQUEST, MISDIRECTED);
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "405 Method Not Allowed: sitegen serve answers only GET and HEAD\n",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
     let raw = req.uri().path().to_string();
     let Some(path) = clean_path(&raw) else {
         return plain(StatusCode::BAD_REQUEST, "bad request path\n");
@@ -605,7 +751,7 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
             .unwrap_or("")
             .to_string();
         let site = if site.is_empty() {
-            route(&hub, req.headers(), "/x")
+            route(&hub, by_host.as_deref(), req.headers(), "/x")
                 .map(|r| r.0)
                 .unwrap_or_default()
         } else {
@@ -613,31 +759,29 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         };
         return events(hub, site).into_response();
     }
-    if path == "/_sitegen/live.js" {
-        return Response::builder()
-            .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")
-            .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from(LIVE_JS))
-            .expect("response");
-    }
-    let Some((domain, path, via_prefix)) = route(&hub, req.headers(), &path) else {
+    let Some((domain, path, via_prefix)) = route(&hub, by_host.as_deref(), req.headers(), &path)
+    else {
         return index_page(&hub);
     };
-    let (bundle, error) = {
+    let (bundle, csp, error) = {
         let sites = hub.sites.read().expect("lock");
         match sites.get(&domain) {
-            Some(slot) => (slot.bundle.clone(), slot.error.clone()),
-            None => (None, None),
+            Some(slot) => (slot.bundle.clone(), slot.csp.clone(), slot.error.clone()),
+            None => (None, None, None),
         }
     };
-    let Some(bundle) = bundle else {
+    let (Some(bundle), Some(csp)) = (bundle, csp) else {
         let msg = error.unwrap_or_else(|| "the site has not been built yet".into());
-        return html_response(
+        let page = Page {
+            domain: &domain,
+            csp: "default-src 'none'",
+            authority: &authority,
+            set_cookie: via_prefix,
+        };
+        return page.html(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &overlay_page(&domain, &msg),
-            &domain,
-            None,
-            via_prefix,
+            &error_page(&domain),
+            Some(&msg),
         );
     };
     let found = bundle
@@ -647,12 +791,24 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         Some((k, b)) => (StatusCode::OK, k, b),
         None => match bundle.files.get("404.html") {
             Some(b) => (StatusCode::NOT_FOUND, "404.html".to_string(), b.clone()),
-            None => return plain(StatusCode::NOT_FOUND, "not found\n"),
+            None => {
+                let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+                if let Ok(v) = header::HeaderValue::from_str(&csp) {
+                    r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+                }
+                return r;
+            }
         },
     };
     if key.ends_with(".html") {
         let html = String::from_utf8_lossy(&bytes);
-        return html_response(status, &html, &domain, error.as_deref(), via_prefix);
+        let page = Page {
+            domain: &domain,
+            csp: &csp,
+            authority: &authority,
+            set_cookie: via_prefix,
+        };
+        return page.html(status, &html, error.as_deref());
     }
     let etag = format!("\"{}\"", &crate::assets::sha256_hex(&bytes)[..20]);
     if req
@@ -664,6 +820,7 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         return Response::builder()
             .status(StatusCode::NOT_MODIFIED)
             .header(header::ETAG, etag)
+            .header(header::CONTENT_SECURITY_POLICY, csp)
             .body(Body::empty())
             .expect("response");
     }
@@ -672,60 +829,108 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         .header(header::CONTENT_TYPE, content_type(&key))
         .header(header::ETAG, etag)
         .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::CONTENT_SECURITY_POLICY, csp)
         .body(Body::from(bytes))
         .expect("response")
 }
 
-/// An HTML page with the live-reload script (and the error overlay, when the
-/// last build failed).
-fn html_response(
-    status: StatusCode,
-    html: &str,
-    domain: &str,
-    error: Option<&str>,
-    set_cookie: bool,
-) -> Response<Body> {
-    let mut inject =
-        String::from("<script src=\"/_sitegen/live.js\" data-sitegen=\"live\"></script>");
-    if let Some(err) = error {
-        inject.push_str(&overlay(err));
-    }
-    let mut page = match html.rfind("</body>") {
-        Some(at) => format!("{}{inject}{}", &html[..at], &html[at..]),
-        None => format!("{html}{inject}"),
+/// `sha256-<base64>` of a text, as a CSP hash source names it.
+fn csp_hash(text: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "'sha256-{}'",
+        crate::assets::base64(&sha2::Sha256::digest(text.as_bytes()))
+    )
+}
+
+/// The production policy plus what the preview injects into a page: the
+/// live-reload script and (when shown) the overlay's stylesheet by hash, and
+/// the event stream's URL in `connect-src`. `authority` is the request's
+/// (already checked) `host[:port]`.
+fn preview_policy(production: &str, authority: &str, overlay: bool) -> String {
+    let mut directives: Vec<String> = production.split("; ").map(str::to_string).collect();
+    let mut add = |name: &str, source: String| match directives
+        .iter_mut()
+        .find(|d| d.split(' ').next() == Some(name))
+    {
+        Some(d) => {
+            d.push(' ');
+            d.push_str(&source);
+        }
+        None => directives.push(format!("{name} {source}")),
     };
-    page = page.replacen(
-        "<html",
-        &format!("<html data-sitegen-site=\"{}\"", escape_html(domain)),
-        1,
-    );
-    let etag = format!("\"{}\"", &crate::assets::sha256_hex(page.as_bytes())[..20]);
-    let mut b = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header(header::ETAG, etag);
-    if set_cookie {
-        b = b.header(
-            header::SET_COOKIE,
-            format!("sitegen_site={domain}; Path=/; SameSite=Lax"),
-        );
+    add("script-src", csp_hash(LIVE_JS));
+    if overlay {
+        add("style-src", csp_hash(OVERLAY_CSS));
     }
-    b.body(Body::from(page)).expect("response")
+    // CSP host sources cannot name an IPv6 address: there, the origin.
+    let events = if authority.starts_with('[') {
+        "'self'".to_string()
+    } else {
+        format!("http://{authority}/_sitegen/events")
+    };
+    add("connect-src", events);
+    directives.join("; ")
+}
+
+/// How one site's HTML page is answered.
+struct Page<'a> {
+    domain: &'a str,
+    /// The production policy of the site's bundle.
+    csp: &'a str,
+    /// The request's `host[:port]`, for the event stream's URL.
+    authority: &'a str,
+    /// Came by the `/_/<domain>/` prefix: remember the site in a cookie.
+    set_cookie: bool,
+}
+
+impl Page<'_> {
+    /// The page with the live-reload script (and the error overlay, when the
+    /// last build failed) and the preview's policy.
+    fn html(&self, status: StatusCode, html: &str, error: Option<&str>) -> Response<Body> {
+        let mut inject = format!("<script data-sitegen=\"live\">{LIVE_JS}</script>");
+        if let Some(err) = error {
+            inject.push_str(&overlay(err));
+        }
+        let mut page = match html.rfind("</body>") {
+            Some(at) => format!("{}{inject}{}", &html[..at], &html[at..]),
+            None => format!("{html}{inject}"),
+        };
+        page = page.replacen(
+            "<html",
+            &format!("<html data-sitegen-site=\"{}\"", escape_html(self.domain)),
+            1,
+        );
+        let etag = format!("\"{}\"", &crate::assets::sha256_hex(page.as_bytes())[..20]);
+        let policy = preview_policy(self.csp, self.authority, error.is_some());
+        let mut b = Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header(header::ETAG, etag)
+            .header(header::CONTENT_SECURITY_POLICY, policy);
+        if self.set_cookie {
+            b = b.header(
+                header::SET_COOKIE,
+                format!("sitegen_site={}; Path=/; SameSite=Lax", self.domain),
+            );
+        }
+        b.body(Body::from(page)).expect("response")
+    }
 }
 
 fn overlay(err: &str) -> String {
     format!(
-        "<div id=\"sitegen-error\" role=\"alert\" style=\"position:fixed;inset:auto 1rem 1rem 1rem;z-index:2147483647;background:#fff1f0;color:#5c0011;border:2px solid #cf1322;border-radius:.5rem;padding:1rem 1.2rem;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap;box-shadow:0 6px 24px rgba(0,0,0,.25)\"><strong>sitegen: the last edit did not build; showing the last good version</strong>\n{}</div>",
+        "<style data-sitegen=\"overlay\">{OVERLAY_CSS}</style><div id=\"sitegen-error\" role=\"alert\"><strong>sitegen: the last edit did not build; showing the last good version</strong>\n{}</div>",
         escape_html(err)
     )
 }
 
-fn overlay_page(domain: &str, err: &str) -> String {
+/// A page for a site that has no good build yet; the overlay says why.
+fn error_page(domain: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error · {}</title></head><body>{}</body></html>",
-        escape_html(domain),
-        overlay(err)
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error · {}</title></head><body></body></html>",
+        escape_html(domain)
     )
 }
 
@@ -746,6 +951,7 @@ fn index_page(hub: &Hub) -> Response<Body> {
     let page = format!("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>sitegen serve</title></head><body><h1>sitegen serve</h1><ul>{list}</ul></body></html>");
     Response::builder()
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CONTENT_SECURITY_POLICY, "default-src 'none'")
         .body(Body::from(page))
         .expect("response")
 }
@@ -780,4 +986,53 @@ fn events(
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_read_as_a_browser_sends_them() {
+        use std::net::IpAddr;
+        let ip = |s: &str| HostName::Ip(s.parse::<IpAddr>().unwrap());
+        for (authority, want) in [
+            ("localhost", HostName::Localhost),
+            ("localhost:4000", HostName::Localhost),
+            ("localhost.", HostName::Localhost),
+            ("127.0.0.1:4000", ip("127.0.0.1")),
+            ("[::1]:4000", ip("::1")),
+            ("[::1]", ip("::1")),
+            ("192.168.1.5", ip("192.168.1.5")),
+            (
+                "cocotte.maison.localhost:4000",
+                HostName::Name("cocotte.maison"),
+            ),
+            ("cocotte.maison.:80", HostName::Name("cocotte.maison")),
+            ("cocotte.maison", HostName::Name("cocotte.maison")),
+            ("evil.example", HostName::Name("evil.example")),
+            // Not addresses as a browser writes them: names no site has.
+            ("[127.0.0.1]", HostName::Name("[127.0.0.1]")),
+            // Unbracketed, the last group reads as a port.
+            ("::1", HostName::Name(":")),
+            ("localhost:x", HostName::Name("localhost:x")),
+            ("", HostName::Name("")),
+        ] {
+            assert_eq!(host_name(authority), want, "{authority:?}");
+        }
+    }
+
+    #[test]
+    fn the_preview_policy_is_production_plus_what_the_preview_injects() {
+        let live = csp_hash(LIVE_JS);
+        let overlay = csp_hash(OVERLAY_CSS);
+        assert_eq!(
+            preview_policy("default-src 'none'; style-src 'self'", "a.localhost:4000", false),
+            format!("default-src 'none'; style-src 'self'; script-src {live}; connect-src http://a.localhost:4000/_sitegen/events")
+        );
+        assert_eq!(
+            preview_policy("default-src 'none'; script-src 'self'; style-src 'self'", "[::1]:4000", true),
+            format!("default-src 'none'; script-src 'self' {live}; style-src 'self' {overlay}; connect-src 'self'")
+        );
+    }
 }

@@ -97,20 +97,29 @@ impl Browser {
         }
     }
 
-    /// Evaluates `expr` in the page and returns its value.
-    fn eval(&mut self, expr: &str) -> Value {
+    /// Calls a DevTools method and returns its result.
+    fn call(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
-        let msg = json!({"id": id, "method": "Runtime.evaluate", "params": {"expression": expr, "returnByValue": true}});
+        let msg = json!({"id": id, "method": method, "params": params});
         self.ws.send(Message::Text(msg.to_string().into())).unwrap();
         loop {
             if let Message::Text(text) = self.ws.read().unwrap() {
                 let v: Value = serde_json::from_str(text.as_str()).unwrap();
                 if v["id"] == id {
-                    return v["result"]["result"]["value"].clone();
+                    return v["result"].clone();
                 }
             }
         }
+    }
+
+    /// Evaluates `expr` in the page and returns its value.
+    fn eval(&mut self, expr: &str) -> Value {
+        self.call(
+            "Runtime.evaluate",
+            json!({"expression": expr, "returnByValue": true}),
+        )["result"]["value"]
+            .clone()
     }
 
     #[track_caller]
@@ -186,5 +195,66 @@ fn the_browser_shows_markdown_and_css_edits_without_being_reloaded_by_the_test()
     b.wait_until(
         "a reload after the restart",
         "window.__sitegenTest === undefined && document.readyState === 'complete'",
+    );
+}
+
+/// Regression: the preview sent no Content-Security-Policy, so a `style=`
+/// attribute in markdown looked right there and was blocked in production.
+/// Now chromium blocks it in the preview too, while the preview's own
+/// script, event stream and error overlay are not blocked.
+#[test]
+fn the_browser_blocks_in_the_preview_what_production_blocks() {
+    let s = Serving::start(&["cocotte.maison"]);
+    s.t.edit(
+        "content/cocotte.maison/about.md",
+        "## What members keep",
+        "<p id=\"csp-attr\" style=\"color: rgb(1, 2, 3)\">inline style</p>\n\n<style>#csp-hashed{color: rgb(4, 5, 6)}</style>\n<p id=\"csp-hashed\">hashed style</p>\n\n## What members keep",
+    );
+    s.wait_for("cocotte.maison", "/about/", "the edit", |b| {
+        b.contains("csp-hashed")
+    });
+    let mut b = Browser::open("about:blank");
+    // Every CSP violation of every document this tab loads, from its start.
+    b.call("Page.enable", json!({}));
+    b.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": "window.__violations = []; document.addEventListener('securitypolicyviolation', function (e) { window.__violations.push(e.effectiveDirective + ' ' + e.blockedURI); });"}),
+    );
+    b.call(
+        "Page.navigate",
+        json!({"url": s.url("cocotte.maison", "/about/")}),
+    );
+    b.wait_until(
+        "the page",
+        "document.readyState === 'complete' && document.getElementById('csp-hashed') !== null",
+    );
+    assert_eq!(
+        b.eval("getComputedStyle(document.getElementById('csp-hashed')).color"),
+        json!("rgb(4, 5, 6)"),
+        "an inline <style> is allowed by its hash, as nginx allows it"
+    );
+    assert_ne!(
+        b.eval("getComputedStyle(document.getElementById('csp-attr')).color"),
+        json!("rgb(1, 2, 3)"),
+        "a style attribute is blocked, as nginx's policy blocks it"
+    );
+    b.wait_until("the violation report", "window.__violations.length > 0");
+    assert_eq!(
+        b.eval("window.__violations"),
+        json!(["style-src-attr inline"]),
+        "only the style attribute: not the live-reload script or its event stream"
+    );
+
+    // Live reload works under the policy, and a broken edit's overlay is styled.
+    std::thread::sleep(Duration::from_millis(500));
+    s.t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1");
+    b.wait_until(
+        "the error overlay, styled",
+        "document.getElementById('sitegen-error') !== null && getComputedStyle(document.getElementById('sitegen-error')).position === 'fixed'",
+    );
+    assert_eq!(
+        b.eval("window.__violations"),
+        json!(["style-src-attr inline"]),
+        "the reloaded page's only violation is the markdown's style attribute"
     );
 }

@@ -271,3 +271,49 @@ fn external_links_are_checked_with_bounded_concurrency_and_a_cache() {
         strict.stdout
     );
 }
+
+/// Regression: content the site's Content-Security-Policy blocks (a
+/// `style=` attribute, an event handler, a `javascript:` link, inline code
+/// the policy has no hash for, files from elsewhere) passed `check` and
+/// broke in production.
+#[test]
+fn content_the_policy_blocks_is_reported_at_its_markdown_line() {
+    let t = SiteTest::demo();
+    let about = "content/cocotte.maison/about.md";
+    t.edit(
+        about,
+        "## What members keep",
+        "<p class=\"lead\" style=\"color: red\">Red words.</p>\n\n\
+         <button type=\"button\" onclick=\"subscribe()\">Subscribe</button>\n\n\
+         [Say hello](javascript:alert(document.domain))\n\n\
+         <script>console.log(\"allowed by its hash\")</script>\n\n\
+         Visits are counted by `track(\"about\")`.\n\n\
+         <SCRIPT>track(\"about\")</SCRIPT>\n\n\
+         <img src=\"https://cdn.example/pixel.png\" alt=\"A pixel\">\n\n\
+         <iframe src=\"https://video.example/embed/1\" title=\"A film\"></iframe>\n\n\
+         <style>.allowed{color:blue}</style>\n\n\
+         ## What members keep",
+    );
+    let text = t.read(about);
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let run = t.run(&["check", "cocotte.maison"]);
+    run.failure();
+    let out = &run.stdout;
+    let want = [
+        format!("{about}:{}: error: [csp] style=\"color: red\": the Content-Security-Policy (style-src 'self') blocks style attributes; use a class and a rule in the theme's CSS", line("Red words")),
+        format!("{about}:{}: error: [csp] onclick=\"subscribe()\": the Content-Security-Policy (script-src) blocks event-handler attributes; scripts belong in a .js file of the theme", line("Subscribe")),
+        format!("{about}:{}: error: [csp] javascript:alert(document.domain) (href): the Content-Security-Policy (script-src) blocks javascript: URLs", line("Say hello")),
+        format!("{about}:{}: error: [csp] an inline <script> is blocked by the Content-Security-Policy (script-src): its hash {} is not allowed; the build allows inline code by hash only as <script> or <script type=\"module\">, in lowercase", line("<SCRIPT>"), crate::serve::sha256_source("track(\"about\")")),
+        format!("{about}:{}: error: [csp] https://cdn.example/pixel.png (img src): the Content-Security-Policy (img-src 'self') blocks loading it; publish the file with the site", line("pixel.png")),
+        format!("{about}:{}: error: [csp] https://video.example/embed/1 (iframe src): the Content-Security-Policy (default-src 'none') blocks embedding it; link to it instead", line("iframe")),
+    ];
+    for w in &want {
+        assert!(out.contains(&format!("{w}\n")), "missing:\n{w}\nin:\n{out}");
+    }
+    // What the policy allows by hash is not reported, nor is anything else.
+    assert_eq!(out.matches("[csp]").count(), want.len(), "{out}");
+    assert!(
+        out.contains("check cocotte.maison: 6 error(s), 0 warning(s)"),
+        "{out}"
+    );
+}

@@ -58,7 +58,13 @@ fn spawn(t: &SiteTest, port: u16, domains: &[&str]) -> (Child, u16, Lines) {
 
 impl Serving {
     pub fn start(domains: &[&str]) -> Serving {
+        Serving::start_with(domains, |_| {})
+    }
+
+    /// Like `start`, after `prepare` has changed the workspace.
+    pub fn start_with(domains: &[&str], prepare: impl FnOnce(&SiteTest)) -> Serving {
         let t = SiteTest::demo();
+        prepare(&t);
         let (child, port, stdout) = spawn(&t, 0, domains);
         let mut b = Client::builder().timeout(Duration::from_secs(10)).no_gzip();
         for d in crate::harness::DEMO_DOMAINS {
@@ -142,15 +148,23 @@ impl Serving {
         }
     }
 
-    /// Status line and body of a request sent byte for byte.
+    /// Status line and whole response (head and body) of a GET sent byte for byte.
     pub fn raw(&self, host: &str, target: &str) -> (String, String) {
+        self.raw_method("GET", host, target)
+    }
+
+    /// Status line and whole response of a request sent byte for byte.
+    pub fn raw_method(&self, method: &str, host: &str, target: &str) -> (String, String) {
+        self.raw_request(&format!(
+            "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// Sends `request` as it is and reads the answer until the server closes.
+    pub fn raw_request(&self, request: &str) -> (String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        write!(
-            s,
-            "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
         let mut text = String::new();
         let _ = s.read_to_string(&mut text);
         let status = text.lines().next().unwrap_or("").to_string();
@@ -191,7 +205,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     assert_eq!(status, 200);
     assert!(about.contains("What a house is for"));
     assert!(
-        about.contains(r#"<script src="/_sitegen/live.js""#),
+        about.contains(r#"<script data-sitegen="live">"#),
         "serve injects live reload"
     );
 
@@ -394,4 +408,411 @@ fn requests_cannot_read_outside_the_in_memory_bundle() {
             "{target} leaked a file"
         );
     }
+}
+
+/// Regression: after a template edit (or an edit that re-renders every page)
+/// the preview answered 404 for markdown images until the markdown file was
+/// saved again: pages taken over from the previous build had not queued them.
+#[test]
+fn markdown_images_survive_template_and_listing_edits() {
+    let s = Serving::start(&["cocotte.maison"]);
+    let images = |html: &str| -> Vec<String> {
+        let mut urls: Vec<String> = ["src", "srcset"]
+            .iter()
+            .flat_map(|a| crate::harness::attr_values(html, a))
+            .flat_map(|v| {
+                v.split(',')
+                    .map(|c| c.split_whitespace().next().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|u| u.starts_with("/assets/images/studio-"))
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    };
+    let (_, about) = s.get("cocotte.maison", "/about/");
+    let urls = images(&about);
+    assert!(urls.len() >= 4, "the studio photo's variants: {urls:?}");
+    let all_found = |when: &str| {
+        for u in &urls {
+            let (status, _) = s.get("cocotte.maison", u);
+            assert_eq!(status, 200, "{u} {when}");
+        }
+    };
+    all_found("before any edit");
+
+    // A partial is on every page: every page renders again.
+    s.t.edit(
+        "templates/_base/partials/footer.html",
+        "</footer>",
+        "<p>footer-marker-20</p></footer>",
+    );
+    let about = s.wait_for("cocotte.maison", "/about/", "partial edit", |b| {
+        b.contains("footer-marker-20")
+    });
+    assert_eq!(images(&about), urls, "the page still shows the same photo");
+    all_found("after a partial edit");
+
+    // A title edit on another page shows in listings: everything renders.
+    s.t.edit(
+        "content/cocotte.maison/news/consent-workshop.md",
+        "title: \"Workshop: the first five minutes\"",
+        "title: \"Workshop: the first twenty minutes\"",
+    );
+    s.wait_for("cocotte.maison", "/news/", "title edit", |b| {
+        b.contains("the first twenty minutes")
+    });
+    all_found("after another page's title edit");
+
+    // A page template: the pages that use it render again.
+    s.t.edit(
+        "templates/_base/page.html",
+        "{% block main %}",
+        "{% block main %}<!-- page-marker-20 -->",
+    );
+    s.wait_for("cocotte.maison", "/about/", "page template edit", |b| {
+        b.contains("page-marker-20")
+    });
+    all_found("after a page template edit");
+}
+
+/// The body of a 421 answer (a Host the preview does not serve).
+const MISDIRECTED: &str = "421 Misdirected Request: sitegen serve answers only localhost, 127.0.0.1, [::1], <domain>.localhost and the domains it serves\n";
+
+/// Head and body of a raw response.
+fn split_response(text: &str) -> (&str, &str) {
+    text.split_once("\r\n\r\n").unwrap_or((text, ""))
+}
+
+/// Regression: `serve` answered any Host, so a page on a DNS name an
+/// attacker rebinds to 127.0.0.1 could read held-back sites and drafts.
+#[test]
+fn only_loopback_names_and_served_domains_are_answered() {
+    let s = Serving::start(&["cocotte.maison"]);
+    let p = s.port;
+    for (host, target) in [
+        ("evil.example", "/"),
+        (&format!("evil.example:{p}") as &str, "/about/"),
+        ("evil.example", "/_/cocotte.maison/about/"),
+        ("evil.example", "/_sitegen/events?site=cocotte.maison"),
+        ("cocotte.maison.evil.example", "/"),
+        ("localhost.evil.example", "/"),
+        ("evil.localhost", "/"),
+        // A workspace site this server does not serve.
+        ("sansonnet.maison.localhost", "/"),
+        ("www.cocotte.maison", "/"),
+        ("10.1.2.3", "/"),
+        ("[127.0.0.1]", "/"),
+        ("", "/"),
+    ] {
+        let (status, text) = s.raw(host, target);
+        assert_eq!(
+            status, "HTTP/1.1 421 Misdirected Request",
+            "{host:?} {target}"
+        );
+        assert_eq!(split_response(&text).1, MISDIRECTED, "{host:?}");
+        assert!(
+            !text.contains("Cocotte"),
+            "{host:?} {target} leaked the site"
+        );
+    }
+    // The target in absolute form names the host (HTTP says it wins over Host).
+    let (status, _) = s.raw_request(&format!(
+        "GET http://evil.example/about/ HTTP/1.1\r\nHost: localhost:{p}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
+
+    // Loopback names, the served domain and its alias, with or without
+    // `.localhost`, a port, a trailing dot or capitals.
+    for (host, target, want) in [
+        (format!("localhost:{p}"), "/", "sitegen serve"),
+        ("127.0.0.1".to_string(), "/", "sitegen serve"),
+        (format!("[::1]:{p}"), "/", "sitegen serve"),
+        (
+            format!("127.0.0.1:{p}"),
+            "/_/cocotte.maison/about/",
+            "What a house is for",
+        ),
+        (
+            format!("cocotte.maison.localhost:{p}"),
+            "/about/",
+            "What a house is for",
+        ),
+        (
+            "COCOTTE.MAISON.LOCALHOST".to_string(),
+            "/about/",
+            "What a house is for",
+        ),
+        (
+            "cocotte.maison".to_string(),
+            "/about/",
+            "What a house is for",
+        ),
+        (
+            "cocotte.maison.".to_string(),
+            "/about/",
+            "What a house is for",
+        ),
+        (
+            "cocotte-lyon.fr.localhost".to_string(),
+            "/about/",
+            "What a house is for",
+        ),
+        (
+            format!("cocotte-lyon.fr:{p}"),
+            "/about/",
+            "What a house is for",
+        ),
+    ] {
+        let (status, text) = s.raw(&host, target);
+        assert_eq!(status, "HTTP/1.1 200 OK", "{host} {target}");
+        assert!(text.contains(want), "{host} {target}: {text}");
+    }
+}
+
+#[test]
+fn only_get_and_head_are_answered() {
+    let s = Serving::start(&["cocotte.maison"]);
+    for method in [
+        "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND",
+    ] {
+        let (status, text) = s.raw_method(method, "cocotte.maison.localhost", "/about/");
+        assert_eq!(status, "HTTP/1.1 405 Method Not Allowed", "{method}");
+        let (head, body) = split_response(&text);
+        assert!(
+            head.contains("\r\nallow: GET, HEAD\r\n"),
+            "{method}: {head}"
+        );
+        assert_eq!(
+            body, "405 Method Not Allowed: sitegen serve answers only GET and HEAD\n",
+            "{method}"
+        );
+    }
+    let (status, text) = s.raw_method("HEAD", "cocotte.maison.localhost", "/about/");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let (head, body) = split_response(&text);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert_eq!(body, "", "HEAD has no body");
+    // An attacker's host is refused before its method is looked at.
+    let (status, _) = s.raw_method("POST", "evil.example", "/");
+    assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
+}
+
+/// Waits until the server closes `stream` (read gives end of file or an
+/// error), calling `tick` between reads; panics after `bound`. Returns what
+/// was read.
+fn wait_closed(
+    mut stream: TcpStream,
+    what: &str,
+    bound: Duration,
+    mut tick: impl FnMut(&mut TcpStream) -> bool,
+) -> Vec<u8> {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = Instant::now() + bound;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return got,
+        }
+        // A write the server refuses means it closed too.
+        if !tick(&mut stream) {
+            return got;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: the server still holds the connection after {bound:?}"
+        );
+    }
+}
+
+/// Regression: a client that trickled its headers, sent none at all, or
+/// held an idle keep-alive connection kept it (and a task) forever.
+#[test]
+fn stalled_and_idle_connections_are_closed() {
+    let s = Serving::start(&["cocotte.maison"]);
+    let connect = || TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    // Generous: the server's limit is a fraction of this.
+    let bound = Duration::from_secs(120);
+    std::thread::scope(|scope| {
+        let silent = connect();
+        scope.spawn(move || wait_closed(silent, "a client that sends nothing", bound, |_| true));
+
+        let mut slow = connect();
+        slow.write_all(b"GET /about/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\nX-Slow: ")
+            .unwrap();
+        scope.spawn(move || {
+            let got = wait_closed(slow, "headers sent a byte at a time", bound, |s| {
+                s.write_all(b"a").is_ok()
+            });
+            assert!(
+                got.is_empty() || got.starts_with(b"HTTP/1.1 408"),
+                "{got:?}"
+            );
+        });
+
+        let mut idle = connect();
+        idle.write_all(b"GET /about/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\n\r\n")
+            .unwrap();
+        scope.spawn(move || {
+            let got = wait_closed(idle, "an idle keep-alive connection", bound, |_| true);
+            let text = String::from_utf8_lossy(&got);
+            assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+            assert!(
+                text.contains("What a house is for"),
+                "the whole page came first"
+            );
+        });
+    });
+    // The server still answers.
+    assert_eq!(s.get("cocotte.maison", "/about/").0, 200);
+}
+
+/// The policy nginx sends with a site, from a real build's config.
+fn nginx_policy(t: &crate::harness::SiteTest, domain: &str) -> String {
+    let conf = t.read(&format!("dist/{domain}/nginx/{domain}.conf"));
+    conf.lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("add_header Content-Security-Policy \"")
+        })
+        .and_then(|l| l.strip_suffix("\" always;"))
+        .unwrap_or_else(|| panic!("no CSP in {conf}"))
+        .to_string()
+}
+
+/// A CSP hash source: `'sha256-<standard base64>'`.
+pub fn sha256_source(text: &str) -> String {
+    use sha2::Digest;
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in sha2::Sha256::digest(text.as_bytes()).chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(match i <= chunk.len() {
+                true => ABC[(n >> (18 - 6 * i) & 63) as usize] as char,
+                false => '=',
+            });
+        }
+    }
+    format!("'sha256-{out}'")
+}
+
+/// Regression: `serve` sent no Content-Security-Policy, so a `style=` in
+/// markdown looked right in the preview and was blocked in production.
+#[test]
+fn preview_pages_carry_the_policy_nginx_will_send() {
+    let s = Serving::start(&["cocotte.maison"]);
+    // An inline <style> is allowed by hash: the policy depends on the bundle.
+    s.t.edit(
+        "content/cocotte.maison/about.md",
+        "## What members keep",
+        "<style>.csp-probe{outline:1px solid}</style>\n\n## What members keep",
+    );
+    s.wait_for("cocotte.maison", "/about/", "the edit", |b| {
+        b.contains("csp-probe")
+    });
+    s.t.run(&["build", "cocotte.maison"]).success();
+    let production = nginx_policy(&s.t, "cocotte.maison");
+    let style_hash = sha256_source(".csp-probe{outline:1px solid}");
+    assert!(production.contains(&style_hash), "{production}");
+
+    let r = s
+        .client
+        .get(s.url("cocotte.maison", "/about/"))
+        .send()
+        .unwrap();
+    let preview = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = r.text().unwrap();
+    let live = html
+        .split("<script data-sitegen=\"live\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .expect("the live-reload script");
+    // Exactly production's, plus the live-reload script by hash and the
+    // event stream's URL.
+    let want = format!(
+        "{production}; script-src {}; connect-src http://cocotte.maison.localhost:{}/_sitegen/events",
+        sha256_source(live),
+        s.port
+    );
+    assert_eq!(preview, want);
+    assert!(!preview.contains("unsafe-inline"));
+
+    // Other files of the site (and the 404 page's policy) are production's as it is.
+    let css = css_href(&html);
+    let r = s.client.get(s.url("cocotte.maison", &css)).send().unwrap();
+    assert_eq!(r.headers()["content-security-policy"], production.as_str());
+    let r = s
+        .client
+        .get(s.url("cocotte.maison", "/no/such/page/"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-security-policy"], want.as_str());
+}
+
+#[test]
+fn a_site_whose_first_build_failed_shows_the_error_under_a_policy_that_allows_the_overlay() {
+    let about = "content/cocotte.maison/about.md";
+    let s = Serving::start_with(&["cocotte.maison"], |t| {
+        t.edit(about, "weight: 1", "wieght: 1")
+    });
+    let r = s
+        .client
+        .get(s.url("cocotte.maison", "/about/"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let policy = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("<title>Build error · cocotte.maison</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("content/cocotte.maison/about.md:4:1: wieght: unknown field"),
+        "{page}"
+    );
+    let overlay_css = page
+        .split("<style data-sitegen=\"overlay\">")
+        .nth(1)
+        .and_then(|r| r.split("</style>").next())
+        .expect("the overlay's stylesheet");
+    let live = page
+        .split("<script data-sitegen=\"live\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .expect("the live-reload script");
+    assert_eq!(
+        policy,
+        format!(
+            "default-src 'none'; script-src {}; style-src {}; connect-src http://cocotte.maison.localhost:{}/_sitegen/events",
+            sha256_source(live),
+            sha256_source(overlay_css),
+            s.port
+        )
+    );
+    // Fixed: the site is served.
+    s.t.edit(about, "wieght: 1", "weight: 1");
+    s.wait_for("cocotte.maison", "/about/", "the fixed site", |b| {
+        b.contains("What a house is for") && !b.contains("sitegen-error")
+    });
 }
