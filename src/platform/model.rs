@@ -6,6 +6,40 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+#[cfg(test)]
+mod tests {
+    use super::WebUrl;
+
+    #[test]
+    fn only_absolute_web_mail_and_phone_urls_are_kept() {
+        for ok in [
+            "https://a.example/x",
+            "http://a.example",
+            "mailto:a@b.example",
+            "tel:1",
+        ] {
+            assert!(WebUrl::parse(ok).get().is_some(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "//evil.example",
+            "/relative",
+            "mailto:",
+            "tel:",
+            "https://",
+            "ftp://a.example",
+        ] {
+            assert!(WebUrl::parse(bad).is_refused(), "{bad}");
+        }
+        assert_eq!(
+            WebUrl::parse("HTTPS://A.example").get(),
+            Some("https://a.example/")
+        );
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Tenant {
     pub id: String,
@@ -48,7 +82,7 @@ impl WebUrl {
         };
         let ok = match url.scheme() {
             "https" | "http" => url.host_str().is_some_and(|h| !h.is_empty()),
-            "mailto" | "tel" => url.path().len() > 1,
+            "mailto" | "tel" => !url.path().is_empty(),
             _ => false,
         };
         WebUrl(ok.then(|| url.as_str().to_string()))

@@ -277,6 +277,29 @@ fn urls_from_platform_data_are_sanitised_in_every_model() {
         .find(|v| v["@type"] == "Event")
         .unwrap();
     assert!(event.get("offers").is_none(), "{event}");
+    // Kept URLs reach JSON-LD: offers of the other legs, the tenant's sameAs.
+    let offer = |page: &str| {
+        crate::harness::json_ld(&t.page("adulttherapytour.com", page))
+            .into_iter()
+            .find(|v| v["@type"] == "Event")
+            .unwrap()["offers"]["url"]
+            .clone()
+    };
+    assert_eq!(
+        offer("tour/lisbon/index.html"),
+        "https://tickets.example/att/lisbon"
+    );
+    assert_eq!(offer("tour/madrid/index.html"), "tel:+33123456789");
+    let home = t.page("adulttherapytour.com", "index.html");
+    let same_as: Vec<serde_json::Value> = crate::harness::json_ld(&home)
+        .into_iter()
+        .filter_map(|v| v.get("sameAs").cloned())
+        .collect();
+    assert_eq!(
+        same_as,
+        [serde_json::json!(["https://ada.example/"])],
+        "{home}"
+    );
     let warnings: Vec<&str> = run
         .stderr
         .lines()
