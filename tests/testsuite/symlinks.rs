@@ -86,6 +86,13 @@ const CASES: &[Case] = &[
         setup: &[],
     },
     Case {
+        what: "a content folder linked to another site's images",
+        domain: "transquinnftw.com",
+        link: "content/transquinnftw.com/gallery",
+        target: "../cocotte.maison/images",
+        setup: &[],
+    },
+    Case {
         what: "a front matter image linked out of the content folder",
         domain: "cocotte.maison",
         link: "content/cocotte.maison/images/studio.jpg",
@@ -217,6 +224,13 @@ fn links_inside_their_own_root_are_followed() {
     )
     .unwrap();
     t.run(&["build", "cocotte.maison"]).success();
+    let logo = t
+        .files_under("dist/cocotte.maison/public/assets")
+        .into_iter()
+        .find(|(name, _)| name.starts_with("logo."))
+        .unwrap()
+        .1;
+    assert_eq!(logo, t.read("sites/cocotte.maison/logo.svg").into_bytes());
     assert_eq!(
         t.page("cocotte.maison", "mark.svg"),
         t.read("sites/cocotte.maison/logo.svg")
