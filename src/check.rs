@@ -418,18 +418,29 @@ fn blocked_by_policy(
     }
 }
 
+/// The text under `h`, in document order. Iterative, like `walk`: markdown
+/// may nest HTML thousands of levels deep.
 fn text_of(h: &Handle, out: &mut String) {
-    match &h.data {
-        NodeData::Text { contents } => out.push_str(&contents.borrow()),
-        _ => {
-            for c in h.children.borrow().iter() {
-                text_of(c, out);
-            }
+    let mut stack = vec![h.clone()];
+    while let Some(n) = stack.pop() {
+        match &n.data {
+            NodeData::Text { contents } => out.push_str(&contents.borrow()),
+            _ => stack.extend(n.children.borrow().iter().rev().cloned()),
         }
     }
 }
 
-fn walk(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
+/// Visits every node in document order with an explicit stack, so a page
+/// nested 20,000 elements deep cannot overflow the thread's stack.
+fn walk(root: &Handle, facts: &mut PageFacts, policy: &Policy) {
+    let mut stack = vec![root.clone()];
+    while let Some(h) = stack.pop() {
+        visit(&h, facts, policy);
+        stack.extend(h.children.borrow().iter().rev().cloned());
+    }
+}
+
+fn visit(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
     if let NodeData::Element { name, attrs, .. } = &h.data {
         let attrs = attrs.borrow();
         let pairs: Vec<(String, String)> = attrs
@@ -498,9 +509,6 @@ fn walk(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
             }
             _ => {}
         }
-    }
-    for c in h.children.borrow().iter() {
-        walk(c, facts, policy);
     }
 }
 

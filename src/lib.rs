@@ -100,7 +100,9 @@ pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Res
 /// would, so the tests can check that a panic stays one site's failure.
 /// Debug builds only: a release binary never reads the variable.
 fn test_panic_hook(domain: &str) {
-    if cfg!(debug_assertions) && std::env::var_os("__SITEGEN_TEST_PANIC").is_some_and(|d| d == domain) {
+    if cfg!(debug_assertions)
+        && std::env::var_os("__SITEGEN_TEST_PANIC").is_some_and(|d| d == domain)
+    {
         rayon::join(|| (), || panic!("test panic requested for {domain}"));
     }
 }

@@ -317,3 +317,25 @@ fn content_the_policy_blocks_is_reported_at_its_markdown_line() {
         "{out}"
     );
 }
+
+/// Regression: `check` walked the parsed page recursively and aborted with a
+/// stack overflow on markdown nesting 20,000 `<div>`s, which `build` handles.
+#[test]
+fn deeply_nested_html_is_checked_without_overflowing_the_stack() {
+    let t = SiteTest::demo();
+    t.write(
+        "content/cocotte.maison/deep.md",
+        &format!(
+            "---\ntitle: Deep\ndescription: Nested\nextra: {{orphan: true}}\n---\n{}x{}\n",
+            "<div>".repeat(20_000),
+            "</div>".repeat(20_000)
+        ),
+    );
+    let run = t.run(&["check", "cocotte.maison"]);
+    run.success();
+    assert!(
+        run.stdout.contains("check cocotte.maison: 0 error(s)"),
+        "{}",
+        run.stdout
+    );
+}
