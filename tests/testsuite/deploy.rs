@@ -783,16 +783,11 @@ fn deploys_of_two_sites_take_turns_installing_into_the_shared_nginx_conf_dir() {
     wait_serving(&s, other);
 }
 
-#[test]
-fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
-    let s = live_server();
-    s.t.run(&["build", D]).success();
-    let site = site_dir(&s);
-    std::fs::create_dir_all(&site).unwrap();
-    let lock = site.join(".deploy.lock");
-    // Another process holds the lock until its stdin closes.
+/// Holds `lock` from another process (flock, as a second deploy would)
+/// until the returned child's stdin is closed.
+pub(crate) fn hold_lock(lock: &Path) -> std::process::Child {
     let mut holder = Command::new("flock")
-        .arg(&lock)
+        .arg(lock)
         .args(["sh", "-c", "echo held; exec cat >/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -805,6 +800,18 @@ fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
     )
     .unwrap();
     assert_eq!(line, "held\n");
+    holder
+}
+
+#[test]
+fn a_deploy_gives_up_on_a_held_lock_with_a_clear_message() {
+    let s = live_server();
+    s.t.run(&["build", D]).success();
+    let site = site_dir(&s);
+    std::fs::create_dir_all(&site).unwrap();
+    let lock = site.join(".deploy.lock");
+    // Another process holds the lock until its stdin closes.
+    let mut holder = hold_lock(&lock);
     let run =
         s.t.run_env(&["deploy", D], &[("SITEGEN_LOCK_TIMEOUT", "1")]);
     run.failure();

@@ -344,18 +344,22 @@ fn css_import_chain_deeper_than_the_limit() {
     );
 }
 
+/// The bundled stylesheet of a built site.
+fn site_css(t: &SiteTest, domain: &str) -> String {
+    t.output(domain)
+        .iter()
+        .filter(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect()
+}
+
 #[test]
 fn css_import_chain_at_the_limit_builds() {
     let t = SiteTest::demo();
     // site.css and 31 more: 32 stylesheets deep.
     import_chain(&t, 31);
     t.run(&["build", "cocotte.maison"]).success();
-    let css: String = t
-        .output("cocotte.maison")
-        .iter()
-        .filter(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-        .collect();
+    let css = site_css(&t, "cocotte.maison");
     assert!(
         css.contains(".deep-30{color:red}"),
         "the deepest rule is bundled"
@@ -428,12 +432,7 @@ fn css_at_every_limit_builds() {
         "@import \"media.css\";\n@import \"deep/a0.css\" screen;",
     );
     t.run(&["build", "cocotte.maison"]).success();
-    let css: String = t
-        .output("cocotte.maison")
-        .iter()
-        .filter(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-        .collect();
+    let css = site_css(&t, "cocotte.maison");
     assert!(
         css.contains(".deep-30:not(.y)"),
         "the deepest rule is bundled"

@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::deploy::{change, current, index_body, live_server, releases, wait_for, wait_serving};
+use crate::deploy::{
+    change, current, hold_lock, index_body, live_server, releases, wait_for, wait_serving,
+};
 
 const D: &str = "cocotte.maison";
 const SSHD: &str = "/usr/sbin/sshd";
@@ -196,19 +198,7 @@ fn deploy_releases_and_rollback_over_ssh_through_sitegen_ssh() {
 
     // The lock is taken over ssh too.
     let lock = site.join(".deploy.lock");
-    let mut holder = Command::new("flock")
-        .arg(&lock)
-        .args(["sh", "-c", "echo held; exec cat >/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let mut holder = hold_lock(&lock);
     let run = s.t.run_env(
         &["rollback", D],
         &[("SITEGEN_SSH", &sshd.ssh), ("SITEGEN_LOCK_TIMEOUT", "1")],
