@@ -16,12 +16,13 @@ use crate::assets;
 use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant, Watermark};
 use crate::bundle::{check_bundle_path, Bundle};
 use crate::config::{Site, SiteKind, Workspace};
-use crate::content::{self, markdown::slugify, Page};
+use crate::content::{self, Page};
 use crate::error::{Error, Location, Result};
 use crate::listing::{self, Listings, Pager, Term};
 use crate::platform::{self, PlatformData, Profile, Tour, TourLeg};
 use crate::render::{Helpers, Renderer};
 use crate::seo;
+use crate::text::slugify;
 
 /// Choices that change what a build emits.
 #[derive(Debug, Clone, Default)]
@@ -446,13 +447,8 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
                 .map(|(url, list)| (url.to_string(), Value::from(list.clone())))
                 .collect(),
             latest: items(&listings.latest),
-            images: images.clone(),
-            content_dir: site.roots.content.clone(),
-            avatars: data
-                .profiles
-                .iter()
-                .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
-                .collect(),
+            picture: picture_fn(site, images.clone()),
+            avatar: avatar_fn(&data, images.clone()),
             limits: ws.config.templates.clone(),
         },
         globals(site, &data, &listings, logo.as_deref(), social.as_ref()),
@@ -702,6 +698,39 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         crate::nginx::http_snippet(ws).into_bytes(),
     );
     Ok(bundle)
+}
+
+/// `picture()` for templates: a content image through the image pipeline.
+fn picture_fn(site: &Site, images: Arc<ImageQueue>) -> Box<crate::render::PictureFn> {
+    let content = site.roots.content.clone();
+    Box::new(move |r: &crate::render::PictureRequest<'_>| {
+        let path = resolve_source(&content, content.shown(), r.src)?;
+        if r.alt.is_empty() {
+            images.missing_alt(format!("picture({:?}) has no alt text", r.src))?;
+        }
+        let opts = PictureOptions {
+            sizes: r.sizes,
+            eager: r.eager,
+            watermark: r.watermark,
+            class: r.class,
+        };
+        images.picture(&path, r.alt, &opts)
+    })
+}
+
+/// `avatar()` for templates: a profile's downloaded or snapshot portrait.
+fn avatar_fn(data: &PlatformData, images: Arc<ImageQueue>) -> Box<crate::render::AvatarFn> {
+    let files: BTreeMap<String, std::path::PathBuf> = data
+        .profiles
+        .iter()
+        .filter_map(|p| Some((p.id.clone(), p.avatar_file.clone()?)))
+        .collect();
+    Box::new(
+        move |id: &str, alt: &str, size: u32, class: &str| match files.get(id) {
+            Some(file) => images.avatar(file, alt, size, class).map(Some),
+            None => Ok(None),
+        },
+    )
 }
 
 /// Debug-level timings of a build's stages (`-vv` or `SITEGEN_LOG=debug`).

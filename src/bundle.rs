@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::assets::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::fsutil;
 

@@ -208,7 +208,7 @@ fn csp_hash(text: &str) -> String {
     use sha2::Digest;
     format!(
         "'sha256-{}'",
-        crate::assets::base64(&sha2::Sha256::digest(text.as_bytes()))
+        crate::digest::base64(&sha2::Sha256::digest(text.as_bytes()))
     )
 }
 

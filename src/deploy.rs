@@ -36,9 +36,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use crate::assets::sha256_hex;
 use crate::bundle::Bundle;
 use crate::config::{Site, Workspace};
+use crate::digest::sha256_hex;
 use crate::error::{Error, Location, Result};
 use crate::fsutil;
 use crate::nginx;

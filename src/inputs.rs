@@ -74,7 +74,7 @@ pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData, opts: &BuildOpti
             }
         }
     }
-    crate::assets::sha256_hex(&h.finalize())
+    crate::digest::sha256_hex(&h.finalize())
 }
 
 /// The build options that are inputs. Every field is named here so that a
@@ -100,7 +100,7 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
 
 /// Hex digest of the platform data alone, for reports.
 pub fn data_digest(data: &PlatformData) -> String {
-    crate::assets::sha256_hex(&serde_json::to_vec(data).unwrap_or_default())[..16].to_string()
+    crate::digest::sha256_hex(&serde_json::to_vec(data).unwrap_or_default())[..16].to_string()
 }
 
 /// The inputs digest recorded in a built site's manifest, if any.

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod deploy;
+pub mod digest;
 pub mod error;
 pub mod fsutil;
 pub mod inputs;
@@ -21,6 +22,7 @@ pub mod redact;
 pub mod render;
 pub mod seo;
 pub mod serve;
+pub mod text;
 
 use std::path::PathBuf;
 use std::time::Instant;

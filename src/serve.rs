@@ -46,7 +46,7 @@ use crate::bundle::Bundle;
 use crate::config::{Site, Workspace};
 use crate::error::{Error, Result};
 use crate::platform::{self, PlatformData};
-use crate::render::escape_html;
+use crate::text::escape_html;
 
 /// How long a client may take to send a request's headers; also how long an
 /// idle keep-alive connection stays open (hyper's header-read timer runs
@@ -280,8 +280,8 @@ impl Hub {
         };
         let name = crate::assets::fingerprinted_name("site", "css", css.as_bytes());
         let new_path = format!("assets/{name}");
-        let old_integrity = crate::assets::sri(&old.files[&old_path]);
-        let new_integrity = crate::assets::sri(css.as_bytes());
+        let old_integrity = crate::digest::sri(&old.files[&old_path]);
+        let new_integrity = crate::digest::sri(css.as_bytes());
         let mut bundle = (**old).clone();
         bundle.files.remove(&old_path);
         bundle.files.remove(&format!("{old_path}.gz"));
@@ -810,7 +810,7 @@ async fn handle(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
         };
         return page.html(status, &html, error.as_deref());
     }
-    let etag = format!("\"{}\"", &crate::assets::sha256_hex(&bytes)[..20]);
+    let etag = format!("\"{}\"", &crate::digest::sha256_hex(&bytes)[..20]);
     if req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -839,7 +839,7 @@ fn csp_hash(text: &str) -> String {
     use sha2::Digest;
     format!(
         "'sha256-{}'",
-        crate::assets::base64(&sha2::Sha256::digest(text.as_bytes()))
+        crate::digest::base64(&sha2::Sha256::digest(text.as_bytes()))
     )
 }
 
@@ -901,7 +901,7 @@ impl Page<'_> {
             &format!("<html data-sitegen-site=\"{}\"", escape_html(self.domain)),
             1,
         );
-        let etag = format!("\"{}\"", &crate::assets::sha256_hex(page.as_bytes())[..20]);
+        let etag = format!("\"{}\"", &crate::digest::sha256_hex(page.as_bytes())[..20]);
         let policy = preview_policy(self.csp, self.authority, error.is_some());
         let mut b = Response::builder()
             .status(status)

@@ -17,89 +17,12 @@ use std::sync::Mutex;
 use image::imageops::FilterType;
 use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader, Limits, RgbaImage};
 use rayon::prelude::*;
-use serde::Deserialize;
 
-use crate::assets::sha256_hex;
-use crate::config::yaml;
+use crate::config::ImageConfig;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Location, Result};
 use crate::fsutil;
-use crate::render::escape_html;
-
-/// Image settings from `sitegen.yaml` (`images:`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImageConfig {
-    /// Widths to produce, in pixels; each is capped at the source width.
-    /// One to 16 widths, each 1 to 16383 (WebP's largest side).
-    #[serde(default = "default_widths", deserialize_with = "widths")]
-    pub widths: Vec<u32>,
-    /// JPEG and WebP quality, 1 to 100.
-    #[serde(
-        default = "default_quality",
-        deserialize_with = "yaml::int::<_, u8, 1, 100>"
-    )]
-    pub quality: u8,
-    /// Largest source accepted, in pixels per side: 1 to 16383, WebP's
-    /// largest side, so no output can be too large to encode.
-    #[serde(
-        default = "default_max_side",
-        deserialize_with = "yaml::int::<_, u32, 1, 16_383>"
-    )]
-    pub max_side: u32,
-    /// Largest decode allocation, in MiB (1 to 65536, 64 GiB).
-    #[serde(
-        default = "default_max_alloc",
-        deserialize_with = "yaml::int::<_, u64, 1, 65_536>"
-    )]
-    pub max_alloc_mib: u64,
-    /// `sizes` attribute when a template gives none.
-    #[serde(default = "default_sizes")]
-    pub sizes: String,
-}
-
-/// `images.widths`: a non-empty list of at most 16 widths of 1 to 16383
-/// pixels; an empty list would leave `<picture>` without a source.
-fn widths<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u32>, D::Error> {
-    let list = Vec::<yaml::Int<1, 16_383>>::deserialize(d)?;
-    if list.is_empty() || list.len() > 16 {
-        return Err(serde::de::Error::custom(format!(
-            "{} widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]",
-            list.len()
-        )));
-    }
-    Ok(list
-        .into_iter()
-        .map(|w| u32::try_from(w.0).expect("at most 16383"))
-        .collect())
-}
-
-fn default_widths() -> Vec<u32> {
-    vec![480, 960, 1600]
-}
-fn default_quality() -> u8 {
-    78
-}
-fn default_max_side() -> u32 {
-    12_000
-}
-fn default_max_alloc() -> u64 {
-    600
-}
-fn default_sizes() -> String {
-    "(min-width: 45rem) 42rem, 100vw".into()
-}
-
-impl Default for ImageConfig {
-    fn default() -> Self {
-        ImageConfig {
-            widths: default_widths(),
-            quality: default_quality(),
-            max_side: default_max_side(),
-            max_alloc_mib: default_max_alloc(),
-            sizes: default_sizes(),
-        }
-    }
-}
+use crate::text::escape_html;
 
 /// A watermark applied to images that ask for it.
 #[derive(Debug, Clone)]
@@ -356,7 +279,7 @@ impl ImageQueue {
         );
         let stem = source
             .file_stem()
-            .map(|s| crate::content::markdown::slugify(&s.to_string_lossy()))
+            .map(|s| crate::text::slugify(&s.to_string_lossy()))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "image".into());
         let path = format!(

@@ -9,10 +9,8 @@ pub mod css;
 pub mod images;
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
 use crate::config::Site;
@@ -34,19 +32,9 @@ const RASTER: &[&str] = &[
     "jpg", "jpeg", "png", "gif", "webp", "avif", "tif", "tiff", "bmp", "heic",
 ];
 
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 /// `site.css` + bytes → `site.1a2b3c4d5e.css`.
 pub fn fingerprinted_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
-    format!("{stem}.{}.{ext}", &sha256_hex(bytes)[..10])
+    format!("{stem}.{}.{ext}", &crate::digest::sha256_hex(bytes)[..10])
 }
 
 pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
@@ -59,7 +47,7 @@ pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
         .insert("css/site.css".into(), format!("/assets/{name}"));
     assets
         .integrity
-        .insert("css/site.css".into(), sri(css.as_bytes()));
+        .insert("css/site.css".into(), crate::digest::sri(css.as_bytes()));
     assets
         .files
         .insert(format!("assets/{name}"), css.into_bytes());
@@ -88,33 +76,6 @@ pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
         copy_static(root, &dir, &mut assets)?;
     }
     Ok(assets)
-}
-
-/// Subresource Integrity value of `bytes`: `sha384-<base64>`.
-pub fn sri(bytes: &[u8]) -> String {
-    format!("sha384-{}", base64(&sha2::Sha384::digest(bytes)))
-}
-
-/// Standard base64 with padding (RFC 4648), for SRI values.
-pub fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// File types served compressed: each gets a `.gz` twin for nginx's gzip_static.
@@ -248,15 +209,6 @@ fn copy_static(root: &fsutil::Root, dir: &Path, assets: &mut Assets) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 
     #[test]
     fn gzip_twins_decompress_to_the_same_bytes() {

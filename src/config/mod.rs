@@ -15,7 +15,8 @@ pub use site::{
 };
 pub use theme::ThemeConfig;
 pub use workspace::{
-    CheckConfig, CssConfig, Level, NginxConfig, PlatformConfig, TemplatesConfig, WorkspaceConfig,
+    CheckConfig, CssConfig, ImageConfig, Level, NginxConfig, PlatformConfig, TemplatesConfig,
+    WorkspaceConfig,
 };
 pub use yaml::{
     AbsPath, ApiBase, CertName, Colour, DeployTarget, EnvName, FontStack, Hostname, Ident,

@@ -86,7 +86,7 @@ pub struct Tag {
 impl<'de> Deserialize<'de> for Tag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let name = String::deserialize(d)?.trim().to_string();
-        let slug = crate::content::markdown::slugify(&name);
+        let slug = crate::text::slugify(&name);
         if slug.is_empty() || name.chars().count() > 100 {
             return Err(serde::de::Error::custom(format!(
                 "tag {name:?} needs letters or digits (at most 100 characters): \
@@ -106,7 +106,7 @@ pub struct PageSlug(pub String);
 impl<'de> Deserialize<'de> for PageSlug {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if is_safe_segment(&s) {
+        if crate::text::is_safe_segment(&s) {
             Ok(PageSlug(s))
         } else {
             Err(serde::de::Error::custom(format!(
@@ -133,16 +133,6 @@ impl<'de> Deserialize<'de> for TemplateName {
             )))
         }
     }
-}
-
-/// A path segment that stays inside its folder: letters, digits, `-`, `_`, `.`,
-/// not starting with a dot.
-pub fn is_safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 200
-        && !s.starts_with('.')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Splits `text` into front matter and body and parses the front matter.

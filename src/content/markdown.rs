@@ -87,7 +87,7 @@ pub fn render_untrusted(markdown: &str) -> String {
                 in_image -= 1;
                 None
             }
-            Event::Start(Tag::Link { dest_url, .. }) if !safe_url(&dest_url) => {
+            Event::Start(Tag::Link { dest_url, .. }) if !crate::text::safe_url(&dest_url) => {
                 dropped_links.push(true);
                 None
             }
@@ -113,16 +113,6 @@ pub fn render_untrusted(markdown: &str) -> String {
         });
     html::push_html(&mut out, events);
     out
-}
-
-/// Whether a URL from untrusted markdown may become a link.
-pub fn safe_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:")
-        || (lower.starts_with('/') && !lower.starts_with("//"))
-        || lower.starts_with('#')
 }
 
 /// A heading being collected: level, explicit id, classes, inner events.
@@ -152,7 +142,7 @@ fn with_heading_anchors<'a>(
                 let text = plain_text(&inner);
                 let base = match id {
                     Some(id) => id.to_string(),
-                    None => slugify(&text),
+                    None => crate::text::slugify(&text),
                 };
                 let base = if base.is_empty() {
                     "section".to_string()
@@ -166,13 +156,13 @@ fn with_heading_anchors<'a>(
                     n += 1;
                 }
                 let lvl = level as u8;
-                let mut open = format!("<h{lvl} id=\"{}\"", crate::render::escape_html(&id));
+                let mut open = format!("<h{lvl} id=\"{}\"", crate::text::escape_html(&id));
                 if !classes.is_empty() {
                     let joined: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
                     let _ = write!(
                         open,
                         " class=\"{}\"",
-                        crate::render::escape_html(&joined.join(" "))
+                        crate::text::escape_html(&joined.join(" "))
                     );
                 }
                 open.push('>');
@@ -181,8 +171,8 @@ fn with_heading_anchors<'a>(
                 out.push(Event::Html(
                     format!(
                         " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section: {}\">#</a></h{lvl}>\n",
-                        crate::render::escape_html(&id),
-                        crate::render::escape_html(&text)
+                        crate::text::escape_html(&id),
+                        crate::text::escape_html(&text)
                     )
                     .into(),
                 ));
@@ -211,42 +201,6 @@ fn plain_text(events: &[Event<'_>]) -> String {
         }
     }
     s.trim().to_string()
-}
-
-/// Lowercase ASCII slug of a text: letters and digits joined by hyphens.
-/// Letters of every script are transliterated (`Cœur` → `coeur`, `Straße` →
-/// `strasse`, `Łódź` → `lodz`, `東京` → `dong-jing`); punctuation, symbols and
-/// emoji separate words. The result can be empty (`"???"`): callers that need
-/// a URL segment fall back to something else then.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.chars() {
-        for a in fold_accent(c).chars() {
-            if a.is_ascii_alphanumeric() {
-                if dash && !out.is_empty() {
-                    out.push('-');
-                }
-                dash = false;
-                out.push(a.to_ascii_lowercase());
-            } else {
-                dash = true;
-            }
-        }
-    }
-    out
-}
-
-/// The ASCII spelling of one character for a slug: itself when ASCII, a
-/// transliteration (deunicode) for a letter or digit of another script, and
-/// a separator for anything else, so `♥` or `🎉` never become words.
-fn fold_accent(c: char) -> &'static str {
-    if c.is_ascii() || c.is_alphanumeric() {
-        // ASCII maps to itself; `slugify` turns non-alphanumerics into hyphens.
-        deunicode::deunicode_char(c).unwrap_or(" ")
-    } else {
-        " "
-    }
 }
 
 #[cfg(test)]
@@ -301,22 +255,5 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<b "), "{html}");
         assert!(html.contains("<a href=\"https://a.example\">ok</a>"));
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slugify("Hello, World!"), "hello-world");
-        assert_eq!(slugify("São Paulo"), "sao-paulo");
-        assert_eq!(slugify("  --x--  "), "x");
-        // Regression (issue 12, item 12): these were `c-ur`, `stra-e`, `od`.
-        assert_eq!(slugify("Cœur"), "coeur");
-        assert_eq!(slugify("Straße"), "strasse");
-        assert_eq!(slugify("Łódź"), "lodz");
-        assert_eq!(slugify("Ærøskøbing"), "aeroskobing");
-        assert_eq!(slugify("Αθήνα"), "athena");
-        assert_eq!(slugify("Москва"), "moskva");
-        assert_eq!(slugify("東京"), "dong-jing");
-        assert_eq!(slugify("Fête 🎉 ♥ day"), "fete-day");
-        assert_eq!(slugify("???"), "");
     }
 }

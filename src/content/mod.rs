@@ -12,7 +12,9 @@ use walkdir::WalkDir;
 
 use crate::fsutil::Root;
 
-pub use frontmatter::{is_safe_segment, FrontMatter, PageDate};
+pub use frontmatter::{FrontMatter, PageDate};
+
+use crate::text::is_safe_segment;
 pub use markdown::Heading;
 
 use crate::error::{Error, Location, Result};

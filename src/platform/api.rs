@@ -130,7 +130,7 @@ impl Client {
                                 Err(BodyError::TooLarge) => {
                                     return Err(ApiError::Rejected(format!(
                                         "GET {url}: the response body is over the {} limit (platform.max_body_bytes)",
-                                        bytes_text(self.cfg.max_body_bytes)
+                                        crate::text::bytes_text(self.cfg.max_body_bytes)
                                     )))
                                 }
                                 Err(BodyError::Read(e)) => last = e,
@@ -339,17 +339,6 @@ fn read_capped(resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, B
             "the response body could not be read ({})",
             root_cause(&e)
         ))),
-    }
-}
-
-/// `33554432` → `32 MiB`; `1500` → `1500 bytes`.
-pub fn bytes_text(n: u64) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
-        format!("{} MiB", n / (1024 * 1024))
-    } else if n >= 1024 && n % 1024 == 0 {
-        format!("{} KiB", n / 1024)
-    } else {
-        format!("{n} bytes")
     }
 }
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::assets::sha256_hex;
 use crate::config::TenantRef;
+use crate::digest::sha256_hex;
 use crate::error::Result;
 use crate::fsutil::write_atomic;
 

@@ -144,7 +144,7 @@ impl<'a> Fetcher<'a> {
         })?;
         for p in &mut profiles {
             p.sanitize(&mut self.warnings);
-            if !crate::content::is_safe_segment(&p.slug) {
+            if !crate::text::is_safe_segment(&p.slug) {
                 return Err(Error::platform(format!(
                     "site {domain}: {label} returned profile {:?} with an unusable slug",
                     p.id

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, UndefinedBehavior};
 
-use crate::assets::images::{resolve_source, ImageQueue, PictureOptions};
 use crate::config::Site;
 use crate::content::markdown;
 use crate::error::{Error, Location, Result};
@@ -83,6 +82,24 @@ impl TemplateDirs {
     }
 }
 
+/// A `picture(src, alt, sizes=…, eager=…, watermark=…, class=…)` call.
+#[derive(Debug)]
+pub struct PictureRequest<'a> {
+    /// As written: `images/studio.jpg` (content folder) or `/images/…`.
+    pub src: &'a str,
+    /// Trimmed; empty when the template gave none.
+    pub alt: &'a str,
+    pub sizes: Option<&'a str>,
+    pub eager: bool,
+    pub watermark: bool,
+    pub class: Option<&'a str>,
+}
+
+/// Makes the markup of a `picture()` call.
+pub type PictureFn = dyn Fn(&PictureRequest<'_>) -> Result<String> + Send + Sync;
+/// Makes the markup of an `avatar()` call: (profile id, alt, size, class).
+pub type AvatarFn = dyn Fn(&str, &str, u32, &str) -> Result<Option<String>> + Send + Sync;
+
 /// What the templates may call besides the built-ins.
 pub struct Helpers {
     /// `https://<domain>`
@@ -95,12 +112,12 @@ pub struct Helpers {
     pub sections: BTreeMap<String, Value>,
     /// Dated pages, newest first, as template values: `latest(n)`.
     pub latest: Vec<Value>,
-    /// The image pipeline, for `picture()`.
-    pub images: Arc<ImageQueue>,
-    /// `content/<domain>/`: where `picture()` sources live.
-    pub content_dir: Root,
-    /// Profile id → local avatar file, for `avatar()`.
-    pub avatars: BTreeMap<String, PathBuf>,
+    /// `picture()`: the `<picture>` markup of a content image (the image
+    /// pipeline, handed in by the build so render stays pure).
+    pub picture: Box<PictureFn>,
+    /// `avatar()`: the portrait markup of a profile id, or None when it has
+    /// no avatar.
+    pub avatar: Box<AvatarFn>,
     /// Bounds on one page's rendering.
     pub limits: crate::config::TemplatesConfig,
 }
@@ -178,7 +195,7 @@ impl Renderer {
                 })
             },
         );
-        let (queue, avatars) = (helpers.images.clone(), Arc::new(helpers.avatars));
+        let avatar = helpers.avatar;
         // avatar(member, 48, class="avatar"): the member's portrait, or none.
         env.add_function(
             "avatar",
@@ -189,23 +206,19 @@ impl Renderer {
                 let class: Option<&str> = kwargs.get("class")?;
                 kwargs.assert_all_used()?;
                 let id = member.get_attr("id")?;
-                let Some(file) = id.as_str().and_then(|id| avatars.get(id)) else {
-                    return Ok(Value::from(()));
-                };
                 let name = member.get_attr("display_name")?;
                 let alt = format!("Portrait of {}", name.as_str().unwrap_or("the member"));
-                queue
-                    .avatar(
-                        file,
-                        &alt,
-                        size.unwrap_or(48).clamp(16, 1024),
-                        class.unwrap_or("avatar"),
-                    )
-                    .map(Value::from_safe_string)
-                    .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
+                let html = avatar(
+                    id.as_str().unwrap_or(""),
+                    &alt,
+                    size.unwrap_or(48).clamp(16, 1024),
+                    class.unwrap_or("avatar"),
+                )
+                .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))?;
+                Ok(html.map_or(Value::from(()), Value::from_safe_string))
             },
         );
-        let (queue, content_dir) = (helpers.images, helpers.content_dir);
+        let picture = helpers.picture;
         // picture("images/studio.jpg", "alt text", sizes="...", eager=true, watermark=true, class="hero")
         env.add_function(
             "picture",
@@ -214,26 +227,18 @@ impl Renderer {
                   kwargs: Kwargs|
                   -> Result<Value, minijinja::Error> {
                 let sizes: Option<String> = kwargs.get("sizes")?;
-                let opts = PictureOptions {
+                let request = PictureRequest {
+                    src,
+                    alt: alt.unwrap_or("").trim(),
                     sizes: sizes.as_deref(),
                     eager: kwargs.get::<Option<bool>>("eager")?.unwrap_or(false),
                     watermark: kwargs.get::<Option<bool>>("watermark")?.unwrap_or(false),
                     class: kwargs.get::<Option<&str>>("class")?,
                 };
                 kwargs.assert_all_used()?;
-                let invalid = |m: String| minijinja::Error::new(JinjaKind::InvalidOperation, m);
-                let path = resolve_source(&content_dir, content_dir.shown(), src)
-                    .map_err(|e| invalid(e.to_string()))?;
-                let alt = alt.unwrap_or("").trim();
-                if alt.is_empty() {
-                    queue
-                        .missing_alt(format!("picture({src:?}) has no alt text"))
-                        .map_err(|e| invalid(e.message.clone()))?;
-                }
-                queue
-                    .picture(&path, alt, &opts)
+                picture(&request)
                     .map(Value::from_safe_string)
-                    .map_err(|e| invalid(e.to_string()))
+                    .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
             },
         );
         let sections = Arc::new(helpers.sections);
@@ -263,7 +268,7 @@ impl Renderer {
             Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
         });
         env.add_filter("slugify", |text: &str| -> String {
-            markdown::slugify(text)
+            crate::text::slugify(text)
         });
         for (name, value) in globals {
             env.add_global(name, value);
@@ -307,7 +312,7 @@ impl Renderer {
                 }
                 err.message = format!(
                     "rendering {page} wrote more than {} (templates.max_page_bytes)",
-                    crate::platform::api::bytes_text(self.limits.max_page_bytes)
+                    crate::text::bytes_text(self.limits.max_page_bytes)
                 );
                 Err(err.hint("a loop that writes without end? Raise templates.max_page_bytes in sitegen.yaml only if the page is really that large"))
             }
@@ -409,27 +414,11 @@ fn format_value(
     if state.auto_escape() == AutoEscape::Html && !value.is_safe() {
         if let Some(s) = value.as_str() {
             return out
-                .write_str(&escape_html(s))
+                .write_str(&crate::text::escape_html(s))
                 .map_err(minijinja::Error::from);
         }
     }
     minijinja::escape_formatter(out, state, value)
-}
-
-/// Escapes text for HTML content and quoted attributes.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn is_external(path: &str) -> bool {

@@ -269,7 +269,7 @@ fn manifest_lists_every_file_with_size_and_hash() {
         assert_eq!(f["bytes"].as_u64().unwrap() as usize, bytes.len());
         assert_eq!(
             f["sha256"].as_str().unwrap(),
-            sitegen::assets::sha256_hex(bytes)
+            sitegen::digest::sha256_hex(bytes)
         );
     }
 }

@@ -312,7 +312,7 @@ fn respond(
             serde_json::json!({"items": items[offset..end], "next": next}).to_string()
         }
     };
-    let etag = format!("\"{}\"", sitegen::assets::sha256_hex(body.as_bytes()));
+    let etag = format!("\"{}\"", sitegen::digest::sha256_hex(body.as_bytes()));
     if header(headers, "if-none-match").as_deref() == Some(etag.as_str()) {
         return Response::builder()
             .status(StatusCode::NOT_MODIFIED)
