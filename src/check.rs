@@ -640,7 +640,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         ws,
         site,
         &BuildOptions {
-            preview: true,
+            mode: crate::build::BuildMode::Preview,
             ..Default::default()
         },
     )?;

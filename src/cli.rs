@@ -71,7 +71,7 @@ pub struct CheckArgs {
 pub struct NewArgs {
     /// The site's domain, e.g. merche-biche.com.
     pub domain: String,
-    /// org-site, tour-site or provider-site.
+    /// The site kind: org-site, tour-site or provider-site (src/kinds/).
     #[arg(long, value_parser = parse_kind)]
     pub kind: crate::config::SiteKind,
     /// The tenant the site shows: person:<slug> or org:<slug>.
@@ -176,8 +176,7 @@ pub struct BuildArgs {
 }
 
 fn parse_kind(s: &str) -> Result<crate::config::SiteKind, String> {
-    serde_yaml::from_str(s)
-        .map_err(|_| format!("{s:?} is not a site kind (org-site, tour-site, provider-site)"))
+    crate::config::SiteKind::parse(s)
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {

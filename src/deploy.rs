@@ -545,7 +545,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
             .at(site.key_location("deploy.held_back"))
             .hint("set held_back: false, or pass --force to deploy it anyway"));
     }
-    let dist = crate::site_output_dir(ws, domain);
+    let dist = crate::output::site_output_dir(ws, domain);
     let (manifest_hash, bundle) = check_bundle(&dist, domain)?;
     check_nginx_config(ws, site, &dist, &bundle)?;
     drop(bundle);

@@ -92,15 +92,10 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
         // incremental builds (`serve`) record no digest.
         fetch: _,
         data: _,
-        preview: _,
+        mode: _,
         incremental: _,
     } = opts;
     h.update(format!("options drafts={drafts} strict={strict}\0").as_bytes());
-}
-
-/// Hex digest of the platform data alone, for reports.
-pub fn data_digest(data: &PlatformData) -> String {
-    crate::digest::sha256_hex(&serde_json::to_vec(data).unwrap_or_default())[..16].to_string()
 }
 
 /// The inputs digest recorded in a built site's manifest, if any.

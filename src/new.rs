@@ -49,45 +49,6 @@ fn name_from_domain(domain: &str) -> String {
         .join(" ")
 }
 
-fn starter_content(kind: SiteKind, name: &str) -> Vec<(&'static str, String)> {
-    let page = |title: &str, description: &str, weight: i32, extra: &str, body: &str| {
-        format!(
-            "---\ntitle: {}\ndescription: {}\nweight: {weight}\n{extra}---\n{body}\n",
-            yaml_string(title),
-            yaml_string(description)
-        )
-    };
-    let home = format!(
-        "---\ntitle: {}\ndescription: {}\n---\nWrite two or three sentences here: who {name} is, who it is for, and how to get in touch.\n",
-        yaml_string(name),
-        yaml_string(&format!("{name}: replace this with one sentence for search results and link previews."))
-    );
-    let contact = page(
-        "Contact",
-        &format!("How to reach {name}."),
-        9,
-        "",
-        "Say how people should get in touch, and what happens after they do.",
-    );
-    match kind {
-        SiteKind::OrgSite => vec![
-            ("_index.md", home),
-            ("about.md", page("About", &format!("What {name} is and how it works."), 1, "", "## What we are\n\nDescribe the collective: who is in it, what members share, what they keep.")),
-            ("members/_index.md", page("Members", &format!("The members of {name}."), 4, "template: members.html\n", "Members appear here once they share their profile publicly with the organisation.")),
-            ("contact.md", contact),
-        ],
-        SiteKind::TourSite => vec![
-            ("_index.md", home),
-            ("tour/_index.md", page("Tour dates", "Every city, date and venue, with booking links.", 1, "template: schedule.html\n", "Dates come from the platform and update at every build.")),
-            ("faq.md", page("Questions", "Practical questions about the tour.", 5, "", "## How do I book?\n\nExplain booking, prices and cancellations.")),
-        ],
-        SiteKind::ProviderSite => vec![
-            ("_index.md", home),
-            ("contact.md", contact),
-        ],
-    }
-}
-
 /// Writes the new site and validates it.
 pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
     let domain = Hostname::parse(&new.domain).map_err(|e| Error::config(format!("domain: {e}")))?;
@@ -116,10 +77,7 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
         Some(t) => Slug::parse(t)
             .map_err(|e| Error::config(format!("--theme: {e}")))?
             .to_string(),
-        None => match new.kind {
-            SiteKind::TourSite => "nocturne".to_string(),
-            _ => "atelier".to_string(),
-        },
+        None => new.kind.spec().default_theme.to_string(),
     };
     if !ws
         .root
@@ -164,7 +122,7 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
         yaml_string(&name),
         yaml_string("Replace with one line about what you offer"),
     ));
-    let pages = starter_content(new.kind, &name);
+    let pages = (new.kind.spec().starters)(&name);
     for (file, text) in &pages {
         if *file == "_index.md" {
             continue;
@@ -220,7 +178,7 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
         }
     };
     let opts = BuildOptions {
-        preview: true,
+        mode: crate::build::BuildMode::Preview,
         ..Default::default()
     };
     let built = match build_site(ws, &site, &opts) {

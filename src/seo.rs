@@ -3,8 +3,9 @@
 
 use serde_json::{json, Value as Json};
 
-use crate::config::{Site, SiteKind, TenantKind};
-use crate::platform::{LegStatus, PlatformData, Profile, Tour, TourLeg};
+use crate::config::{Site, TenantKind};
+use crate::kinds::Entity;
+use crate::platform::{PlatformData, Profile};
 
 /// One URL in the sitemap.
 pub struct SitemapEntry<'a> {
@@ -43,7 +44,13 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// The site's own entity: an Organization for Org tenants, a Person for Persons.
-pub fn site_entity(site: &Site, data: &PlatformData, logo_url: Option<&str>) -> Json {
+/// `member_url` is where a member's page is (`crate::pages::members::url`).
+pub fn site_entity(
+    site: &Site,
+    data: &PlatformData,
+    logo_url: Option<&str>,
+    member_url: impl Fn(&Profile) -> String,
+) -> Json {
     let base = site.base_url();
     let same_as: Vec<&str> = data
         .tenant
@@ -58,8 +65,8 @@ pub fn site_entity(site: &Site, data: &PlatformData, logo_url: Option<&str>) -> 
         .tagline
         .clone()
         .or_else(|| data.tenant.tagline.clone());
-    let is_person =
-        site.config.kind == SiteKind::ProviderSite || data.tenant.kind == TenantKind::Person;
+    let kind_entity = site.config.kind.spec().entity;
+    let is_person = kind_entity == Entity::Person || data.tenant.kind == TenantKind::Person;
     let mut entity = json!({
         "@context": "https://schema.org",
         "@type": if is_person { "Person" } else { "Organization" },
@@ -84,75 +91,13 @@ pub fn site_entity(site: &Site, data: &PlatformData, logo_url: Option<&str>) -> 
                 obj.insert("jobTitle".into(), role.clone().into());
             }
         }
-    } else if site.config.kind == SiteKind::OrgSite && !data.profiles.is_empty() {
+    } else if kind_entity == Entity::TenantWithMembers && !data.profiles.is_empty() {
         let members: Vec<Json> = data
             .profiles
             .iter()
-            .map(|p| json!({"@type": "Person", "name": p.display_name, "url": format!("{base}/members/{}/", p.slug)}))
+            .map(|p| json!({"@type": "Person", "name": p.display_name, "url": format!("{base}{}", member_url(p))}))
             .collect();
         obj.insert("member".into(), json!(members));
     }
     entity
-}
-
-/// A member's page entity: a Person who is a member of the Org.
-pub fn member_entity(site: &Site, p: &Profile) -> Json {
-    let base = site.base_url();
-    let mut entity = json!({
-        "@context": "https://schema.org",
-        "@type": "Person",
-        "name": p.display_name,
-        "url": format!("{base}/members/{}/", p.slug),
-        "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
-    });
-    if let Some(role) = &p.role_title {
-        entity["jobTitle"] = role.clone().into();
-    }
-    let same_as: Vec<&str> = p
-        .links
-        .iter()
-        .filter_map(|l| l.url.get())
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .collect();
-    if !same_as.is_empty() {
-        entity["sameAs"] = json!(same_as);
-    }
-    entity
-}
-
-/// A schema.org Event for one tour leg.
-pub fn leg_event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
-    let base = site.base_url();
-    let status = match leg.status {
-        LegStatus::Cancelled => "https://schema.org/EventCancelled",
-        _ => "https://schema.org/EventScheduled",
-    };
-    let mut event = json!({
-        "@context": "https://schema.org",
-        "@type": "Event",
-        "name": format!("{} — {}", tour.title, leg.city),
-        "startDate": leg.start_date,
-        "endDate": leg.end_date,
-        "eventStatus": status,
-        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-        "url": format!("{base}{}", leg.url),
-        "location": {
-            "@type": "Place",
-            "name": leg.venue.clone().unwrap_or_else(|| leg.city.clone()),
-            "address": {"@type": "PostalAddress", "addressLocality": leg.city, "addressCountry": leg.country},
-        },
-        "organizer": {"@type": "Organization", "name": site.config.brand.name, "url": format!("{base}/")},
-    });
-    if let Some(summary) = &tour.summary {
-        event["description"] = summary.clone().into();
-    }
-    if let Some(booking) = leg.booking_url.as_ref().and_then(|u| u.get()) {
-        let availability = match leg.status {
-            LegStatus::Open => "https://schema.org/InStock",
-            LegStatus::Limited => "https://schema.org/LimitedAvailability",
-            LegStatus::Full | LegStatus::Cancelled => "https://schema.org/SoldOut",
-        };
-        event["offers"] = json!({"@type": "Offer", "url": booking, "availability": availability});
-    }
-    event
 }

@@ -208,7 +208,7 @@ impl Hub {
             let opts = BuildOptions {
                 drafts: self.opts.drafts,
                 data: Some(data.clone()),
-                preview: true,
+                mode: crate::build::BuildMode::Preview,
                 incremental,
                 ..Default::default()
             };

@@ -148,21 +148,53 @@ fn default_language() -> LanguageTag {
     LanguageTag::parse("en").expect("valid")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SiteKind {
-    OrgSite,
-    TourSite,
-    ProviderSite,
-}
+/// A site kind from the table in `crate::kinds` (`org-site`, …): what a
+/// site of that kind generates, its entity, starters and default theme.
+#[derive(Clone, Copy)]
+pub struct SiteKind(&'static crate::kinds::Kind);
 
 impl SiteKind {
+    /// The kind named `name`; the error lists the kinds there are.
+    pub fn parse(name: &str) -> std::result::Result<SiteKind, String> {
+        crate::kinds::find(name)
+            .map(SiteKind)
+            .ok_or_else(|| format!("{name:?} is not a site kind ({})", crate::kinds::names()))
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            SiteKind::OrgSite => "org-site",
-            SiteKind::TourSite => "tour-site",
-            SiteKind::ProviderSite => "provider-site",
-        }
+        self.0.name
+    }
+
+    /// The kind's entry in the table.
+    pub fn spec(self) -> &'static crate::kinds::Kind {
+        self.0
+    }
+}
+
+impl PartialEq for SiteKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for SiteKind {}
+
+impl fmt::Debug for SiteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SiteKind({})", self.0.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for SiteKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        SiteKind::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for SiteKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name)
     }
 }
 

@@ -252,3 +252,10 @@ pub struct PlatformData {
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
+
+impl PlatformData {
+    /// Short hex digest of the data, for build reports.
+    pub fn digest(&self) -> String {
+        crate::digest::sha256_hex(&serde_json::to_vec(self).unwrap_or_default())[..16].to_string()
+    }
+}

@@ -1,0 +1,104 @@
+//! Phase 4, assemble: the bundle from the rendered pages, the processed
+//! images, the stylesheet and static files, the pages an incremental build
+//! kept, the sitemap and robots.txt. Two outputs on one path is an error.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::load::Loaded;
+use super::plan::{sitemap_entry, Plan};
+use super::render::RenderedPage;
+use super::{BuildMode, BuildOptions, Phases};
+use crate::bundle::{check_bundle_path, Bundle};
+use crate::config::Site;
+use crate::error::{Error, Result};
+use crate::seo;
+
+pub fn assemble(
+    site: &Site,
+    loaded: &Loaded,
+    plan: &Plan<'_>,
+    rendered: Vec<RenderedPage>,
+    opts: &BuildOptions,
+    phase: &mut Phases<'_>,
+) -> Result<Bundle> {
+    let mut bundle = Bundle::new(site.domain());
+    bundle.data_digest = loaded.data_digest.clone();
+    bundle.pages = rendered.len();
+    bundle.rendered = rendered.len();
+    let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    if let Some(inc) = plan.reusing {
+        let fresh: HashSet<&str> = rendered.iter().map(|(p, _, _)| p.as_str()).collect();
+        let outputs: HashSet<&str> = plan.routes.iter().map(|r| r.output.as_str()).collect();
+        for (path, bytes) in &inc.previous.files {
+            if outputs.contains(path.as_str()) && !fresh.contains(path.as_str()) {
+                reused.insert(path.clone(), bytes.clone());
+            }
+        }
+        bundle.pages += reused.len();
+    }
+    let data = &loaded.data;
+    bundle.warnings = data
+        .stale
+        .iter()
+        .map(|what| format!("built from STALE cached platform data: {what}"))
+        .chain(data.warnings.iter().cloned())
+        .collect();
+    let processed = loaded.images.process()?;
+    phase.done("images");
+    bundle.warnings.extend(loaded.images.take_warnings());
+    let assets = loaded
+        .assets
+        .files
+        .iter()
+        .map(|(p, b)| (p.clone(), b.clone()));
+    for (path, bytes) in assets.chain(processed).chain(
+        rendered
+            .into_iter()
+            .flat_map(|(p, h, gz)| std::iter::once((p, h.into_bytes())).chain(gz)),
+    ) {
+        insert(&mut bundle, path, bytes)?;
+    }
+    if let Some(inc) = &opts.incremental {
+        // Reused pages reference images produced by the build that rendered
+        // them, and so do pages rendered again from markdown that was not
+        // parsed again (`content::load_reusing` queued none of its images).
+        for (path, bytes) in &inc.previous.files {
+            if path.starts_with("assets/images/") && !bundle.files.contains_key(path) {
+                reused.insert(path.clone(), bytes.clone());
+            }
+        }
+    }
+    bundle.files.extend(reused);
+
+    // Every page is in the sitemap (listing pages after the first too),
+    // unless its front matter says `sitemap: false`.
+    let mut entries: Vec<seo::SitemapEntry<'_>> =
+        plan.routes.iter().filter_map(sitemap_entry).collect();
+    entries.sort_by(|a, b| a.url.cmp(b.url));
+    let base = site.base_url();
+    insert(
+        &mut bundle,
+        "sitemap.xml".into(),
+        seo::sitemap(&base, &entries).into_bytes(),
+    )?;
+    insert(
+        &mut bundle,
+        "robots.txt".into(),
+        seo::robots(&base).into_bytes(),
+    )?;
+    if opts.mode == BuildMode::Preview {
+        bundle.source_pages = loaded.pages.clone();
+    }
+    Ok(bundle)
+}
+
+fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {
+    check_bundle_path(&path)?;
+    if bundle.files.contains_key(&path) {
+        return Err(Error::build(format!("two outputs claim {path}")).hint(
+            "a static file and a page (or two static files) produce the same path; rename one",
+        ));
+    }
+    bundle.files.insert(path, bytes);
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Phase 1, load: everything a build reads, each through its own module —
+//! content pages (`crate::content`), the tenant's guarded platform data
+//! (`crate::platform`), the stylesheet and static files (`crate::assets`) —
+//! and the image queue the other phases request images from.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{BuildOptions, Phases};
+use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant, Watermark};
+use crate::assets::{self, Assets};
+use crate::config::{Site, Workspace};
+use crate::content::{self, Page};
+use crate::error::{Error, Location, Result};
+use crate::platform::{self, PlatformData};
+
+/// What the build works from.
+pub struct Loaded {
+    /// Content pages in file order (shared with the bundle of a preview
+    /// build, for the next incremental build).
+    pub pages: Arc<Vec<Page>>,
+    /// The tenant's data, leg URLs assigned.
+    pub data: PlatformData,
+    /// Short digest of the data as loaded, for reports.
+    pub data_digest: String,
+    pub assets: Assets,
+    pub images: Arc<ImageQueue>,
+    /// The site's social image (`seo.social_image`).
+    pub social: Option<Variant>,
+}
+
+pub fn load(
+    ws: &Workspace,
+    site: &Site,
+    opts: &BuildOptions,
+    phase: &mut Phases<'_>,
+) -> Result<Loaded> {
+    let images = Arc::new(image_queue(ws, site, opts)?);
+    let pages = Arc::new(content_pages(site, opts, &images)?);
+    phase.done("content");
+    let mut data = match &opts.data {
+        Some(d) => (**d).clone(),
+        None => platform::load(ws, site, opts.fetch)?,
+    };
+    let data_digest = data.digest();
+    crate::pages::legs::assign_urls(&mut data);
+    phase.done("platform data");
+    let assets = assets::build(site, &ws.config.css.browserslist)?;
+    phase.done("css and static files");
+    let social = match &site.config.seo.social_image {
+        Some(file) => {
+            Some(images.social(&site.roots.site.check(&site.site_dir.join(file.as_str()))?)?)
+        }
+        None => None,
+    };
+    if !pages.iter().any(Page::is_home) {
+        return Err(Error::content("the site has no home page")
+            .at(Location::file(site.content_dir.join("_index.md")))
+            .hint("create content/<domain>/_index.md with a title"));
+    }
+    Ok(Loaded {
+        pages,
+        data,
+        data_digest,
+        assets,
+        images,
+        social,
+    })
+}
+
+fn image_queue(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<ImageQueue> {
+    let watermark = match &site.config.images.watermark {
+        Some(w) => Some(Watermark {
+            file: site
+                .roots
+                .site
+                .check(&site.site_dir.join(w.file.as_str()))?,
+            position: w.position.as_str().to_string(),
+            opacity: w.opacity.0,
+            scale: w.scale.0,
+        }),
+        None => None,
+    };
+    ImageQueue::new(
+        ws.config.images.clone(),
+        ws.root.join(".sitegen/cache/images"),
+        watermark,
+        opts.strict,
+    )
+}
+
+/// The site's content pages, their markdown images requested from `images`;
+/// an incremental build parses only the files that changed.
+fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Result<Vec<Page>> {
+    // Paths stay as the workspace names them (relative to it when it is the
+    // working directory), so errors show `content/<domain>/…`.
+    let content_root = &site.content_dir;
+    let resolver = |file: &Path, dest: &str, alt: &str, first: bool| -> Result<String> {
+        let path = resolve_source(
+            &site.roots.content,
+            file.parent().unwrap_or(content_root),
+            dest,
+        )
+        .map_err(|e| match e.location {
+            Some(_) => e,
+            None => e.at(Location::file(file)),
+        })?;
+        if alt.is_empty() {
+            images.missing_alt(format!("{}: image {dest} has no alt text", file.display()))?;
+        }
+        images.picture(
+            &path,
+            alt,
+            &PictureOptions {
+                eager: first,
+                ..Default::default()
+            },
+        )
+    };
+    match &opts.incremental {
+        Some(inc) => content::load_reusing(
+            &site.roots.content,
+            opts.drafts,
+            &resolver,
+            Some((&inc.previous.source_pages, &inc.sources)),
+        ),
+        None => content::load(&site.roots.content, opts.drafts, &resolver),
+    }
+}

@@ -1,0 +1,251 @@
+//! Phase 2, plan: the route table. Every page type in `crate::pages` gives
+//! its entries (content pages, the kind's generators, tags, the default
+//! 404); listings are split into pager pages where their template reads
+//! `paginator`; templates of content pages must exist; every URL is claimed
+//! once. An incremental build then picks the routes an edit touched.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::load::Loaded;
+use super::BuildOptions;
+use crate::config::Site;
+use crate::error::{Error, Location, Result};
+use crate::kinds::Generator;
+use crate::listing::{self, Listings, Pager};
+use crate::pages::{self, Entry, Route, Source};
+use crate::render::Renderer;
+use crate::seo::SitemapEntry;
+
+/// The route table of a build, and which routes to render now.
+pub struct Plan<'a> {
+    /// Every page of the site, in plan order (content, generated, 404).
+    pub routes: Vec<Route<'a>>,
+    /// Indices into `routes` of the pages to render; the others come from
+    /// the previous bundle of an incremental build.
+    pub render: Vec<usize>,
+    /// Taking unrendered pages from this previous build.
+    pub reusing: Option<&'a super::Incremental>,
+}
+
+pub fn plan<'a>(
+    site: &Site,
+    loaded: &'a Loaded,
+    listings: &'a Listings<'a>,
+    renderer: &Renderer,
+    opts: &'a BuildOptions,
+) -> Result<Plan<'a>> {
+    let mut entries = pages::content::entries(&loaded.pages, listings);
+    for generator in site.config.kind.spec().generators {
+        entries.extend(match generator {
+            Generator::Members => pages::members::entries(&loaded.data.profiles),
+            Generator::Legs => pages::legs::entries(&loaded.data),
+        });
+    }
+    entries.extend(pages::tags::entries(listings));
+    entries.extend(pages::not_found::entries(&loaded.pages));
+
+    let mut pagination = Pagination {
+        per_page: usize::from(site.config.paginate_by),
+        uses: HashMap::new(),
+        renderer,
+    };
+    let mut routes = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if let Source::Content(page) = entry.source {
+            check_template(site, renderer, page, entry.template)?;
+        }
+        routes.extend(pagination.routes(entry)?);
+    }
+    check_urls(&routes)?;
+
+    let (render, reusing) = match incremental_selection(loaded, &routes, opts) {
+        Some((inc, keep)) => (keep, Some(inc)),
+        None => ((0..routes.len()).collect(), None),
+    };
+    Ok(Plan {
+        routes,
+        render,
+        reusing,
+    })
+}
+
+/// Splits listings into pager pages.
+struct Pagination<'r> {
+    per_page: usize,
+    /// Template name → whether it reads `paginator`.
+    uses: HashMap<String, bool>,
+    renderer: &'r Renderer,
+}
+
+impl Pagination<'_> {
+    /// The routes of one entry: one, or one per page of its listing. A
+    /// listing is split only if its template uses `paginator`: one that does
+    /// not lists everything itself, so page 2 would repeat page 1.
+    fn routes<'a>(&mut self, entry: Entry<'a>) -> Result<Vec<Route<'a>>> {
+        let Some(count) = entry.listed else {
+            let output = match entry.source {
+                Source::Content(page) => page.output.clone(),
+                Source::NotFound => "404.html".to_string(),
+                _ => listing::paginate(&entry.url, 0, 0)[0].output.clone(),
+            };
+            return Ok(vec![Route {
+                url: entry.url,
+                output,
+                template: entry.template,
+                source: entry.source,
+                pager: None,
+            }]);
+        };
+        let uses = match self.uses.get(entry.template) {
+            Some(uses) => *uses,
+            None => {
+                let uses = self.renderer.uses_variable(entry.template, "paginator")?;
+                self.uses.insert(entry.template.to_string(), uses);
+                uses
+            }
+        };
+        let per_page = if uses { self.per_page } else { 0 };
+        let list: Arc<[Pager]> = listing::paginate(&entry.url, count, per_page).into();
+        Ok(list
+            .iter()
+            .enumerate()
+            .map(|(i, pager)| Route {
+                url: pager.url.clone(),
+                output: match entry.source {
+                    Source::Content(page) if i == 0 => page.output.clone(),
+                    _ => pager.output.clone(),
+                },
+                template: entry.template,
+                source: entry.source,
+                pager: Some((list.clone(), i)),
+            })
+            .collect())
+    }
+}
+
+fn check_template(
+    site: &Site,
+    renderer: &Renderer,
+    page: &crate::content::Page,
+    template: &str,
+) -> Result<()> {
+    if renderer.has_template(template) {
+        return Ok(());
+    }
+    let mut loc = Location::file(&page.source);
+    if let Some(line) = page.template_line {
+        loc = loc.line(line).key("template");
+    }
+    Err(Error::template(format!("template {template:?} does not exist"))
+        .at(loc)
+        .hint(format!(
+            "looked in sites/{0}/templates/, themes/{1}/templates/, templates/{2}/ and templates/_base/",
+            site.domain(),
+            site.config.theme,
+            site.config.kind
+        )))
+}
+
+/// The sitemap entry of a route, if it has one: content pages unless their
+/// front matter says `sitemap: false` (with their date as `lastmod`),
+/// listing pages after the first and generated pages; not the 404 page.
+pub fn sitemap_entry<'r>(route: &'r Route<'r>) -> Option<SitemapEntry<'r>> {
+    let entry = |lastmod| SitemapEntry {
+        url: &route.url,
+        lastmod,
+    };
+    match route.source {
+        Source::NotFound => None,
+        Source::Content(page) if route.is_content_page() => (page.front.sitemap && !page.is_404())
+            .then(|| entry(page.front.date.as_ref().map(|d| d.day()))),
+        _ => Some(entry(None)),
+    }
+}
+
+/// Two pages on one URL is an error naming both: content files first, then
+/// the pages not made from a content file (listing pages after the first,
+/// generated pages), with what makes each.
+fn check_urls(routes: &[Route<'_>]) -> Result<()> {
+    let mut seen: BTreeMap<&str, &crate::content::Page> = BTreeMap::new();
+    for route in routes.iter().filter(|r| r.is_content_page()) {
+        let Source::Content(page) = route.source else {
+            continue;
+        };
+        if let Some(other) = seen.insert(&page.url, page) {
+            return Err(Error::build(format!(
+                "{} and {} both claim the URL {}",
+                other.source.display(),
+                page.source.display(),
+                page.url
+            ))
+            .at(Location::file(&page.source))
+            .hint("change the `slug:` of one of them or rename a file"));
+        }
+    }
+    let mut others: BTreeMap<&str, String> = BTreeMap::new();
+    for route in routes {
+        if route.is_content_page() || matches!(route.source, Source::NotFound) {
+            continue;
+        }
+        let what = match &route.pager {
+            Some((list, i)) if *i > 0 => {
+                format!("page {} of {}", list[*i].number, route.source.what())
+            }
+            _ => route.source.what(),
+        };
+        let url = route.url.as_str();
+        if let Some(page) = seen.get(url) {
+            return Err(Error::build(format!(
+                "{} claims the URL {url}, which is also {what}",
+                page.source.display(),
+            ))
+            .at(Location::file(&page.source))
+            .hint("generated pages own their URLs; choose another slug for the content page"));
+        }
+        if let Some(other) = others.insert(url, what.clone()) {
+            return Err(Error::build(format!(
+                "{other} and {what} both claim the URL {url}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Incremental: the routes an edit touched (their content page or template
+/// changed, or the previous build did not have them), when the rest can
+/// come from the previous bundle. None renders everything: a template used
+/// by every page changed, the stylesheet or a static file changed (pages
+/// link them by URL), or the edit changed what other pages show.
+fn incremental_selection<'a>(
+    loaded: &Loaded,
+    routes: &[Route<'_>],
+    opts: &'a BuildOptions,
+) -> Option<(&'a super::Incremental, Vec<usize>)> {
+    let inc = opts.incremental.as_ref()?;
+    let assets_same = loaded
+        .assets
+        .files
+        .iter()
+        .all(|(p, b)| inc.previous.files.get(p) == Some(b));
+    if inc.all_templates || !assets_same {
+        return None;
+    }
+    let names: Vec<&str> = loaded
+        .pages
+        .iter()
+        .map(pages::content::template_for)
+        .collect();
+    let dirty: HashSet<String> = inc.dirty(&loaded.pages, &names)?;
+    let keep = routes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            dirty.contains(r.owner())
+                || inc.templates.contains(r.template)
+                || !inc.previous.files.contains_key(&r.output)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    Some((inc, keep))
+}

@@ -1,0 +1,123 @@
+//! Tour leg pages: one per leg of the tenant's tours, at `/tour/<city>/`,
+//! each a schema.org Event with its booking offer. Only kinds with
+//! `Generator::Legs` have them; every kind gets `tour_events` in templates.
+
+use std::collections::{BTreeMap, HashSet};
+
+use minijinja::value::Value;
+use serde_json::{json, Value as Json};
+
+use super::{Entry, Scope, Source};
+use crate::config::Site;
+use crate::platform::{LegStatus, PlatformData, Tour, TourLeg};
+use crate::text::slugify;
+
+/// The schedule section leg pages belong to.
+pub const SECTION: &str = "/tour/";
+
+pub fn entries(data: &PlatformData) -> Vec<Entry<'_>> {
+    data.tours
+        .iter()
+        .flat_map(|t| {
+            t.legs.iter().map(move |l| Entry {
+                url: l.url.clone(),
+                template: "leg.html",
+                source: Source::Leg(t, l),
+                listed: None,
+            })
+        })
+        .collect()
+}
+
+/// Leg pages live at `/tour/<city>/`; a city visited twice gets its start
+/// date (`/tour/lyon-2027-04-02/`). A city with nothing left to slug (no
+/// letter or digit any script transliterates) uses the leg's record id
+/// (`/tour/leg-07/`). Every segment is a slug (`[a-z0-9-]`, never empty) and
+/// any clash that remains (the same city on the same day, an id equal to
+/// another city) gets `-2`, `-3`… in date order, so no two legs share a URL.
+/// Legs are sorted by date; each gets its `url`.
+pub fn assign_urls(data: &mut PlatformData) {
+    for tour in &mut data.tours {
+        tour.legs
+            .sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
+    }
+    let base = |leg: &TourLeg| {
+        [slugify(&leg.city), slugify(&leg.id)]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| "leg".to_string())
+    };
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for leg in data.tours.iter().flat_map(|t| &t.legs) {
+        *counts.entry(base(leg)).or_default() += 1;
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    for leg in data.tours.iter_mut().flat_map(|t| &mut t.legs) {
+        let base = base(leg);
+        let date = slugify(&leg.start_date);
+        let slug = if counts[&base] > 1 && !date.is_empty() {
+            format!("{base}-{date}")
+        } else {
+            base
+        };
+        let mut unique = slug.clone();
+        let mut n = 2;
+        while !used.insert(unique.clone()) {
+            unique = format!("{slug}-{n}");
+            n += 1;
+        }
+        leg.url = format!("{SECTION}{unique}/");
+    }
+}
+
+pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg) -> Value {
+    let site = scope.site;
+    let page = json!({
+        "title": format!("{} in {}", tour.title, leg.city),
+        "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
+        "url": leg.url, "permalink": super::permalink(site, &leg.url), "kind": "leg", "parent": SECTION,
+        "jsonld": [scope.site_entity, event(site, tour, leg)],
+    });
+    minijinja::context! {
+        page => Value::from_serialize(page),
+        leg => Value::from_serialize(leg),
+        tour => Value::from_serialize(tour),
+    }
+}
+
+/// A schema.org Event for one tour leg.
+pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
+    let base = site.base_url();
+    let status = match leg.status {
+        LegStatus::Cancelled => "https://schema.org/EventCancelled",
+        _ => "https://schema.org/EventScheduled",
+    };
+    let mut event = json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": format!("{} — {}", tour.title, leg.city),
+        "startDate": leg.start_date,
+        "endDate": leg.end_date,
+        "eventStatus": status,
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "url": format!("{base}{}", leg.url),
+        "location": {
+            "@type": "Place",
+            "name": leg.venue.clone().unwrap_or_else(|| leg.city.clone()),
+            "address": {"@type": "PostalAddress", "addressLocality": leg.city, "addressCountry": leg.country},
+        },
+        "organizer": {"@type": "Organization", "name": site.config.brand.name, "url": format!("{base}/")},
+    });
+    if let Some(summary) = &tour.summary {
+        event["description"] = summary.clone().into();
+    }
+    if let Some(booking) = leg.booking_url.as_ref().and_then(|u| u.get()) {
+        let availability = match leg.status {
+            LegStatus::Open => "https://schema.org/InStock",
+            LegStatus::Limited => "https://schema.org/LimitedAvailability",
+            LegStatus::Full | LegStatus::Cancelled => "https://schema.org/SoldOut",
+        };
+        event["offers"] = json!({"@type": "Offer", "url": booking, "availability": availability});
+    }
+    event
+}

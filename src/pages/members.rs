@@ -1,0 +1,70 @@
+//! Member pages: one per member profile the site shows (an Org's publicly
+//! shared members), at `/members/<slug>/`, each a schema.org Person who is
+//! `memberOf` the Org. Only kinds with `Generator::Members` have them.
+
+use minijinja::value::Value;
+use serde_json::{json, Value as Json};
+
+use super::{Entry, Scope, Source};
+use crate::config::Site;
+use crate::platform::Profile;
+
+/// The roster section member pages belong to.
+pub const SECTION: &str = "/members/";
+
+/// The URL of a member's page.
+pub fn url(p: &Profile) -> String {
+    format!("{SECTION}{}/", p.slug)
+}
+
+pub fn entries(profiles: &[Profile]) -> Vec<Entry<'_>> {
+    profiles
+        .iter()
+        .map(|p| Entry {
+            url: url(p),
+            template: "member.html",
+            source: Source::Member(p),
+            listed: None,
+        })
+        .collect()
+}
+
+pub fn context(scope: &Scope<'_>, p: &Profile) -> Value {
+    let site = scope.site;
+    let url = url(p);
+    let title = match &p.role_title {
+        Some(role) => format!("{} — {role}", p.display_name),
+        None => p.display_name.clone(),
+    };
+    let page = json!({
+        "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
+        "url": url, "permalink": super::permalink(site, &url), "kind": "member", "parent": SECTION,
+        "jsonld": [scope.site_entity, entity(site, p)],
+    });
+    minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
+}
+
+/// A member's page entity: a Person who is a member of the Org.
+pub fn entity(site: &Site, p: &Profile) -> Json {
+    let base = site.base_url();
+    let mut entity = json!({
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": p.display_name,
+        "url": format!("{base}{}", url(p)),
+        "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
+    });
+    if let Some(role) = &p.role_title {
+        entity["jobTitle"] = role.clone().into();
+    }
+    let same_as: Vec<&str> = p
+        .links
+        .iter()
+        .filter_map(|l| l.url.get())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .collect();
+    if !same_as.is_empty() {
+        entity["sameAs"] = json!(same_as);
+    }
+    entity
+}

@@ -1,0 +1,165 @@
+//! Generated pages as a route table. Every output page of a site is a
+//! `Route`: its URL and bundle path, its template, what it is made from
+//! (`Source`), which page of a listing it is, and the platform records it
+//! shows. Each page type is one module here that owns its URL pattern, its
+//! template context and its JSON-LD:
+//!
+//! | module | pages | URL |
+//! |---|---|---|
+//! | `content` | markdown pages and their section listings | from the file, `<section>/page/N/` |
+//! | `members` | a publicly shared member profile (kinds with `Generator::Members`) | `/members/<slug>/` |
+//! | `legs` | a tour leg (kinds with `Generator::Legs`) | `/tour/<city>/` |
+//! | `tags` | the tags index and one listing per tag | `/tags/`, `/tags/<slug>/page/N/` |
+//! | `not_found` | the default 404 page when the content has none | `/404.html` |
+//!
+//! Adding a page type: a module with `entries` (URL, template, source) and
+//! `context`, a `Source` variant, and its arms in `Source::what`,
+//! `Source::shows` and `context` below; the build plans, paginates,
+//! collision-checks, renders and lists it in the sitemap like any other.
+
+pub mod content;
+pub mod legs;
+pub mod members;
+pub mod not_found;
+pub mod tags;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use minijinja::value::Value;
+use serde_json::Value as Json;
+
+use crate::assets::images::ImageQueue;
+use crate::config::Site;
+use crate::content::Page;
+use crate::error::Result;
+use crate::listing::{Listings, Pager, Term};
+use crate::platform::{Profile, Tour, TourLeg};
+
+/// What a page is made from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Content(&'a Page),
+    Member(&'a Profile),
+    Leg(&'a Tour, &'a TourLeg),
+    /// `/tags/`: every tag.
+    Tags,
+    /// `/tags/<slug>/`: the pages of one tag.
+    Term(&'a Term<'a>),
+    /// The default 404 page.
+    NotFound,
+}
+
+/// Platform records a page shows: what must be rendered again when they
+/// change. Pages whose templates may read the site-wide values (`tenant`,
+/// `members`, `tours`) show `All`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shows {
+    All,
+    /// One profile (by record id), and the tenant.
+    Profile(String),
+    /// One tour leg (by record id), its tour and the tenant.
+    Leg(String),
+}
+
+impl Source<'_> {
+    /// What the page is made from, for errors.
+    pub fn what(&self) -> String {
+        match self {
+            Source::Content(p) => p.source.display().to_string(),
+            Source::Member(p) => format!("the member page of profile {}", p.id),
+            Source::Leg(_, leg) => format!("the page of tour leg {}", leg.id),
+            Source::Tags => "the tags index".to_string(),
+            Source::Term(t) => format!("the page of tag {:?}", t.name),
+            Source::NotFound => "the default 404 page".to_string(),
+        }
+    }
+
+    pub fn shows(&self) -> Shows {
+        match self {
+            Source::Member(p) => Shows::Profile(p.id.clone()),
+            Source::Leg(_, leg) => Shows::Leg(leg.id.clone()),
+            _ => Shows::All,
+        }
+    }
+}
+
+/// A page to plan: a generator's answer before pagination.
+pub struct Entry<'a> {
+    /// The URL of its first page.
+    pub url: String,
+    pub template: &'a str,
+    pub source: Source<'a>,
+    /// A listing of this many items, split into pages when its template
+    /// reads `paginator`; None for a single page.
+    pub listed: Option<usize>,
+}
+
+/// One output page.
+#[derive(Debug, Clone)]
+pub struct Route<'a> {
+    /// Site URL: `/members/margot-lune/`, `/news/page/2/`.
+    pub url: String,
+    /// Bundle path: `members/margot-lune/index.html`.
+    pub output: String,
+    pub template: &'a str,
+    pub source: Source<'a>,
+    /// The pages of its listing and which one this is, if it has any.
+    pub pager: Option<(Arc<[Pager]>, usize)>,
+}
+
+impl Route<'_> {
+    /// The content page this route belongs to (its bundle path), for
+    /// incremental rebuilds; "" for generated pages.
+    pub fn owner(&self) -> &str {
+        match self.source {
+            Source::Content(p) => &p.output,
+            Source::NotFound => "404.html",
+            _ => "",
+        }
+    }
+
+    /// Made from a content file and the first page of it: its URL is the
+    /// file's own.
+    pub fn is_content_page(&self) -> bool {
+        matches!(self.source, Source::Content(_))
+            && self.pager.as_ref().is_none_or(|(_, i)| *i == 0)
+    }
+}
+
+/// What every page's context is made from, shared by all routes of a build.
+pub struct Scope<'a> {
+    pub site: &'a Site,
+    pub listings: &'a Listings<'a>,
+    /// The site's JSON-LD entity, first in every page's `jsonld`.
+    pub site_entity: &'a Json,
+    /// What listings show of each page, by URL.
+    pub summaries: &'a HashMap<&'a str, Value>,
+    /// Section URL → its items, as template values.
+    pub section_items: &'a HashMap<&'a str, Vec<Value>>,
+    /// Tag slug → its items.
+    pub term_items: &'a HashMap<&'a str, Vec<Value>>,
+    /// The image pipeline, for social images of pages (front matter `image:`).
+    pub images: &'a ImageQueue,
+}
+
+/// The template context of a route.
+pub fn context(route: &Route<'_>, scope: &Scope<'_>) -> Result<Value> {
+    let pager = route.pager.as_ref().map(|(list, i)| (&list[..], *i));
+    match route.source {
+        Source::Content(page) => content::context(scope, page, pager),
+        Source::Member(p) => Ok(members::context(scope, p)),
+        Source::Leg(tour, leg) => Ok(legs::context(scope, tour, leg)),
+        Source::Tags => Ok(tags::index_context(scope)),
+        Source::Term(t) => {
+            let (pagers, i) = pager.expect("tag pages are paginated");
+            Ok(tags::term_context(scope, t, pagers, i))
+        }
+        Source::NotFound => Ok(not_found::context(scope)),
+    }
+}
+
+/// `https://<domain><url>`.
+fn permalink(site: &Site, url: &str) -> String {
+    format!("{}{url}", site.base_url())
+}
