@@ -239,6 +239,19 @@ fn media_of_another_tenant_on_the_same_origin_is_refused() {
         );
     }
     assert!(t.output("cocotte.maison").is_empty());
+
+    // The tenant's own media, named by an absolute URL on the API's origin, is fine.
+    let own = format!("{}/v1/public/media/cocotte/margot-lune.jpg", api.url);
+    api.edit("cocotte", "profiles", |json| {
+        json["items"][0]["avatar_url"] = own.clone().into();
+    });
+    api.clear_log();
+    build(&t, &["build", "cocotte.maison"]).success();
+    assert_eq!(
+        api.requests("/v1/public/media/cocotte/margot-lune.jpg")
+            .len(),
+        1
+    );
 }
 
 /// Regression: a leg's `booking_url` of `javascript:…` was published as an
@@ -442,6 +455,22 @@ fn bodies_pages_and_time_are_bounded() {
         );
     }
 
+    // A body of exactly the limit is accepted.
+    let exact = format!(
+        "{{\"id\": \"org_7f3c2a91\", \"kind\": \"org\", \"slug\": \"cocotte\", \"name\": \"Cocotte\"}}"
+    );
+    let padded = format!("{exact}{}", " ".repeat(65536 - exact.len()));
+    assert_eq!(padded.len(), 65536);
+    api.fault(
+        TENANT,
+        Fault::Body {
+            bytes: padded.into_bytes(),
+            gzip: false,
+        },
+    );
+    build(&t, &["build", "cocotte.maison"]).success();
+    let good = t.output("cocotte.maison");
+
     api.clear_log();
     api.always(PROFILES, Fault::EndlessPages(Duration::ZERO));
     let run = build(&t, &["build", "cocotte.maison"]);
@@ -465,5 +494,8 @@ fn bodies_pages_and_time_are_bounded() {
         "{}",
         run.stderr
     );
-    assert!(t.output("cocotte.maison").is_empty());
+    assert!(
+        t.output("cocotte.maison") == good,
+        "failed loads wrote nothing"
+    );
 }

@@ -107,6 +107,16 @@ const CASES: &[Case] = &[
         setup: &[],
     },
     Case {
+        what: "a snapshot media folder linked out of the snapshot",
+        domain: "cocotte.maison",
+        link: "data/platform/cocotte/media",
+        target: "../../../content/cocotte.maison/avatars",
+        setup: &[(
+            "content/cocotte.maison/avatars/margot-lune.jpg",
+            "not a photo",
+        )],
+    },
+    Case {
         what: "a snapshot file linked to another tenant's",
         domain: "sansonnet.maison",
         link: "data/platform/sansonnet/profiles.json",
