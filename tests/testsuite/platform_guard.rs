@@ -456,9 +456,7 @@ fn bodies_pages_and_time_are_bounded() {
     }
 
     // A body of exactly the limit is accepted.
-    let exact = format!(
-        "{{\"id\": \"org_7f3c2a91\", \"kind\": \"org\", \"slug\": \"cocotte\", \"name\": \"Cocotte\"}}"
-    );
+    let exact = r#"{"id": "org_7f3c2a91", "kind": "org", "slug": "cocotte", "name": "Cocotte"}"#;
     let padded = format!("{exact}{}", " ".repeat(65536 - exact.len()));
     assert_eq!(padded.len(), 65536);
     api.fault(
