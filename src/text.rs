@@ -85,6 +85,16 @@ pub fn bytes_text(n: u64) -> String {
     }
 }
 
+/// Whether a template name stays inside the template folders.
+pub fn is_safe_template_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,7 +125,7 @@ pub struct TemplateName(pub String);
 impl<'de> Deserialize<'de> for TemplateName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if crate::render::is_safe_template_name(&s) {
+        if crate::text::is_safe_template_name(&s) {
             Ok(TemplateName(s))
         } else {
             Err(serde::de::Error::custom(format!(

@@ -16,16 +16,6 @@ use crate::content::markdown;
 use crate::error::{Error, Location, Result};
 use crate::fsutil::Root;
 
-/// Whether a template name stays inside the template folders.
-pub fn is_safe_template_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.contains('\\')
-        && name
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.starts_with('.'))
-}
-
 /// The folders templates are looked up in, in order, each with the root
 /// its files must resolve inside (after following links): the site's
 /// folder, the theme's, and `templates/` for the kind and `_base`.
@@ -55,7 +45,7 @@ impl TemplateDirs {
 
     /// The file a template name resolves to, if any.
     pub fn resolve(&self, name: &str) -> Option<PathBuf> {
-        if !is_safe_template_name(name) {
+        if !crate::text::is_safe_template_name(name) {
             return None;
         }
         self.0
@@ -68,7 +58,7 @@ impl TemplateDirs {
     /// inside its root, so a template (or a templates folder) linked to
     /// `/etc/passwd` is an error naming the link, never a page.
     pub fn load(&self, name: &str) -> Result<Option<String>> {
-        if !is_safe_template_name(name) {
+        if !crate::text::is_safe_template_name(name) {
             return Ok(None);
         }
         for (dir, root) in &self.0 {
@@ -159,117 +149,11 @@ impl Renderer {
                 .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
         });
 
-        // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
-        env.add_function("url", |path: &str| -> String { site_url(path) });
-        let base = Arc::new(helpers.base_url);
-        let abs = move |path: &str| -> String {
-            if is_external(path) {
-                path.to_string()
-            } else {
-                format!("{base}{}", site_url(path))
-            }
-        };
-        env.add_function("abs_url", abs.clone());
-        env.add_filter("abs_url", abs);
-        let assets = Arc::new(helpers.assets);
-        env.add_function(
-            "asset",
-            move |name: &str| -> Result<String, minijinja::Error> {
-                assets.get(name).cloned().ok_or_else(|| {
-                    minijinja::Error::new(
-                        JinjaKind::InvalidOperation,
-                        format!("asset {name:?} does not exist"),
-                    )
-                })
-            },
-        );
-        let integrity = Arc::new(helpers.integrity);
-        env.add_function(
-            "asset_integrity",
-            move |name: &str| -> Result<String, minijinja::Error> {
-                integrity.get(name).cloned().ok_or_else(|| {
-                    minijinja::Error::new(
-                        JinjaKind::InvalidOperation,
-                        format!("asset {name:?} has no integrity value"),
-                    )
-                })
-            },
-        );
-        let avatar = helpers.avatar;
-        // avatar(member, 48, class="avatar"): the member's portrait, or none.
-        env.add_function(
-            "avatar",
-            move |member: Value,
-                  size: Option<u32>,
-                  kwargs: Kwargs|
-                  -> Result<Value, minijinja::Error> {
-                let class: Option<&str> = kwargs.get("class")?;
-                kwargs.assert_all_used()?;
-                let id = member.get_attr("id")?;
-                let name = member.get_attr("display_name")?;
-                let alt = format!("Portrait of {}", name.as_str().unwrap_or("the member"));
-                let html = avatar(
-                    id.as_str().unwrap_or(""),
-                    &alt,
-                    size.unwrap_or(48).clamp(16, 1024),
-                    class.unwrap_or("avatar"),
-                )
-                .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))?;
-                Ok(html.map_or(Value::from(()), Value::from_safe_string))
-            },
-        );
-        let picture = helpers.picture;
-        // picture("images/studio.jpg", "alt text", sizes="...", eager=true, watermark=true, class="hero")
-        env.add_function(
-            "picture",
-            move |src: &str,
-                  alt: Option<&str>,
-                  kwargs: Kwargs|
-                  -> Result<Value, minijinja::Error> {
-                let sizes: Option<String> = kwargs.get("sizes")?;
-                let request = PictureRequest {
-                    src,
-                    alt: alt.unwrap_or("").trim(),
-                    sizes: sizes.as_deref(),
-                    eager: kwargs.get::<Option<bool>>("eager")?.unwrap_or(false),
-                    watermark: kwargs.get::<Option<bool>>("watermark")?.unwrap_or(false),
-                    class: kwargs.get::<Option<&str>>("class")?,
-                };
-                kwargs.assert_all_used()?;
-                picture(&request)
-                    .map(Value::from_safe_string)
-                    .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
-            },
-        );
-        let sections = Arc::new(helpers.sections);
-        let known = sections.clone();
-        env.add_function("has_section", move |url: &str| -> bool {
-            known.contains_key(&site_url(url))
-        });
-        env.add_function(
-            "section",
-            move |url: &str| -> Result<Value, minijinja::Error> {
-                sections.get(&site_url(url)).cloned().ok_or_else(|| {
-                    minijinja::Error::new(
-                        JinjaKind::InvalidOperation,
-                        format!("section {url:?} does not exist (it needs an _index.md)"),
-                    )
-                })
-            },
-        );
-        let latest = Arc::new(helpers.latest);
-        // latest(5): the five newest dated pages of the site (not sections).
-        env.add_function("latest", move |n: Option<usize>| -> Value {
-            let n = n.unwrap_or(5).min(latest.len());
-            Value::from(latest[..n].to_vec())
-        });
-        // Markdown from platform users: raw HTML, images and unsafe links are dropped.
-        env.add_filter("markdown", |text: Option<&str>| -> Value {
-            Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
-        });
-        env.add_filter("slugify", |text: &str| -> String {
-            crate::text::slugify(text)
-        });
+        add_links(&mut env, helpers.base_url);
+        add_assets(&mut env, helpers.assets, helpers.integrity);
+        add_images(&mut env, helpers.picture, helpers.avatar);
+        add_listings(&mut env, helpers.sections, helpers.latest);
+        add_filters(&mut env);
         for (name, value) in globals {
             env.add_global(name, value);
         }
@@ -379,6 +263,140 @@ impl Renderer {
     }
 }
 
+/// `url()`, `abs_url()` (function and filter).
+fn add_links(env: &mut Environment<'static>, base_url: String) {
+    // url("/about/") → "/about/"; url("about") → "/about/"; external URLs pass through.
+    env.add_function("url", |path: &str| -> String { site_url(path) });
+    let base = Arc::new(base_url);
+    let abs = move |path: &str| -> String {
+        if is_external(path) {
+            path.to_string()
+        } else {
+            format!("{base}{}", site_url(path))
+        }
+    };
+    env.add_function("abs_url", abs.clone());
+    env.add_filter("abs_url", abs);
+}
+
+/// `asset(name)` and `asset_integrity(name)`: fingerprinted URLs and SRI values.
+fn add_assets(
+    env: &mut Environment<'static>,
+    assets: BTreeMap<String, String>,
+    integrity: BTreeMap<String, String>,
+) {
+    let assets = Arc::new(assets);
+    env.add_function(
+        "asset",
+        move |name: &str| -> Result<String, minijinja::Error> {
+            assets.get(name).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("asset {name:?} does not exist"),
+                )
+            })
+        },
+    );
+    let integrity = Arc::new(integrity);
+    env.add_function(
+        "asset_integrity",
+        move |name: &str| -> Result<String, minijinja::Error> {
+            integrity.get(name).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("asset {name:?} has no integrity value"),
+                )
+            })
+        },
+    );
+}
+
+/// `avatar(member, size, class=…)` and `picture(src, alt, …)`, made by the build.
+fn add_images(env: &mut Environment<'static>, picture: Box<PictureFn>, avatar: Box<AvatarFn>) {
+    // avatar(member, 48, class="avatar"): the member's portrait, or none.
+    env.add_function(
+        "avatar",
+        move |member: Value,
+              size: Option<u32>,
+              kwargs: Kwargs|
+              -> Result<Value, minijinja::Error> {
+            let class: Option<&str> = kwargs.get("class")?;
+            kwargs.assert_all_used()?;
+            let id = member.get_attr("id")?;
+            let name = member.get_attr("display_name")?;
+            let alt = format!("Portrait of {}", name.as_str().unwrap_or("the member"));
+            let html = avatar(
+                id.as_str().unwrap_or(""),
+                &alt,
+                size.unwrap_or(48).clamp(16, 1024),
+                class.unwrap_or("avatar"),
+            )
+            .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))?;
+            Ok(html.map_or(Value::from(()), Value::from_safe_string))
+        },
+    );
+    // picture("images/studio.jpg", "alt text", sizes="...", eager=true, watermark=true, class="hero")
+    env.add_function(
+        "picture",
+        move |src: &str, alt: Option<&str>, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+            let sizes: Option<String> = kwargs.get("sizes")?;
+            let request = PictureRequest {
+                src,
+                alt: alt.unwrap_or("").trim(),
+                sizes: sizes.as_deref(),
+                eager: kwargs.get::<Option<bool>>("eager")?.unwrap_or(false),
+                watermark: kwargs.get::<Option<bool>>("watermark")?.unwrap_or(false),
+                class: kwargs.get::<Option<&str>>("class")?,
+            };
+            kwargs.assert_all_used()?;
+            picture(&request)
+                .map(Value::from_safe_string)
+                .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
+        },
+    );
+}
+
+/// `has_section(url)`, `section(url)` and `latest(n)`.
+fn add_listings(
+    env: &mut Environment<'static>,
+    sections: BTreeMap<String, Value>,
+    latest: Vec<Value>,
+) {
+    let sections = Arc::new(sections);
+    let known = sections.clone();
+    env.add_function("has_section", move |url: &str| -> bool {
+        known.contains_key(&site_url(url))
+    });
+    env.add_function(
+        "section",
+        move |url: &str| -> Result<Value, minijinja::Error> {
+            sections.get(&site_url(url)).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("section {url:?} does not exist (it needs an _index.md)"),
+                )
+            })
+        },
+    );
+    let latest = Arc::new(latest);
+    // latest(5): the five newest dated pages of the site (not sections).
+    env.add_function("latest", move |n: Option<usize>| -> Value {
+        let n = n.unwrap_or(5).min(latest.len());
+        Value::from(latest[..n].to_vec())
+    });
+}
+
+/// `markdown` (for untrusted platform text) and `slugify`.
+fn add_filters(env: &mut Environment<'static>) {
+    // Markdown from platform users: raw HTML, images and unsafe links are dropped.
+    env.add_filter("markdown", |text: Option<&str>| -> Value {
+        Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))
+    });
+    env.add_filter("slugify", |text: &str| -> String {
+        crate::text::slugify(text)
+    });
+}
+
 /// A page being written, refused past `max` bytes.
 struct Capped {
     bytes: Vec<u8>,
@@ -463,10 +481,10 @@ mod tests {
 
     #[test]
     fn template_names() {
-        assert!(is_safe_template_name("page.html"));
-        assert!(is_safe_template_name("partials/nav.html"));
-        assert!(!is_safe_template_name("../site.yaml"));
-        assert!(!is_safe_template_name("/etc/passwd"));
-        assert!(!is_safe_template_name(".hidden.html"));
+        assert!(crate::text::is_safe_template_name("page.html"));
+        assert!(crate::text::is_safe_template_name("partials/nav.html"));
+        assert!(!crate::text::is_safe_template_name("../site.yaml"));
+        assert!(!crate::text::is_safe_template_name("/etc/passwd"));
+        assert!(!crate::text::is_safe_template_name(".hidden.html"));
     }
 }
