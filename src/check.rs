@@ -17,7 +17,8 @@ use markup5ever_rcdom::{Handle, NodeData, RcDom};
 use rayon::prelude::*;
 
 use crate::build::{build_site, BuildOptions};
-use crate::config::{Level, Site, Workspace};
+use crate::bundle::Bundle;
+use crate::config::{CheckConfig, Level, Site, Workspace};
 use crate::error::Result;
 
 /// One problem found.
@@ -635,7 +636,6 @@ pub struct CheckOptions {
 
 /// Builds `site` in memory and checks it.
 pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Vec<Finding>> {
-    let levels = &ws.config.check;
     let bundle = build_site(
         ws,
         site,
@@ -644,15 +644,6 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
             ..Default::default()
         },
     )?;
-    let sources = Sources {
-        site,
-        by_output: bundle
-            .source_pages
-            .iter()
-            .map(|p| (p.output.clone(), p.source.clone()))
-            .collect(),
-        texts: Default::default(),
-    };
     let policy = Policy::parse(
         &crate::nginx::content_security_policy(&bundle),
         &site.base_url(),
@@ -663,29 +654,92 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         .filter(|(p, _)| p.ends_with(".html"))
         .map(|(p, b)| (p.as_str(), facts(b, &policy)))
         .collect();
-    let mut out = Vec::new();
-    let mut push =
-        |level: Level, rule: &'static str, output: &str, needle: Find<'_>, message: String| {
-            if level == Level::Off {
-                return;
-            }
-            let (file, line) = match needle {
-                Find::Text(n) => sources.locate(output, n),
-                Find::Element(tag, n) => sources.locate_element(output, tag, n),
-                Find::Nowhere => sources.locate(output, "\u{0}"),
-            };
-            out.push(Finding {
-                rule,
-                error: level == Level::Error,
-                file,
-                line,
-                message,
-            });
-        };
-
+    let mut c = Checker {
+        levels: &ws.config.check,
+        sources: Sources {
+            site,
+            by_output: bundle
+                .source_pages
+                .iter()
+                .map(|p| (p.output.clone(), p.source.clone()))
+                .collect(),
+            texts: Default::default(),
+        },
+        out: Vec::new(),
+    };
     let mut linked: BTreeSet<&str> = BTreeSet::new();
     let mut external: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (page, f) in &pages {
+        c.references(&bundle, &pages, page, f, &mut linked, &mut external);
+        c.page(page, f);
+    }
+    c.orphans(&bundle, &pages, &linked);
+    c.sitemap(site, &bundle, &pages);
+    if opts.external && ws.config.check.external != Level::Off {
+        for (url, problem) in check_external(ws, external.keys().cloned().collect()) {
+            for page in &external[&url] {
+                let message = format!("{url}: {problem}");
+                c.push(
+                    c.levels.external,
+                    "external",
+                    page,
+                    Find::Text(&url),
+                    message,
+                );
+            }
+        }
+    }
+    let mut out = c.out;
+    out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.message == b.message);
+    Ok(out)
+}
+
+/// Collects findings, each placed at the source line that caused it.
+struct Checker<'a> {
+    levels: &'a CheckConfig,
+    sources: Sources<'a>,
+    out: Vec<Finding>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        level: Level,
+        rule: &'static str,
+        output: &str,
+        needle: Find<'_>,
+        message: String,
+    ) {
+        if level == Level::Off {
+            return;
+        }
+        let (file, line) = match needle {
+            Find::Text(n) => self.sources.locate(output, n),
+            Find::Element(tag, n) => self.sources.locate_element(output, tag, n),
+            Find::Nowhere => self.sources.locate(output, "\u{0}"),
+        };
+        self.out.push(Finding {
+            rule,
+            error: level == Level::Error,
+            file,
+            line,
+            message,
+        });
+    }
+
+    /// Internal links, fragments, assets and images of one page resolve;
+    /// pages it links are noted (for orphans), external URLs collected.
+    fn references<'b>(
+        &mut self,
+        bundle: &'b Bundle,
+        pages: &BTreeMap<&str, PageFacts>,
+        page: &str,
+        f: &PageFacts,
+        linked: &mut BTreeSet<&'b str>,
+        external: &mut BTreeMap<String, Vec<String>>,
+    ) {
+        let level = self.levels.links;
         for (attr, reference) in &f.refs {
             let Some((path, fragment)) = internal(page, reference) else {
                 if reference.starts_with("http://") || reference.starts_with("https://") {
@@ -696,79 +750,61 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 }
                 continue;
             };
-            match bundle.resolve(&path).map(|(k, _)| k) {
-                Some(target) => {
-                    if *attr == "href" && target.ends_with(".html") && target != *page {
-                        linked.insert(target);
-                    }
-                    if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
-                        let ok = pages
-                            .get(target)
-                            .is_some_and(|t| t.ids.contains(&decode(&fragment)));
-                        if !ok {
-                            push(
-                                levels.links,
-                                "links",
-                                page,
-                                Find::Text(reference),
-                                format!("{reference}: no element with id {fragment:?} on {path}"),
-                            );
-                        }
-                    }
+            let Some(target) = bundle.resolve(&path).map(|(k, _)| k) else {
+                let message = format!("{reference} ({attr}) does not resolve to a page or file");
+                self.push(level, "links", page, Find::Text(reference), message);
+                continue;
+            };
+            if *attr == "href" && target.ends_with(".html") && target != page {
+                linked.insert(target);
+            }
+            if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                let ok = pages
+                    .get(target)
+                    .is_some_and(|t| t.ids.contains(&decode(&fragment)));
+                if !ok {
+                    let message = format!("{reference}: no element with id {fragment:?} on {path}");
+                    self.push(level, "links", page, Find::Text(reference), message);
                 }
-                None => push(
-                    levels.links,
-                    "links",
-                    page,
-                    Find::Text(reference),
-                    format!("{reference} ({attr}) does not resolve to a page or file"),
-                ),
             }
         }
+    }
+
+    /// Alt texts, title and description, HTML, the CSP, JSON-LD of one page.
+    fn page(&mut self, page: &str, f: &PageFacts) {
+        let levels = self.levels;
         for src in &f.no_alt {
-            push(
-                levels.alt_text,
-                "alt-text",
-                page,
-                Find::Text(src),
-                format!("image {src} has no alt attribute"),
-            );
+            let message = format!("image {src} has no alt attribute");
+            self.push(levels.alt_text, "alt-text", page, Find::Text(src), message);
         }
         for src in &f.empty_alt {
-            push(
-                levels.alt_text,
-                "alt-text",
-                page,
-                Find::Text(src),
-                format!("image {src} has an empty alt text"),
-            );
+            let message = format!("image {src} has an empty alt text");
+            self.push(levels.alt_text, "alt-text", page, Find::Text(src), message);
         }
+        let rule = "title-description";
         if f.title.trim().is_empty() {
-            push(
+            let message = "the page has no <title>".into();
+            self.push(
                 levels.title_description,
-                "title-description",
+                rule,
                 page,
                 Find::Text("title:"),
-                "the page has no <title>".into(),
+                message,
             );
         }
-        if f.description.as_deref().is_none_or(|d| d.trim().is_empty()) && *page != "404.html" {
-            push(
+        if f.description.as_deref().is_none_or(|d| d.trim().is_empty()) && page != "404.html" {
+            let message = "the page has no meta description".into();
+            self.push(
                 levels.title_description,
-                "title-description",
+                rule,
                 page,
                 Find::Text("description:"),
-                "the page has no meta description".into(),
+                message,
             );
         }
         for e in &f.parse_errors {
-            push(
-                levels.html,
-                "html",
-                page,
-                Find::Nowhere,
-                format!("HTML parse error: {e}"),
-            );
+            let message = format!("HTML parse error: {e}");
+            self.push(levels.html, "html", page, Find::Nowhere, message);
         }
         // Not configurable: production blocks it whatever the level says.
         for b in &f.blocked {
@@ -776,111 +812,86 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 Some(tag) => Find::Element(tag, &b.needle),
                 None => Find::Text(&b.needle),
             };
-            push(Level::Error, "csp", page, at, b.message.clone());
+            self.push(Level::Error, "csp", page, at, b.message.clone());
         }
         for block in &f.json_ld {
             if let Err(e) = serde_json::from_str::<serde_json::Value>(block) {
-                push(
-                    levels.json_ld,
-                    "json-ld",
-                    page,
-                    Find::Nowhere,
-                    format!("JSON-LD does not parse: {e}"),
-                );
+                let message = format!("JSON-LD does not parse: {e}");
+                self.push(levels.json_ld, "json-ld", page, Find::Nowhere, message);
             }
         }
     }
 
-    // Orphans: every page must be linked from another, unless marked.
-    let exempt: BTreeSet<&str> = bundle
-        .source_pages
-        .iter()
-        .filter(|p| p.front.extra.get("orphan").and_then(|v| v.as_bool()) == Some(true))
-        .map(|p| p.output.as_str())
-        .collect();
-    for page in pages.keys() {
-        if *page != "index.html"
-            && *page != "404.html"
-            && !linked.contains(page)
-            && !exempt.contains(page)
+    /// Every page must be linked from another, unless marked `orphan: true`.
+    fn orphans(
+        &mut self,
+        bundle: &Bundle,
+        pages: &BTreeMap<&str, PageFacts>,
+        linked: &BTreeSet<&str>,
+    ) {
+        let exempt: BTreeSet<&str> = bundle
+            .source_pages
+            .iter()
+            .filter(|p| p.front.extra.get("orphan").and_then(|v| v.as_bool()) == Some(true))
+            .map(|p| p.output.as_str())
+            .collect();
+        for page in pages.keys() {
+            if *page != "index.html"
+                && *page != "404.html"
+                && !linked.contains(page)
+                && !exempt.contains(page)
+            {
+                let message = format!("no page links to /{}", page.trim_end_matches("index.html"));
+                self.push(self.levels.orphans, "orphans", page, Find::Nowhere, message);
+            }
+        }
+    }
+
+    /// The sitemap lists every published page and nothing else.
+    fn sitemap(&mut self, site: &Site, bundle: &Bundle, pages: &BTreeMap<&str, PageFacts>) {
+        let level = self.levels.sitemap;
+        let sitemap = String::from_utf8_lossy(
+            bundle
+                .files
+                .get("sitemap.xml")
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )
+        .into_owned();
+        let base = site.base_url();
+        let mut listed = BTreeSet::new();
+        for loc in sitemap
+            .split("<loc>")
+            .skip(1)
+            .filter_map(|s| s.split("</loc>").next())
         {
-            push(
-                levels.orphans,
-                "orphans",
-                page,
-                Find::Nowhere,
-                format!("no page links to /{}", page.trim_end_matches("index.html")),
-            );
-        }
-    }
-
-    // The sitemap lists every published page and nothing else.
-    let sitemap = String::from_utf8_lossy(
-        bundle
-            .files
-            .get("sitemap.xml")
-            .map(Vec::as_slice)
-            .unwrap_or_default(),
-    )
-    .into_owned();
-    let base = site.base_url();
-    let mut listed = BTreeSet::new();
-    for loc in sitemap
-        .split("<loc>")
-        .skip(1)
-        .filter_map(|s| s.split("</loc>").next())
-    {
-        let path = loc.strip_prefix(&base).unwrap_or(loc);
-        match bundle.resolve(path).map(|(k, _)| k) {
-            Some(t) => {
-                listed.insert(t.to_string());
+            let path = loc.strip_prefix(&base).unwrap_or(loc);
+            match bundle.resolve(path).map(|(k, _)| k) {
+                Some(t) => {
+                    listed.insert(t.to_string());
+                }
+                None => {
+                    let message = format!("{loc} is in sitemap.xml but is not a page");
+                    self.push(level, "sitemap", "sitemap.xml", Find::Nowhere, message);
+                }
             }
-            None => push(
-                levels.sitemap,
-                "sitemap",
-                "sitemap.xml",
-                Find::Nowhere,
-                format!("{loc} is in sitemap.xml but is not a page"),
-            ),
         }
-    }
-    let unlisted: BTreeSet<&str> = bundle
-        .source_pages
-        .iter()
-        .filter(|p| !p.front.sitemap)
-        .map(|p| p.output.as_str())
-        .collect();
-    for page in pages.keys() {
-        if *page != "404.html" && !unlisted.contains(page) && !listed.contains(*page) {
-            push(
-                levels.sitemap,
-                "sitemap",
-                page,
-                Find::Nowhere,
-                format!(
+        let unlisted: BTreeSet<&str> = bundle
+            .source_pages
+            .iter()
+            .filter(|p| !p.front.sitemap)
+            .map(|p| p.output.as_str())
+            .collect();
+        for page in pages.keys() {
+            if *page != "404.html" && !unlisted.contains(page) && !listed.contains(*page) {
+                let message = format!(
                     "/{} is missing from sitemap.xml",
                     page.trim_end_matches("index.html")
-                ),
-            );
-        }
-    }
-
-    if opts.external && ws.config.check.external != Level::Off {
-        for (url, problem) in check_external(ws, external.keys().cloned().collect()) {
-            for page in &external[&url] {
-                push(
-                    levels.external,
-                    "external",
-                    page,
-                    Find::Text(&url),
-                    format!("{url}: {problem}"),
                 );
+                self.push(level, "sitemap", page, Find::Nowhere, message);
             }
         }
     }
-    out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-    out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.message == b.message);
-    Ok(out)
 }
 
 /// HEAD (then GET) each external URL with at most 8 in flight; answers are
