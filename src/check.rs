@@ -263,6 +263,38 @@ fn blocked_by_policy(
     out: &mut Vec<Blocked>,
 ) {
     let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    blocked_attributes(attrs, policy, out);
+    match tag {
+        "script" if get("src").is_none() && runs(get("type")) => {
+            blocked_inline("script", &text(), policy, out)
+        }
+        "style" => blocked_inline("style", &text(), policy, out),
+        _ => {}
+    }
+    for (directive, attr, url) in loads(tag, &get) {
+        if url.is_empty() || is_javascript_url(&url) {
+            continue;
+        }
+        if let Err(why) = policy.allows_url(directive, &url) {
+            let what = match directive {
+                "frame-src" | "object-src" => "blocks embedding it; link to it instead",
+                "form-action" => "blocks sending the form there; link to the form instead",
+                "base-uri" => "blocks it; remove the <base> element",
+                _ => "blocks loading it; publish the file with the site",
+            };
+            out.push(Blocked {
+                message: format!(
+                    "{url} ({tag} {attr}): the Content-Security-Policy ({why}) {what}"
+                ),
+                needle: url,
+                tag: None,
+            });
+        }
+    }
+}
+
+/// `style=`, `on…=` and `javascript:` URLs in attributes.
+fn blocked_attributes(attrs: &[(String, String)], policy: &Policy, out: &mut Vec<Blocked>) {
     for (name, value) in attrs {
         if name == "style" && !value.trim().is_empty() {
             if let Err(why) = policy.allows_inline("style-src-attr", value) {
@@ -297,58 +329,42 @@ fn blocked_by_policy(
             }
         }
     }
-    let mut load = |directive: &str, attr: &str, url: &str| {
-        if url.is_empty() || is_javascript_url(url) {
-            return;
-        }
-        if let Err(why) = policy.allows_url(directive, url) {
-            let what = match directive {
-                "frame-src" | "object-src" => "blocks embedding it; link to it instead",
-                "form-action" => "blocks sending the form there; link to the form instead",
-                "base-uri" => "blocks it; remove the <base> element",
-                _ => "blocks loading it; publish the file with the site",
-            };
-            out.push(Blocked {
-                needle: url.to_string(),
-                tag: None,
-                message: format!(
-                    "{url} ({tag} {attr}): the Content-Security-Policy ({why}) {what}"
-                ),
-            });
-        }
+}
+
+/// An inline `<script>` or `<style>` whose hash the policy does not allow.
+fn blocked_inline(tag: &'static str, body: &str, policy: &Policy, out: &mut Vec<Blocked>) {
+    let (directive, allowed) = match tag {
+        "script" => ("script-src-elem", "<script> or <script type=\"module\">"),
+        _ => ("style-src-elem", "<style>"),
     };
-    let srcset = |set: &str| -> Vec<String> {
-        set.split(',')
-            .filter_map(|c| c.split_whitespace().next().map(str::to_string))
+    if let Err(why) = policy.allows_inline(directive, body) {
+        let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
+        let what = if tag == "script" { "code" } else { "styles" };
+        out.push(Blocked {
+            needle: needle.map_or_else(|| format!("<{tag}"), str::to_string),
+            tag: Some(tag),
+            message: format!("an inline <{tag}> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline {what} by hash only as {allowed}, in lowercase", csp_hash(body)),
+        });
+    }
+}
+
+/// What an element loads from a URL: (CSP directive, attribute, URL). In
+/// `<picture>` a `<source>` is an image; in `<video>`/`<audio>` a media file.
+fn loads<'v>(
+    tag: &str,
+    get: &dyn Fn(&str) -> Option<&'v str>,
+) -> Vec<(&'static str, &'static str, String)> {
+    let one = |directive, attr| get(attr).map(|url: &str| (directive, attr, url.to_string()));
+    let srcset = |directive| -> Vec<(&'static str, &'static str, String)> {
+        get("srcset")
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|c| c.split_whitespace().next())
+            .map(|url| (directive, "srcset", url.to_string()))
             .collect()
     };
     match tag {
-        "script" => match get("src") {
-            Some(src) => load("script-src-elem", "src", src),
-            None if runs(get("type")) => {
-                let body = text();
-                if let Err(why) = policy.allows_inline("script-src-elem", &body) {
-                    let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
-                    out.push(Blocked {
-                        needle: needle.unwrap_or("<script").to_string(),
-                        tag: Some("script"),
-                        message: format!("an inline <script> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline code by hash only as <script> or <script type=\"module\">, in lowercase", csp_hash(&body)),
-                    });
-                }
-            }
-            None => {}
-        },
-        "style" => {
-            let body = text();
-            if let Err(why) = policy.allows_inline("style-src-elem", &body) {
-                let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
-                out.push(Blocked {
-                    needle: needle.unwrap_or("<style").to_string(),
-                    tag: Some("style"),
-                    message: format!("an inline <style> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(&body)),
-                });
-            }
-        }
+        "script" => one("script-src-elem", "src").into_iter().collect(),
         "link" => {
             let rel = get("rel").unwrap_or("").to_ascii_lowercase();
             let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
@@ -361,61 +377,26 @@ fn blocked_by_policy(
             } else {
                 None
             };
-            if let (Some(d), Some(href)) = (directive, get("href")) {
-                load(d, "href", href);
-            }
+            directive.and_then(|d| one(d, "href")).into_iter().collect()
         }
-        "img" => {
-            if let Some(src) = get("src") {
-                load("img-src", "src", src);
-            }
-            for url in srcset(get("srcset").unwrap_or("")) {
-                load("img-src", "srcset", &url);
-            }
-        }
-        // In <picture> a source is an image; in <video>/<audio> a media file.
-        "source" => {
-            for url in srcset(get("srcset").unwrap_or("")) {
-                load("img-src", "srcset", &url);
-            }
-            if let Some(src) = get("src") {
-                load("media-src", "src", src);
-            }
-        }
-        "video" | "audio" | "track" => {
-            if let Some(src) = get("src") {
-                load("media-src", "src", src);
-            }
-            if let Some(poster) = get("poster") {
-                load("img-src", "poster", poster);
-            }
-        }
-        "iframe" | "frame" => {
-            if let Some(src) = get("src") {
-                load("frame-src", "src", src);
-            }
-        }
-        "object" => {
-            if let Some(data) = get("data") {
-                load("object-src", "data", data);
-            }
-        }
-        "embed" => {
-            if let Some(src) = get("src") {
-                load("object-src", "src", src);
-            }
-        }
-        "form" => {
-            if let Some(action) = get("action") {
-                load("form-action", "action", action);
-            }
-        }
-        "base" => {
-            if let Some(href) = get("href") {
-                load("base-uri", "href", href);
-            }
-        }
-        _ => {}
+        "img" => one("img-src", "src")
+            .into_iter()
+            .chain(srcset("img-src"))
+            .collect(),
+        "source" => srcset("img-src")
+            .into_iter()
+            .chain(one("media-src", "src"))
+            .collect(),
+        "video" | "audio" | "track" => one("media-src", "src")
+            .into_iter()
+            .chain(one("img-src", "poster"))
+            .collect(),
+        "iframe" | "frame" => one("frame-src", "src").into_iter().collect(),
+        "object" => one("object-src", "data").into_iter().collect(),
+        "embed" => one("object-src", "src").into_iter().collect(),
+        "form" => one("form-action", "action").into_iter().collect(),
+        "base" => one("base-uri", "href").into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 
