@@ -7,11 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::manifest::{self, Manifest};
 
 #[derive(Debug, Default, Clone)]
 pub struct Bundle {
@@ -33,22 +32,6 @@ pub struct Bundle {
     pub inputs: Option<String>,
     /// Short digest of the platform data it was built from, for reports.
     pub data_digest: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Manifest<'a> {
-    pub generator: &'static str,
-    pub domain: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inputs: Option<&'a str>,
-    pub files: Vec<ManifestEntry<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ManifestEntry<'a> {
-    pub path: &'a str,
-    pub bytes: usize,
-    pub sha256: String,
 }
 
 impl Bundle {
@@ -87,28 +70,9 @@ impl Bundle {
         })
     }
 
-    pub fn manifest(&self) -> Manifest<'_> {
-        let files = self
-            .files
-            .par_iter()
-            .map(|(path, bytes)| ManifestEntry {
-                path,
-                bytes: bytes.len(),
-                sha256: sha256_hex(bytes),
-            })
-            .collect();
-        Manifest {
-            generator: concat!("sitegen ", env!("CARGO_PKG_VERSION")),
-            domain: &self.domain,
-            inputs: self.inputs.as_deref(),
-            files,
-        }
-    }
-
-    pub fn manifest_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(&self.manifest()).expect("manifest serializes");
-        json.push(b'\n');
-        json
+    /// The bundle's manifest (see `manifest`).
+    pub fn manifest(&self) -> Manifest {
+        Manifest::of(&self.domain, self.inputs.as_deref(), &self.files)
     }
 
     /// Writes `<dest>/public/**` and `<dest>/manifest.json`: first into a
@@ -167,7 +131,7 @@ impl Bundle {
             fsutil::create_dir_all(file.parent().expect("under staging"))?;
             fsutil::write(&file, bytes)?;
         }
-        fsutil::write(&staging.join("manifest.json"), &self.manifest_json())
+        fsutil::write(&manifest::path(staging), &self.manifest().to_json())
     }
 }
 

@@ -41,6 +41,7 @@ use crate::config::{Site, Workspace};
 use crate::digest::sha256_hex;
 use crate::error::{Error, Location, Result};
 use crate::fsutil;
+use crate::manifest::{self, Manifest};
 use crate::nginx;
 
 /// How long a deploy or rollback waits for another one's lock, unless
@@ -428,7 +429,7 @@ pub struct DeployOptions {
 /// file's content reaches the config, and a config that needed more would
 /// differ from the built one, which refuses the deploy: fail closed).
 fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Bundle)> {
-    let manifest_path = dir.join("manifest.json");
+    let manifest_path = manifest::path(dir);
     if !manifest_path.is_file() {
         return Err(Error::deploy(format!(
             "{} has no finished build of {domain}",
@@ -437,20 +438,18 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Bundle)> {
         .hint(format!("run `sitegen build {domain}` first; only a finished bundle with its manifest can be deployed")));
     }
     let text = fsutil::read(&manifest_path)?;
-    let manifest: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        Error::deploy(format!("unreadable manifest: {e}")).at(Location::file(&manifest_path))
-    })?;
+    let manifest = Manifest::parse(&text, &manifest_path)?;
     let public = dir.join("public");
     let mut bundle = Bundle::new(domain);
-    for f in manifest["files"].as_array().into_iter().flatten() {
-        let path = f["path"].as_str().unwrap_or_default();
+    for f in &manifest.files {
+        let path = f.path.as_str();
         crate::bundle::check_bundle_path(path)?;
         let bytes = std::fs::read(public.join(path)).map_err(|_| {
             Error::deploy(format!("{path} is in the manifest but not in the bundle"))
                 .at(Location::file(&manifest_path))
                 .hint("the bundle was changed after the build; rebuild it")
         })?;
-        if f["sha256"].as_str() != Some(sha256_hex(&bytes).as_str()) {
+        if f.sha256 != sha256_hex(&bytes) {
             return Err(Error::deploy(format!("{path} differs from the manifest"))
                 .at(Location::file(&manifest_path))
                 .hint("the bundle was changed after the build; rebuild it"));
@@ -558,30 +557,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
     let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
 
     if opts.dry_run {
-        let compare = match &current {
-            Some(c) => format!("{}/{c}/", target.releases_dir()),
-            None => format!("{}/.dry-run-empty/", target.releases_dir()),
-        };
-        let out = target.rsync(&[
-            "-rcn".into(),
-            "--delete".into(),
-            "--itemize-changes".into(),
-            "--exclude=/.sitegen-manifest.json".into(),
-            public,
-            target.rsync_dest(&compare),
-        ])?;
-        let nginx = match &ws.config.nginx.conf_dir {
-            None => NginxOutcome::NotManaged,
-            Some(_) => NginxOutcome::WouldInstall,
-        };
-        return Ok(Deployed {
-            release: release_id(&manifest_hash),
-            unchanged,
-            previous: current,
-            nginx,
-            pruned: Vec::new(),
-            changes: out.lines().map(str::to_string).collect(),
-        });
+        return dry_run(ws, &target, current, public, &manifest_hash, unchanged);
     }
 
     // The new release, written beside the live one as `<id>.partial`.
@@ -597,6 +573,71 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         Some((id, partial))
     };
 
+    let (release, nginx) = go_live(ws, site, &target, &dist, new, current.as_deref(), &state)?;
+    let pruned = prune(
+        &target,
+        site.config.deploy.keep_releases.max(1) as usize,
+        &release,
+        &state,
+    )?;
+    drop(lock);
+    Ok(Deployed {
+        release,
+        unchanged,
+        previous: current,
+        nginx,
+        pruned,
+        changes: Vec::new(),
+    })
+}
+
+/// `deploy --dry-run`: what rsync would change against the live release.
+fn dry_run(
+    ws: &Workspace,
+    target: &Target,
+    current: Option<String>,
+    public: String,
+    manifest_hash: &str,
+    unchanged: bool,
+) -> Result<Deployed> {
+    let compare = match &current {
+        Some(c) => format!("{}/{c}/", target.releases_dir()),
+        None => format!("{}/.dry-run-empty/", target.releases_dir()),
+    };
+    let out = target.rsync(&[
+        "-rcn".into(),
+        "--delete".into(),
+        "--itemize-changes".into(),
+        "--exclude=/.sitegen-manifest.json".into(),
+        public,
+        target.rsync_dest(&compare),
+    ])?;
+    let nginx = match &ws.config.nginx.conf_dir {
+        None => NginxOutcome::NotManaged,
+        Some(_) => NginxOutcome::WouldInstall,
+    };
+    Ok(Deployed {
+        release: release_id(manifest_hash),
+        unchanged,
+        previous: current,
+        nginx,
+        pruned: Vec::new(),
+        changes: out.lines().map(str::to_string).collect(),
+    })
+}
+
+/// Installs the nginx config, moves the finished release (if any) into place
+/// and switches `current` to it, then reloads nginx if its config changed.
+/// A release that fails on the way is deleted. Returns the live release.
+fn go_live(
+    ws: &Workspace,
+    site: &Site,
+    target: &Target,
+    dist: &Path,
+    new: Option<(String, String)>,
+    current: Option<&str>,
+    state: &State,
+) -> Result<(String, NginxOutcome)> {
     // The shared conf_dir has its own lock, always taken after the site's.
     let conf_lock = match &ws.config.nginx.conf_dir {
         Some(dir) => match target.lock(
@@ -614,7 +655,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         },
         None => None,
     };
-    let nginx = match install_nginx(ws, site, &target, &dist) {
+    let nginx = match install_nginx(ws, site, target, dist) {
         Ok(n) => n,
         Err(e) => {
             // A release that never went live is deleted, so it can never
@@ -639,7 +680,9 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
             id
         }
         None => {
-            let live = current.clone().expect("unchanged implies a live release");
+            let live = current
+                .map(str::to_string)
+                .expect("unchanged implies a live release");
             if !state.live.contains(&live) {
                 target.record_live(&live)?;
             }
@@ -657,21 +700,7 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         target.sh("reloading nginx", &reload.join(" "))?;
     }
     drop(conf_lock);
-    let pruned = prune(
-        &target,
-        site.config.deploy.keep_releases.max(1) as usize,
-        &release,
-        &state,
-    )?;
-    drop(lock);
-    Ok(Deployed {
-        release,
-        unchanged,
-        previous: current,
-        nginx,
-        pruned,
-        changes: Vec::new(),
-    })
+    Ok((release, nginx))
 }
 
 /// Copies the bundle into `partial` (hard links to unchanged files of the
@@ -698,7 +727,7 @@ fn write_release(
     target.rsync(&args)?;
     // The manifest goes along (a dotfile: nginx does not serve it), so the
     // next deploy knows which assets this release published.
-    let manifest = dist.join("manifest.json");
+    let manifest = manifest::path(dist);
     target.rsync(&[
         "--checksum".into(),
         manifest.display().to_string(),
@@ -721,23 +750,15 @@ fn carry_assets(target: &Target, live: &str, partial: &str, dist: &Path) -> Resu
             q(&format!("{live_dir}/.sitegen-manifest.json"))
         ),
     )?;
-    let Ok(old) = serde_json::from_str::<serde_json::Value>(&text) else {
+    // A live release without a readable manifest (an older sitegen, a
+    // hand-made release) has no assets to carry.
+    let Ok(old) = Manifest::parse(text.as_bytes(), Path::new(".sitegen-manifest.json")) else {
         return Ok(());
     };
-    let new: serde_json::Value =
-        serde_json::from_slice(&fsutil::read(&dist.join("manifest.json"))?)
-            .map_err(|e| Error::deploy(format!("unreadable manifest: {e}")))?;
-    let have: BTreeSet<&str> = new["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
-    let carry: Vec<String> = old["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["path"].as_str())
+    let new = Manifest::read(dist)?;
+    let have: BTreeSet<&str> = new.paths().collect();
+    let carry: Vec<String> = old
+        .paths()
         .filter(|p| p.starts_with("assets/") && !have.contains(p))
         .filter(|p| crate::bundle::check_bundle_path(p).is_ok())
         .map(q)

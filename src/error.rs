@@ -136,7 +136,9 @@ impl Error {
 
     /// An I/O error on `path`; the path is the location.
     pub fn io(path: &Path, action: &str, err: std::io::Error) -> Self {
-        Error::new(ErrorKind::Io, format!("cannot {action}: {err}")).at(Location::file(path))
+        Error::new(ErrorKind::Io, format!("cannot {action}: {err}"))
+            .at(Location::file(path))
+            .with_source(err)
     }
 
     pub fn at(mut self, location: Location) -> Self {

@@ -100,9 +100,7 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
 
 /// The inputs digest recorded in a built site's manifest, if any.
 pub fn recorded(dist: &Path) -> Option<String> {
-    let text = std::fs::read(dist.join("manifest.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    v["inputs"].as_str().map(str::to_string)
+    crate::manifest::Manifest::read(dist).ok()?.inputs
 }
 
 /// Whether `domain` is in shard `index` of `count` (1-based), by a stable hash.

@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod inputs;
 pub mod kinds;
 pub mod listing;
+pub mod manifest;
 pub mod new;
 pub mod nginx;
 pub mod output;

@@ -7,7 +7,10 @@ use std::time::Instant;
 use clap::Parser;
 use rayon::prelude::*;
 
-use sitegen::cli::{BuildArgs, Cli, Command, DeployArgs, FetchArgs};
+use sitegen::cli::{
+    BuildArgs, CheckArgs, Cli, Command, DeployArgs, DomainArg, FetchArgs, NewArgs, RollbackArgs,
+    ServeArgs,
+};
 use sitegen::deploy::{self, NginxOutcome};
 use sitegen::{BuildOptions, Error, Outcome, Workspace};
 
@@ -43,132 +46,150 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
+        Command::List => list(&ws),
         Command::Fetch(args) => fetch(cli, &ws, args),
         Command::Deploy(args) => deploy_site(cli, &ws, args),
-        Command::Check(args) => {
-            let domains = if args.all {
-                ws.domains()?
-            } else {
-                args.domains.clone()
-            };
-            let opts = sitegen::check::CheckOptions {
-                external: args.external,
-            };
-            let mut failed = Vec::new();
-            for domain in &domains {
-                let result = ws
-                    .load_site(domain)
-                    .and_then(|site| sitegen::check::check_site(&ws, &site, &opts));
-                match result {
-                    Ok(findings) => {
-                        for f in &findings {
-                            println!("{f}");
-                        }
-                        let errors = findings.iter().filter(|f| f.error).count();
-                        if !cli.quiet || errors > 0 {
-                            println!(
-                                "check {domain}: {errors} error(s), {} warning(s)",
-                                findings.len() - errors
-                            );
-                        }
-                        if errors > 0 {
-                            failed.push(domain.clone());
-                        }
-                    }
-                    Err(e) => {
-                        print_error(&e);
-                        failed.push(domain.clone());
-                    }
+        Command::Rollback(args) => rollback(cli, &ws, args),
+        Command::Releases(args) => releases(&ws, args),
+        Command::Check(args) => check(cli, &ws, args),
+        Command::New(args) => new(&ws, args),
+        Command::Serve(args) => serve(ws, args),
+    }
+}
+
+/// `sitegen check`: findings per site; fails if any site has an error.
+fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error> {
+    let domains = if args.all {
+        ws.domains()?
+    } else {
+        args.domains.clone()
+    };
+    let opts = sitegen::check::CheckOptions {
+        external: args.external,
+    };
+    let mut failed = Vec::new();
+    for domain in &domains {
+        let result = ws
+            .load_site(domain)
+            .and_then(|site| sitegen::check::check_site(ws, &site, &opts));
+        match result {
+            Ok(findings) => {
+                for f in &findings {
+                    println!("{f}");
+                }
+                let errors = findings.iter().filter(|f| f.error).count();
+                if !cli.quiet || errors > 0 {
+                    println!(
+                        "check {domain}: {errors} error(s), {} warning(s)",
+                        findings.len() - errors
+                    );
+                }
+                if errors > 0 {
+                    failed.push(domain.clone());
                 }
             }
-            if failed.is_empty() {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!("error: check failed: {}", failed.join(", "));
-                Ok(ExitCode::FAILURE)
+            Err(e) => {
+                print_error(&e);
+                failed.push(domain.clone());
             }
-        }
-        Command::New(args) => {
-            let created = sitegen::new::create(
-                &ws,
-                &sitegen::new::NewSite {
-                    domain: args.domain.clone(),
-                    kind: args.kind,
-                    tenant: args.tenant.clone(),
-                    theme: args.theme.clone(),
-                    aliases: args.aliases.clone(),
-                    name: args.name.clone(),
-                },
-            )?;
-            let d = &args.domain;
-            println!("created {d} (held back):");
-            for f in &created.files {
-                println!("  {}", f.display());
-            }
-            match &created.built {
-                Ok(pages) => println!("it builds: {pages} pages"),
-                Err(why) => println!("it cannot build yet, the tenant's data is not here: {why}"),
-            }
-            println!(
-                "next:\n  1. DNS: point {d} and www.{d} (and any aliases) at the web server\n  2. sitegen fetch {d}        # the tenant's public platform data\n  3. sitegen serve {d}        # write the brand copy in content/{d}/, watch it live\n  4. certbot certonly --webroot (docs/deploy.md), set deploy.held_back: false, then sitegen build {d} && sitegen deploy {d}"
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Serve(args) => {
-            let domains = if args.domains.is_empty() {
-                ws.domains()?
-            } else {
-                for d in &args.domains {
-                    ws.load_site(d)?;
-                }
-                args.domains.clone()
-            };
-            let opts = sitegen::serve::ServeOptions {
-                bind: std::net::SocketAddr::new(args.bind, args.port),
-                domains,
-                drafts: args.drafts,
-                refresh: args.refresh,
-            };
-            sitegen::serve::serve(ws, opts)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Rollback(args) => {
-            let site = ws.load_site(&args.domain)?;
-            let (from, to) = deploy::rollback(&site, args.to.as_deref())?;
-            if !cli.quiet {
-                println!(
-                    "rolled back {}: current → {to} (was {})",
-                    args.domain,
-                    from.as_deref().unwrap_or("none")
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Releases(args) => {
-            let site = ws.load_site(&args.domain)?;
-            let (current, releases) = deploy::releases(&site)?;
-            for r in releases {
-                let mark = if Some(&r) == current.as_ref() {
-                    "*"
-                } else {
-                    " "
-                };
-                println!("{mark} {r}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::List => {
-            for domain in ws.domains()? {
-                let site = ws.load_site(&domain)?;
-                let c = &site.config;
-                println!(
-                    "{:<28} {:<14} {:<24} {}",
-                    c.domain, c.kind, c.tenant, c.theme
-                );
-            }
-            Ok(ExitCode::SUCCESS)
         }
     }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: check failed: {}", failed.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `sitegen new`: writes the site held back and says what to do next.
+fn new(ws: &Workspace, args: &NewArgs) -> Result<ExitCode, Error> {
+    let created = sitegen::new::create(
+        ws,
+        &sitegen::new::NewSite {
+            domain: args.domain.clone(),
+            kind: args.kind,
+            tenant: args.tenant.clone(),
+            theme: args.theme.clone(),
+            aliases: args.aliases.clone(),
+            name: args.name.clone(),
+        },
+    )?;
+    let d = &args.domain;
+    println!("created {d} (held back):");
+    for f in &created.files {
+        println!("  {}", f.display());
+    }
+    match &created.built {
+        Ok(pages) => println!("it builds: {pages} pages"),
+        Err(why) => println!("it cannot build yet, the tenant's data is not here: {why}"),
+    }
+    println!(
+        "next:\n  1. DNS: point {d} and www.{d} (and any aliases) at the web server\n  2. sitegen fetch {d}        # the tenant's public platform data\n  3. sitegen serve {d}        # write the brand copy in content/{d}/, watch it live\n  4. certbot certonly --webroot (docs/deploy.md), set deploy.held_back: false, then sitegen build {d} && sitegen deploy {d}"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitegen serve`: the watch-mode preview until interrupted.
+fn serve(ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> {
+    let domains = if args.domains.is_empty() {
+        ws.domains()?
+    } else {
+        for d in &args.domains {
+            ws.load_site(d)?;
+        }
+        args.domains.clone()
+    };
+    let opts = sitegen::serve::ServeOptions {
+        bind: std::net::SocketAddr::new(args.bind, args.port),
+        domains,
+        drafts: args.drafts,
+        refresh: args.refresh,
+    };
+    sitegen::serve::serve(ws, opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitegen rollback`: `current` back to an earlier live release.
+fn rollback(cli: &Cli, ws: &Workspace, args: &RollbackArgs) -> Result<ExitCode, Error> {
+    let site = ws.load_site(&args.domain)?;
+    let (from, to) = deploy::rollback(&site, args.to.as_deref())?;
+    if !cli.quiet {
+        println!(
+            "rolled back {}: current → {to} (was {})",
+            args.domain,
+            from.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitegen releases`: the target's releases, the live one starred.
+fn releases(ws: &Workspace, args: &DomainArg) -> Result<ExitCode, Error> {
+    let site = ws.load_site(&args.domain)?;
+    let (current, releases) = deploy::releases(&site)?;
+    for r in releases {
+        let mark = if Some(&r) == current.as_ref() {
+            "*"
+        } else {
+            " "
+        };
+        println!("{mark} {r}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitegen list`: one line per site.
+fn list(ws: &Workspace) -> Result<ExitCode, Error> {
+    for domain in ws.domains()? {
+        let site = ws.load_site(&domain)?;
+        let c = &site.config;
+        println!(
+            "{:<28} {:<14} {:<24} {}",
+            c.domain, c.kind, c.tenant, c.theme
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One site's line in the `--json` report.
@@ -276,10 +297,22 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         })
         .collect();
     bar.finish_and_clear();
+    report_build(cli, ws, args, &results, started)
+}
+
+/// Prints what `build` did (per site, the summary, or the `--json` report)
+/// and gives the exit code: failure if any site failed.
+fn report_build(
+    cli: &Cli,
+    ws: &Workspace,
+    args: &BuildArgs,
+    results: &[(String, Instant, Result<Outcome, Error>)],
+    started: Instant,
+) -> ExitCode {
     let mut failed: Vec<(&str, String)> = Vec::new();
     let mut reports = Vec::new();
     let mut unchanged = 0;
-    for (domain, t, result) in &results {
+    for (domain, t, result) in results {
         match result {
             Ok(Outcome::Built(r)) => {
                 if !args.json && !cli.quiet {
@@ -449,10 +482,7 @@ fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
             }
             continue;
         }
-        if !sitegen::site_output_dir(ws, &domain)
-            .join("manifest.json")
-            .is_file()
-        {
+        if !sitegen::manifest::path(&sitegen::site_output_dir(ws, &domain)).is_file() {
             if !cli.quiet {
                 println!("skipped {domain}: not built");
             }
@@ -537,15 +567,18 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints the error and its causes once.
+/// Prints the error and the causes its message does not already say (most
+/// messages quote their cause: "cannot read: No such file...").
 fn print_error(err: &Error) {
-    eprintln!("error: {err}");
+    let text = err.to_string();
+    eprintln!("error: {text}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        eprintln!(
-            "  caused by: {}",
-            sitegen::redact::redact(&cause.to_string())
-        );
+        let cause_text = cause.to_string();
+        let cause_text = sitegen::redact::redact(&cause_text);
+        if !text.contains(&*cause_text) {
+            eprintln!("  caused by: {cause_text}");
+        }
         source = cause.source();
     }
 }

@@ -2,7 +2,7 @@
 //! `sites/<domain>/site.yaml` (held back) and starter brand copy for the site
 //! kind, then builds the site in memory to prove it works.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::build::{build_site, BuildOptions};
 use crate::config::{Hostname, SiteKind, Slug, TenantKind, Workspace};
@@ -25,7 +25,7 @@ pub struct Created {
     pub files: Vec<PathBuf>,
     /// Pages the in-memory build rendered, or why it could not build yet
     /// (the tenant's platform data is not available here).
-    pub built: std::result::Result<usize, String>,
+    pub built: std::result::Result<usize, Error>,
 }
 
 fn yaml_string(s: &str) -> String {
@@ -51,79 +51,136 @@ fn name_from_domain(domain: &str) -> String {
 
 /// Writes the new site and validates it.
 pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
-    let domain = Hostname::parse(&new.domain).map_err(|e| Error::config(format!("domain: {e}")))?;
-    let (kind, slug) = new.tenant.split_once(':').ok_or_else(|| {
-        Error::config(format!(
-            "--tenant {:?}: expected person:<slug> or org:<slug>",
-            new.tenant
-        ))
-    })?;
-    let tenant_kind = match kind {
-        "person" => TenantKind::Person,
-        "org" => TenantKind::Org,
-        other => {
-            return Err(Error::config(format!(
-                "--tenant: {other:?} is not a tenant kind (person or org)"
-            )))
-        }
-    };
-    let slug = Slug::parse(slug).map_err(|e| Error::config(format!("--tenant: {e}")))?;
-    let aliases = new
-        .aliases
-        .iter()
-        .map(|a| Hostname::parse(a).map_err(|e| Error::config(format!("--alias: {e}"))))
-        .collect::<Result<Vec<_>>>()?;
-    let theme = match &new.theme {
-        Some(t) => Slug::parse(t)
-            .map_err(|e| Error::config(format!("--theme: {e}")))?
-            .to_string(),
-        None => new.kind.spec().default_theme.to_string(),
-    };
-    if !ws
-        .root
-        .join("themes")
-        .join(&theme)
-        .join("theme.yaml")
-        .is_file()
-    {
-        return Err(Error::config(format!(
-            "there is no theme {theme:?} under themes/"
-        )));
-    }
-    let site_dir = ws.root.join("sites").join(domain.as_str());
-    let content_dir = ws.root.join("content").join(domain.as_str());
+    let args = Checked::from(ws, new)?;
+    let pages = (new.kind.spec().starters)(&args.name);
+    let yaml = site_yaml(&args, new.kind, &pages);
+    let site_dir = ws.root.join("sites").join(args.domain.as_str());
+    let content_dir = ws.root.join("content").join(args.domain.as_str());
     for dir in [&site_dir, &content_dir] {
         if dir.exists() {
             return Err(Error::config(format!(
-                "{} already exists; {domain} is already a site",
-                dir.display()
+                "{} already exists; {} is already a site",
+                dir.display(),
+                args.domain
             ))
             .hint("pick another domain, or edit the existing site"));
         }
     }
-    let name = new
-        .name
-        .clone()
-        .unwrap_or_else(|| name_from_domain(&domain));
+    let undo = || {
+        let _ = std::fs::remove_dir_all(&site_dir);
+        let _ = std::fs::remove_dir_all(&content_dir);
+    };
+    let files = write_all(&site_dir, &content_dir, &yaml, &pages).inspect_err(|_| undo())?;
+    // Validate: the config loads and the site builds in memory. Missing
+    // platform data is expected for a tenant this machine has never fetched.
+    let site = ws.load_site(&args.domain).inspect_err(|_| undo())?;
+    let opts = BuildOptions {
+        mode: crate::build::BuildMode::Preview,
+        ..Default::default()
+    };
+    let built = match build_site(ws, &site, &opts) {
+        Ok(bundle) => Ok(bundle.pages),
+        Err(e) if e.kind == ErrorKind::Platform => Err(e),
+        Err(e) => {
+            undo();
+            return Err(
+                e.hint("nothing was created; this is a bug in the starter content or templates")
+            );
+        }
+    };
+    Ok(Created { files, built })
+}
+
+/// The command-line values of `new`, validated.
+struct Checked {
+    domain: Hostname,
+    tenant_kind: TenantKind,
+    slug: Slug,
+    aliases: Vec<Hostname>,
+    theme: String,
+    name: String,
+}
+
+impl Checked {
+    fn from(ws: &Workspace, new: &NewSite) -> Result<Checked> {
+        let domain =
+            Hostname::parse(&new.domain).map_err(|e| Error::config(format!("domain: {e}")))?;
+        let (kind, slug) = new.tenant.split_once(':').ok_or_else(|| {
+            Error::config(format!(
+                "--tenant {:?}: expected person:<slug> or org:<slug>",
+                new.tenant
+            ))
+        })?;
+        let tenant_kind = match kind {
+            "person" => TenantKind::Person,
+            "org" => TenantKind::Org,
+            other => {
+                return Err(Error::config(format!(
+                    "--tenant: {other:?} is not a tenant kind (person or org)"
+                )))
+            }
+        };
+        let slug = Slug::parse(slug).map_err(|e| Error::config(format!("--tenant: {e}")))?;
+        let aliases = new
+            .aliases
+            .iter()
+            .map(|a| Hostname::parse(a).map_err(|e| Error::config(format!("--alias: {e}"))))
+            .collect::<Result<Vec<_>>>()?;
+        let theme = match &new.theme {
+            Some(t) => Slug::parse(t)
+                .map_err(|e| Error::config(format!("--theme: {e}")))?
+                .to_string(),
+            None => new.kind.spec().default_theme.to_string(),
+        };
+        let theme_file = ws.root.join("themes").join(&theme).join("theme.yaml");
+        if !theme_file.is_file() {
+            return Err(Error::config(format!(
+                "there is no theme {theme:?} under themes/"
+            )));
+        }
+        let name = new
+            .name
+            .clone()
+            .unwrap_or_else(|| name_from_domain(&domain));
+        Ok(Checked {
+            domain,
+            tenant_kind,
+            slug,
+            aliases,
+            theme,
+            name,
+        })
+    }
+}
+
+/// The new site's `site.yaml`: held back, with a nav entry per starter page.
+fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String {
+    let Checked {
+        domain,
+        tenant_kind,
+        slug,
+        aliases,
+        theme,
+        name,
+    } = args;
     let mut yaml = format!("domain: {domain}\n");
     if !aliases.is_empty() {
         yaml.push_str("aliases:\n");
-        for a in &aliases {
+        for a in aliases {
             yaml.push_str(&format!("  - {a}\n"));
         }
     }
     yaml.push_str(&format!(
         "kind: {}\ntheme: {theme}\ntenant:\n  kind: {}\n  slug: {slug}\nbrand:\n  name: {}\n  tagline: {}\nnav:\n",
-        new.kind,
+        kind,
         match tenant_kind {
             TenantKind::Person => "person",
             TenantKind::Org => "org",
         },
-        yaml_string(&name),
+        yaml_string(name),
         yaml_string("Replace with one line about what you offer"),
     ));
-    let pages = (new.kind.spec().starters)(&name);
-    for (file, text) in &pages {
+    for (file, text) in pages {
         if *file == "_index.md" {
             continue;
         }
@@ -141,55 +198,26 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
         "seo:\n  description: {}\ndeploy:\n  target: /srv/www/{domain}\n  held_back: true\n  keep_releases: 5\n",
         yaml_string(&format!("{name}: replace this with one sentence for search results."))
     ));
+    yaml
+}
 
-    let mut files = Vec::new();
-    let write_all = || -> Result<Vec<PathBuf>> {
-        let mut written = Vec::new();
-        fsutil::create_dir_all(&site_dir)?;
-        let path = site_dir.join("site.yaml");
-        fsutil::write(&path, yaml.as_bytes())?;
+/// Writes site.yaml and the starter pages; returns the files written.
+fn write_all(
+    site_dir: &Path,
+    content_dir: &Path,
+    yaml: &str,
+    pages: &[(&str, String)],
+) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    fsutil::create_dir_all(site_dir)?;
+    let path = site_dir.join("site.yaml");
+    fsutil::write(&path, yaml.as_bytes())?;
+    written.push(path);
+    for (file, text) in pages {
+        let path = content_dir.join(file);
+        fsutil::create_dir_all(path.parent().expect("in content"))?;
+        fsutil::write(&path, text.as_bytes())?;
         written.push(path);
-        for (file, text) in &pages {
-            let path = content_dir.join(file);
-            fsutil::create_dir_all(path.parent().expect("in content"))?;
-            fsutil::write(&path, text.as_bytes())?;
-            written.push(path);
-        }
-        Ok(written)
-    };
-    let undo = || {
-        let _ = std::fs::remove_dir_all(&site_dir);
-        let _ = std::fs::remove_dir_all(&content_dir);
-    };
-    match write_all() {
-        Ok(w) => files.extend(w),
-        Err(e) => {
-            undo();
-            return Err(e);
-        }
     }
-    // Validate: the config loads and the site builds in memory. Missing
-    // platform data is expected for a tenant this machine has never fetched.
-    let site = match ws.load_site(&domain) {
-        Ok(s) => s,
-        Err(e) => {
-            undo();
-            return Err(e);
-        }
-    };
-    let opts = BuildOptions {
-        mode: crate::build::BuildMode::Preview,
-        ..Default::default()
-    };
-    let built = match build_site(ws, &site, &opts) {
-        Ok(bundle) => Ok(bundle.pages),
-        Err(e) if e.kind == ErrorKind::Platform => Err(e.to_string()),
-        Err(e) => {
-            undo();
-            return Err(
-                e.hint("nothing was created; this is a bug in the starter content or templates")
-            );
-        }
-    };
-    Ok(Created { files, built })
+    Ok(written)
 }

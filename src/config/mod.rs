@@ -215,61 +215,8 @@ impl Workspace {
             .at(at("kind")));
         }
 
-        let theme_dir = self.root.join("themes").join(config.theme.as_str());
-        let theme_path = theme_dir.join("theme.yaml");
-        if !theme_path.is_file() {
-            let known = list_dirs(&self.root.join("themes"));
-            return Err(Error::config(format!(
-                "theme {:?} does not exist (no {})",
-                config.theme.as_str(),
-                theme_path.display()
-            ))
-            .at(at("theme"))
-            .hint(format!("available themes: {}", known.join(", "))));
-        }
-        let theme_root = root(&Path::new("themes").join(config.theme.as_str()))?;
-        let theme_text = theme_root.read_to_string(&theme_path)?;
-        let theme: ThemeConfig = yaml::parse(&theme_path, &theme_text, ErrorKind::Config)?;
-        for sheet in &theme.stylesheets {
-            let file = theme_root.check(&theme_dir.join(sheet.as_str()))?;
-            if !file.is_file() {
-                let line = yaml::key_line(&theme_text, "stylesheets");
-                let mut loc = Location::file(&theme_path).key("stylesheets");
-                if let Some(l) = line {
-                    loc = loc.line(l);
-                }
-                return Err(Error::config(format!("stylesheet {sheet} does not exist")).at(loc));
-            }
-        }
-
-        for (key, file) in [
-            ("brand.logo", config.brand.logo.as_ref()),
-            ("seo.social_image", config.seo.social_image.as_ref()),
-            (
-                "images.watermark.file",
-                config.images.watermark.as_ref().map(|w| &w.file),
-            ),
-        ] {
-            if let Some(file) = file {
-                if !site_root.check(&site_dir.join(file.as_str()))?.is_file() {
-                    return Err(Error::config(format!(
-                        "{file} does not exist in {}",
-                        site_dir.display()
-                    ))
-                    .at(at(key)));
-                }
-            }
-        }
-
-        let mut froms = std::collections::BTreeSet::new();
-        for r in &config.redirects {
-            if !froms.insert(r.from.as_str()) {
-                return Err(
-                    Error::config(format!("redirect from {} is listed twice", r.from))
-                        .at(at("redirects")),
-                );
-            }
-        }
+        let (theme_dir, theme_root, theme) = self.load_theme(&config, &at)?;
+        check_references(&config, &site_root, &site_dir, &at)?;
 
         let roots = Roots {
             site: site_root,
@@ -290,6 +237,85 @@ impl Workspace {
             kind_dir,
         })
     }
+
+    /// The theme a site names: its folder, its confined root and its
+    /// validated theme.yaml (every stylesheet it lists exists).
+    fn load_theme(
+        &self,
+        config: &SiteConfig,
+        at: &dyn Fn(&str) -> Location,
+    ) -> Result<(PathBuf, fsutil::Root, ThemeConfig)> {
+        let theme_dir = self.root.join("themes").join(config.theme.as_str());
+        let theme_path = theme_dir.join("theme.yaml");
+        if !theme_path.is_file() {
+            let known = list_dirs(&self.root.join("themes"));
+            return Err(Error::config(format!(
+                "theme {:?} does not exist (no {})",
+                config.theme.as_str(),
+                theme_path.display()
+            ))
+            .at(at("theme"))
+            .hint(format!("available themes: {}", known.join(", "))));
+        }
+        let theme_root = fsutil::Root::new(
+            &self.real_root,
+            &self.root,
+            &Path::new("themes").join(config.theme.as_str()),
+        )?;
+        let theme_text = theme_root.read_to_string(&theme_path)?;
+        let theme: ThemeConfig = yaml::parse(&theme_path, &theme_text, ErrorKind::Config)?;
+        for sheet in &theme.stylesheets {
+            let file = theme_root.check(&theme_dir.join(sheet.as_str()))?;
+            if !file.is_file() {
+                let line = yaml::key_line(&theme_text, "stylesheets");
+                let mut loc = Location::file(&theme_path).key("stylesheets");
+                if let Some(l) = line {
+                    loc = loc.line(l);
+                }
+                return Err(Error::config(format!("stylesheet {sheet} does not exist")).at(loc));
+            }
+        }
+        Ok((theme_dir, theme_root, theme))
+    }
+}
+
+/// The files site.yaml names exist inside the site's own folder, and no
+/// redirect is listed twice.
+fn check_references(
+    config: &SiteConfig,
+    site_root: &fsutil::Root,
+    site_dir: &Path,
+    at: &dyn Fn(&str) -> Location,
+) -> Result<()> {
+    for (key, file) in [
+        ("brand.logo", config.brand.logo.as_ref()),
+        ("seo.social_image", config.seo.social_image.as_ref()),
+        (
+            "images.watermark.file",
+            config.images.watermark.as_ref().map(|w| &w.file),
+        ),
+    ] {
+        if let Some(file) = file {
+            if !site_root.check(&site_dir.join(file.as_str()))?.is_file() {
+                return Err(Error::config(format!(
+                    "{file} does not exist in {}",
+                    site_dir.display()
+                ))
+                .at(at(key)));
+            }
+        }
+    }
+
+    let mut froms = std::collections::BTreeSet::new();
+    for r in &config.redirects {
+        if !froms.insert(r.from.as_str()) {
+            return Err(
+                Error::config(format!("redirect from {} is listed twice", r.from))
+                    .at(at("redirects")),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn list_dirs(dir: &Path) -> Vec<String> {

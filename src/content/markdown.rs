@@ -9,6 +9,8 @@ use std::fmt::Write;
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::error::Result;
+
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -28,11 +30,11 @@ pub struct Heading {
 
 /// Turns a markdown image (destination, alt text, is it the page's first)
 /// into HTML; errors are messages for the content file.
-pub type ImageHook<'h> = dyn Fn(&str, &str, bool) -> Result<String, String> + 'h;
+pub type ImageHook<'h> = dyn Fn(&str, &str, bool) -> Result<String> + 'h;
 
 /// Renders trusted brand copy. Headings get unique ids and a self-link;
 /// images go through `images` (the image pipeline).
-pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Heading>), String> {
+pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Heading>)> {
     let mut toc = Vec::new();
     let mut used = HashSet::new();
     let events = with_images(Parser::new_ext(markdown, options()), images)?;
@@ -45,7 +47,7 @@ pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Hea
 }
 
 /// Replaces each image (start, alt text events, end) with the hook's HTML.
-fn with_images<'a>(parser: Parser<'a>, images: &ImageHook<'_>) -> Result<Vec<Event<'a>>, String> {
+fn with_images<'a>(parser: Parser<'a>, images: &ImageHook<'_>) -> Result<Vec<Event<'a>>> {
     let mut out = Vec::new();
     let mut open: Option<(CowStr<'a>, String)> = None;
     let mut first = true;
@@ -233,8 +235,8 @@ mod tests {
         assert!(html.contains("footnote"));
     }
 
-    fn no_images(_: &str, _: &str, _: bool) -> Result<String, String> {
-        Err("no images here".into())
+    fn no_images(_: &str, _: &str, _: bool) -> Result<String> {
+        Err(crate::error::Error::content("no images here"))
     }
 
     #[test]

@@ -186,25 +186,8 @@ fn load_page(
             format!("/{}/", dir_segments.join("/"))
         })
     };
-    // Errors from the image hook are carried out as text and re-raised with
-    // the resolver's own error (which names the file) kept intact.
-    let failure = std::sync::Mutex::new(None);
-    let hook = |dest: &str, alt: &str, first: bool| {
-        images(path, dest, alt, first).map_err(|e| {
-            let text = e.to_string();
-            *failure.lock().expect("lock") = Some(e);
-            text
-        })
-    };
-    let (content, toc) = match markdown::render(body, &hook) {
-        Ok(r) => r,
-        Err(text) => {
-            return Err(failure
-                .into_inner()
-                .expect("lock")
-                .unwrap_or_else(|| Error::content(text).at(Location::file(path))))
-        }
-    };
+    let hook = |dest: &str, alt: &str, first: bool| images(path, dest, alt, first);
+    let (content, toc) = markdown::render(body, &hook)?;
     let template_line = front
         .template
         .as_ref()

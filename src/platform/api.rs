@@ -67,7 +67,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(cfg: ApiConfig) -> Result<Client, String> {
+    pub fn new(cfg: ApiConfig) -> crate::error::Result<Client> {
         crate::redact::register(&cfg.token);
         let http = Http::builder()
             .connect_timeout(cfg.connect_timeout)
@@ -75,7 +75,10 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sitegen/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| {
+                crate::error::Error::platform(format!("cannot set up the HTTP client: {e}"))
+                    .with_source(e)
+            })?;
         Ok(Client { http, cfg })
     }
 

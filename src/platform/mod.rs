@@ -91,7 +91,7 @@ impl<'a> Fetcher<'a> {
         let source = match api_config(ws, site)? {
             Some(cfg) => Source::Api {
                 cache: cache::Cache::new(&ws.root, &cfg.base, &site.config.tenant),
-                client: Box::new(api::Client::new(cfg).map_err(Error::platform)?),
+                client: Box::new(api::Client::new(cfg)?),
                 mode,
             },
             None => Source::Snapshot(ws.root.join("data/platform").join(slug)),
