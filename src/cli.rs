@@ -71,8 +71,8 @@ pub struct CheckArgs {
 pub struct NewArgs {
     /// The site's domain, e.g. merche-biche.com.
     pub domain: String,
-    /// The site kind: org-site, tour-site or provider-site (src/kinds/).
-    #[arg(long, value_parser = parse_kind)]
+    /// The site kind (one of `crate::kinds::KINDS`, listed in the help).
+    #[arg(long, value_parser = parse_kind, help = kind_help())]
     pub kind: crate::config::SiteKind,
     /// The tenant the site shows: person:<slug> or org:<slug>.
     #[arg(long)]
@@ -173,6 +173,11 @@ pub struct BuildArgs {
     /// Print one JSON report on stdout instead of progress and summary lines.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--kind`'s help, from the table of site kinds.
+fn kind_help() -> String {
+    format!("The site kind: {}", crate::kinds::names())
 }
 
 fn parse_kind(s: &str) -> Result<crate::config::SiteKind, String> {
