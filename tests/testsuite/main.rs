@@ -16,6 +16,7 @@ mod platform_guard;
 mod publish;
 mod runaway;
 mod serve;
+mod snapshots;
 mod ssh;
 mod symlinks;
 mod tenancy;
