@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod deploy;
 mod errors;
+mod fixtures;
 mod listing;
 mod nginx;
 mod platform_api;

@@ -12,7 +12,8 @@
 use crate::harness::SiteTest;
 
 /// `text` with what varies between machines, runs and releases replaced by a
-/// placeholder: the workspace's temp path and the sitegen version.
+/// placeholder: the workspace's temp path, durations (`in 12 ms`) and the
+/// sitegen version.
 fn redact(t: &SiteTest, text: &str) -> String {
     let mut text = text.to_string();
     let root = t.root();
@@ -20,10 +21,30 @@ fn redact(t: &SiteTest, text: &str) -> String {
         text = text.replace(&*real.to_string_lossy(), "[ROOT]");
     }
     text = text.replace(&*root.to_string_lossy(), "[ROOT]");
-    text.replace(
+    let text = text.replace(
         &format!("sitegen {}", env!("CARGO_PKG_VERSION")),
         "sitegen [VERSION]",
-    )
+    );
+    redact_ms(&text)
+}
+
+/// `in 12 ms` → `in [N] ms`.
+fn redact_ms(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("in ") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(" ms") {
+            out.push_str("[N]");
+            rest = &after[digits..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A `--json` report with its durations replaced by `"[duration]"`, pretty
@@ -107,6 +128,17 @@ fn cli_error_for_an_unknown_site_yaml_key() {
     run.failure();
     insta::assert_snapshot!("build_json_report_failed", redact_report(&t, &run.stdout));
     assert!(!t.root().join("dist").exists(), "nothing written");
+}
+
+/// What `sitegen build` prints, here with `--out` outside the workspace.
+#[test]
+fn build_output() {
+    let t = SiteTest::from_dir("org-site");
+    let out = t.root().join("out");
+    let run = t.run(&["build", "--all", "--out", &out.to_string_lossy()]);
+    run.success();
+    insta::assert_snapshot!("build_output", redact(&t, &run.stdout));
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
 #[test]
