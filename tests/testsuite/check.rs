@@ -19,15 +19,13 @@ fn every_demo_site_passes_check() {
     assert!(!t.root().join("dist").exists(), "check builds in memory");
 }
 
+/// The about page of the `check-links` fixture has a link to no page, a link
+/// to a missing fragment of a page that exists, an image without alt text
+/// and unbalanced HTML.
 #[test]
 fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
-    let t = SiteTest::demo();
-    let about = "content/cocotte.maison/about.md";
-    t.edit(
-        about,
-        "## What members keep",
-        "See [the old team page](/equipe-old/) and [prices](/services/#no-such-heading).\n\n<img src=\"/favicon.svg\">\n\n<div><span>unclosed</div>\n\n## What members keep",
-    );
+    let t = SiteTest::from_dir("check-links");
+    let about = "content/check-links.example/about.md";
     let line = t
         .read(about)
         .lines()
@@ -35,7 +33,7 @@ fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
         .unwrap()
         + 1;
     let img_line = line + 2;
-    let run = t.run(&["check", "cocotte.maison"]);
+    let run = t.run(&["check", "check-links.example"]);
     run.failure();
     let out = &run.stdout;
     assert!(
@@ -55,21 +53,24 @@ fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
         out.contains(&format!("{about}: error: [html] HTML parse error:")),
         "{out}"
     );
-    assert!(out.contains("check cocotte.maison: 4 error(s)"), "{out}");
+    assert!(
+        out.contains("check check-links.example: 4 error(s)"),
+        "{out}"
+    );
     assert!(run
         .stderr
-        .ends_with("error: check failed: cocotte.maison\n"));
+        .ends_with("error: check failed: check-links.example\n"));
 
     // Levels come from sitegen.yaml.
     t.write(
         "sitegen.yaml",
         "check:\n  links: warn\n  alt_text: warn\n  html: off\n",
     );
-    let run = t.run(&["check", "cocotte.maison"]);
+    let run = t.run(&["check", "check-links.example"]);
     run.success();
     assert!(
         run.stdout
-            .contains("check cocotte.maison: 0 error(s), 3 warning(s)"),
+            .contains("check check-links.example: 0 error(s), 3 warning(s)"),
         "{}",
         run.stdout
     );
@@ -278,25 +279,12 @@ fn external_links_are_checked_with_bounded_concurrency_and_a_cache() {
 /// broke in production.
 #[test]
 fn content_the_policy_blocks_is_reported_at_its_markdown_line() {
-    let t = SiteTest::demo();
-    let about = "content/cocotte.maison/about.md";
-    t.edit(
-        about,
-        "## What members keep",
-        "<p class=\"lead\" style=\"color: red\">Red words.</p>\n\n\
-         <button type=\"button\" onclick=\"subscribe()\">Subscribe</button>\n\n\
-         [Say hello](javascript:alert(document.domain))\n\n\
-         <script>console.log(\"allowed by its hash\")</script>\n\n\
-         Visits are counted by `track(\"about\")`.\n\n\
-         <SCRIPT>track(\"about\")</SCRIPT>\n\n\
-         <img src=\"https://cdn.example/pixel.png\" alt=\"A pixel\">\n\n\
-         <iframe src=\"https://video.example/embed/1\" title=\"A film\"></iframe>\n\n\
-         <style>.allowed{color:blue}</style>\n\n\
-         ## What members keep",
-    );
+    // The about page of the `check-csp` fixture holds each case.
+    let t = SiteTest::from_dir("check-csp");
+    let about = "content/check-csp.example/about.md";
     let text = t.read(about);
     let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let run = t.run(&["check", "cocotte.maison"]);
+    let run = t.run(&["check", "check-csp.example"]);
     run.failure();
     let out = &run.stdout;
     let want = [
@@ -313,7 +301,7 @@ fn content_the_policy_blocks_is_reported_at_its_markdown_line() {
     // What the policy allows by hash is not reported, nor is anything else.
     assert_eq!(out.matches("[csp]").count(), want.len(), "{out}");
     assert!(
-        out.contains("check cocotte.maison: 6 error(s), 0 warning(s)"),
+        out.contains("check check-csp.example: 6 error(s), 0 warning(s)"),
         "{out}"
     );
 }

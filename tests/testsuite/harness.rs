@@ -1,5 +1,6 @@
-//! SiteTest: a copy of the demo workspace in a temp dir, the real `sitegen`
-//! binary run inside it, and helpers to read what it wrote.
+//! SiteTest: a workspace in a temp dir (a copy of the demo workspace, or of a
+//! small fixture under `tests/fixtures/`), the real `sitegen` binary run
+//! inside it, and helpers to read what it wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,25 @@ impl SiteTest {
             copy_tree(&repo().join(sub), &dir.path().join(sub));
         }
         std::fs::copy(repo().join("sitegen.yaml"), dir.path().join("sitegen.yaml")).unwrap();
+        SiteTest { dir }
+    }
+
+    /// A fresh copy of the fixture workspace `tests/fixtures/<name>/` (its
+    /// `sitegen.yaml`, `sites/`, `content/` and `data/platform/` snapshots),
+    /// laid over the repository's `templates/` and `themes/`: the site kinds
+    /// and themes are the product under test, so a fixture holds only what a
+    /// user writes. A fixture file at the same path as one of those replaces it.
+    pub fn from_dir(name: &str) -> Self {
+        let fixture = repo().join("tests").join("fixtures").join(name);
+        assert!(
+            fixture.join("sitegen.yaml").is_file(),
+            "no fixture workspace tests/fixtures/{name}/ (a fixture has a sitegen.yaml)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["templates", "themes"] {
+            copy_tree(&repo().join(sub), &dir.path().join(sub));
+        }
+        copy_tree(&fixture, dir.path());
         SiteTest { dir }
     }
 
