@@ -379,3 +379,38 @@ fn event(domain: &str, notice: Notice) -> Event {
             .data(serde_json::json!({"old": old, "new": new}).to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_are_read_as_a_browser_sends_them() {
+        use std::net::IpAddr;
+        let ip = |s: &str| HostName::Ip(s.parse::<IpAddr>().unwrap());
+        for (authority, want) in [
+            ("localhost", HostName::Localhost),
+            ("localhost:4000", HostName::Localhost),
+            ("localhost.", HostName::Localhost),
+            ("127.0.0.1:4000", ip("127.0.0.1")),
+            ("[::1]:4000", ip("::1")),
+            ("[::1]", ip("::1")),
+            ("192.168.1.5", ip("192.168.1.5")),
+            (
+                "cocotte.maison.localhost:4000",
+                HostName::Name("cocotte.maison"),
+            ),
+            ("cocotte.maison.:80", HostName::Name("cocotte.maison")),
+            ("cocotte.maison", HostName::Name("cocotte.maison")),
+            ("evil.example", HostName::Name("evil.example")),
+            // Not addresses as a browser writes them: names no site has.
+            ("[127.0.0.1]", HostName::Name("[127.0.0.1]")),
+            // Unbracketed, the last group reads as a port.
+            ("::1", HostName::Name(":")),
+            ("localhost:x", HostName::Name("localhost:x")),
+            ("", HostName::Name("")),
+        ] {
+            assert_eq!(host_name(authority), want, "{authority:?}");
+        }
+    }
+}
