@@ -816,3 +816,295 @@ fn a_site_whose_first_build_failed_shows_the_error_under_a_policy_that_allows_th
         b.contains("What a house is for") && !b.contains("sitegen-error")
     });
 }
+
+// `app(hub)` answered without a socket: the hub built in this process, each
+// request sent through the Router with `oneshot`.
+
+mod app {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Request, StatusCode};
+    use sitegen::build::incremental::{Change, ChangeSet};
+    use sitegen::serve::{app, Hub, Outcome, ServeOptions};
+    use tower::ServiceExt;
+
+    use super::{css_href, nginx_policy, sha256_source, MISDIRECTED};
+    use crate::harness::SiteTest;
+
+    const ABOUT: &str = "content/cocotte.maison/about.md";
+
+    /// The demo workspace, its hub serving cocotte.maison on loopback, built once.
+    fn hub() -> (SiteTest, Arc<Hub>) {
+        let t = SiteTest::demo();
+        let ws = sitegen::Workspace::open(t.root(), None).unwrap();
+        let opts = ServeOptions {
+            bind: "127.0.0.1:4000".parse().unwrap(),
+            domains: vec!["cocotte.maison".to_string()],
+            drafts: false,
+            refresh: false,
+        };
+        let hub = Arc::new(Hub::new(ws, opts));
+        let outcome = hub.rebuild("cocotte.maison", &ChangeSet::new(Change::Data));
+        assert!(
+            matches!(&outcome, Outcome::Rebuilt { domain, rendered: 19, pages: 19, .. } if domain == "cocotte.maison"),
+            "{outcome:?}"
+        );
+        (t, hub)
+    }
+
+    struct Answer {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: String,
+    }
+
+    impl Answer {
+        fn header(&self, name: &str) -> &str {
+            self.headers
+                .get(name)
+                .unwrap_or_else(|| panic!("no {name} in {:?}", self.headers))
+                .to_str()
+                .unwrap()
+        }
+    }
+
+    /// `method target` with `Host: host`, answered by `app(hub)`.
+    fn send(hub: &Arc<Hub>, method: &str, host: &str, target: &str) -> Answer {
+        let req = Request::builder()
+            .method(method)
+            .uri(target)
+            .header("host", host)
+            .body(Body::empty())
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let r = app(hub.clone()).oneshot(req).await.unwrap();
+            let (head, body) = r.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            Answer {
+                status: head.status,
+                headers: head.headers,
+                body: String::from_utf8(body.to_vec()).unwrap(),
+            }
+        })
+    }
+
+    fn get(hub: &Arc<Hub>, host: &str, target: &str) -> Answer {
+        send(hub, "GET", host, target)
+    }
+
+    #[test]
+    fn app_answers_only_loopback_names_and_served_domains() {
+        let (_t, hub) = hub();
+        for (host, target) in [
+            ("evil.example", "/"),
+            ("evil.example:4000", "/about/"),
+            ("evil.example", "/_/cocotte.maison/about/"),
+            ("evil.example", "/_sitegen/events?site=cocotte.maison"),
+            ("sansonnet.maison.localhost", "/"),
+            ("10.1.2.3", "/"),
+            ("", "/"),
+            // The target in absolute form names the host, not the Host header.
+            ("localhost:4000", "http://evil.example/about/"),
+        ] {
+            let a = get(&hub, host, target);
+            assert_eq!(
+                a.status,
+                StatusCode::MISDIRECTED_REQUEST,
+                "{host:?} {target}"
+            );
+            assert_eq!(a.body, MISDIRECTED, "{host:?} {target}");
+        }
+        for (host, target, want) in [
+            ("localhost:4000", "/", "<h1>sitegen serve</h1><ul><li><a href=\"/_/cocotte.maison/\">cocotte.maison</a> (ok)</li></ul>"),
+            ("[::1]:4000", "/", "<h1>sitegen serve</h1>"),
+            ("127.0.0.1:4000", "/_/cocotte.maison/about/", "What a house is for"),
+            ("cocotte.maison.localhost:4000", "/about/", "What a house is for"),
+            ("cocotte.maison", "/about/", "What a house is for"),
+            ("cocotte-lyon.fr.localhost", "/about/", "What a house is for"),
+        ] {
+            let a = get(&hub, host, target);
+            assert_eq!(a.status, StatusCode::OK, "{host} {target}");
+            assert!(a.body.contains(want), "{host} {target}: {}", a.body);
+        }
+    }
+
+    #[test]
+    fn app_answers_only_get_and_head() {
+        let (_t, hub) = hub();
+        for method in ["POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"] {
+            let a = send(&hub, method, "cocotte.maison.localhost", "/about/");
+            assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+            assert_eq!(a.header("allow"), "GET, HEAD", "{method}");
+            assert_eq!(
+                a.body, "405 Method Not Allowed: sitegen serve answers only GET and HEAD\n",
+                "{method}"
+            );
+        }
+        let head = send(&hub, "HEAD", "cocotte.maison.localhost", "/about/");
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(head.header("content-type"), "text/html; charset=utf-8");
+        // The host is checked before the method.
+        let a = send(&hub, "POST", "evil.example", "/");
+        assert_eq!(a.status, StatusCode::MISDIRECTED_REQUEST);
+    }
+
+    #[test]
+    fn app_serves_pages_and_404s_under_the_policy_nginx_will_send() {
+        let (t, hub) = hub();
+        t.run(&["build", "cocotte.maison"]).success();
+        let production = nginx_policy(&t, "cocotte.maison");
+
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("What a house is for"), "{}", page.body);
+        assert!(page
+            .body
+            .contains("<html data-sitegen-site=\"cocotte.maison\""));
+        let live = page
+            .body
+            .split("<script data-sitegen=\"live\">")
+            .nth(1)
+            .and_then(|r| r.split("</script>").next())
+            .expect("the live-reload script");
+        let preview = format!(
+            "{production}; script-src {}; connect-src http://cocotte.maison.localhost:4000/_sitegen/events",
+            sha256_source(live)
+        );
+        assert_eq!(page.header("content-security-policy"), preview);
+        assert_eq!(page.header("cache-control"), "no-cache");
+        assert!(!page.body.contains("sitegen-error"));
+
+        // The site's 404 page, as a page of the site.
+        let missing = get(&hub, "cocotte.maison.localhost:4000", "/no/such/page/");
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            missing
+                .body
+                .matches("<script data-sitegen=\"live\">")
+                .count(),
+            1
+        );
+        assert_eq!(missing.header("content-security-policy"), preview);
+        // Other files carry production's policy as it is.
+        let robots = get(&hub, "cocotte.maison.localhost:4000", "/robots.txt");
+        assert_eq!(robots.status, StatusCode::OK);
+        assert_eq!(robots.header("content-type"), "text/plain; charset=utf-8");
+        assert_eq!(robots.header("content-security-policy"), production);
+        // Paths that could leave the bundle are refused before routing.
+        let bad = get(
+            &hub,
+            "cocotte.maison.localhost:4000",
+            "/%2e%2e/sitegen.yaml",
+        );
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad.body, "bad request path\n");
+    }
+
+    #[test]
+    fn app_shows_a_failed_rebuild_over_the_last_good_page() {
+        let (t, hub) = hub();
+        t.edit(ABOUT, "weight: 1", "wieght: 1");
+        let mut edit = ChangeSet::new(Change::Pages);
+        edit.sources.insert(t.root().join(ABOUT));
+        let outcome = hub.rebuild("cocotte.maison", &edit);
+        let Outcome::Failed { domain, error } = &outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(domain, "cocotte.maison");
+        assert_eq!(
+            error,
+            &format!(
+                "{}:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+                t.root().join(ABOUT).display()
+            )
+        );
+
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("What a house is for"),
+            "the last good page"
+        );
+        let overlay = page
+            .body
+            .split("<div id=\"sitegen-error\" role=\"alert\">")
+            .nth(1)
+            .and_then(|r| r.split("</div>").next())
+            .expect("the overlay");
+        assert_eq!(
+            overlay,
+            format!(
+                "<strong>sitegen: the last edit did not build; showing the last good version</strong>\n{}",
+                sitegen::text::escape_html(error)
+            )
+        );
+        let overlay_css = page
+            .body
+            .split("<style data-sitegen=\"overlay\">")
+            .nth(1)
+            .and_then(|r| r.split("</style>").next())
+            .expect("the overlay's stylesheet");
+        let policy = page.header("content-security-policy");
+        assert!(
+            policy.contains(&format!(" {}", sha256_source(overlay_css))),
+            "{policy}"
+        );
+        let index = get(&hub, "127.0.0.1:4000", "/");
+        assert!(
+            index.body.contains("cocotte.maison</a> (build error)"),
+            "{}",
+            index.body
+        );
+
+        // Fixed: the overlay is gone. The last build failed, so nothing is
+        // taken over from the bundle shown under it: every page renders.
+        t.edit(ABOUT, "wieght: 1", "weight: 1");
+        let outcome = hub.rebuild("cocotte.maison", &edit);
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Rebuilt {
+                    rendered: 19,
+                    pages: 19,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        assert!(!page.body.contains("sitegen-error"), "{}", page.body);
+        assert!(!page
+            .header("content-security-policy")
+            .contains(&sha256_source(overlay_css)));
+    }
+
+    #[test]
+    fn a_stylesheet_edit_is_swapped_into_the_last_good_bundle() {
+        let (t, hub) = hub();
+        let before = get(&hub, "cocotte.maison.localhost", "/").body;
+        let css = t.read("themes/atelier/css/site.css");
+        t.write(
+            "themes/atelier/css/site.css",
+            &format!("{css}\n.css-marker{{color:#123456}}\n"),
+        );
+        let outcome = hub.rebuild("cocotte.maison", &ChangeSet::new(Change::Css));
+        assert!(
+            matches!(&outcome, Outcome::CssSwapped { domain, .. } if domain == "cocotte.maison"),
+            "{outcome:?}"
+        );
+        let after = get(&hub, "cocotte.maison.localhost", "/").body;
+        let href = css_href(&after);
+        assert_ne!(href, css_href(&before));
+        let css = get(&hub, "cocotte.maison.localhost", &href);
+        assert!(
+            css.body.contains(".css-marker{color:#123456}"),
+            "{}",
+            css.body
+        );
+    }
+}
