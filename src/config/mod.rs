@@ -2,6 +2,7 @@
 //! site.yaml, theme.yaml). Turns files into typed, validated values; reads
 //! nothing else and writes nothing.
 
+mod languages;
 mod site;
 mod theme;
 mod workspace;
@@ -9,9 +10,11 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub use languages::{Language, Languages};
 pub use site::{
-    Brand, Deploy, Fraction, NavItem, Redirect, RedirectStatus, Seo, SiteConfig, SiteImages,
-    SiteKind, TenantKind, TenantRef, Tls, WatermarkConfig, WatermarkPosition,
+    Brand, Deploy, Fraction, I18nConfig, LanguageConfig, NavItem, Redirect, RedirectStatus, Seo,
+    SiteConfig, SiteImages, SiteKind, TenantKind, TenantRef, Tls, WatermarkConfig,
+    WatermarkPosition,
 };
 pub use theme::ThemeConfig;
 pub use workspace::{
@@ -56,6 +59,8 @@ pub struct Site {
     pub base_dir: PathBuf,
     /// The folders this site's reads for publishing must stay inside.
     pub roots: Roots,
+    /// Its languages (one for a single-language site).
+    pub languages: Languages,
 }
 
 /// The roots a site reads from (see `fsutil::Root`): every file that can
@@ -215,6 +220,7 @@ impl Workspace {
             .at(at("kind")));
         }
 
+        let languages = Languages::of(&config, &at)?;
         let (theme_dir, theme_root, theme) = self.load_theme(&config, &at)?;
         check_references(&config, &site_root, &site_dir, &at)?;
 
@@ -227,6 +233,7 @@ impl Workspace {
         };
         Ok(Site {
             roots,
+            languages,
             content_dir: self.root.join("content").join(domain),
             base_dir: self.root.join("templates").join("_base"),
             config,

@@ -24,9 +24,12 @@ pub struct SiteConfig {
     pub kind: SiteKind,
     /// The theme folder under themes/.
     pub theme: Slug,
-    /// The `lang` of every page.
+    /// The `lang` of every page of a single-language site.
     #[serde(default = "default_language")]
     pub language: LanguageTag,
+    /// A multilingual site: its languages (instead of `language`).
+    #[serde(default)]
+    pub i18n: Option<I18nConfig>,
     /// The one tenant whose public data this site shows.
     pub tenant: TenantRef,
     pub brand: Brand,
@@ -142,6 +145,38 @@ impl<'de> Deserialize<'de> for Fraction {
             )))
         }
     }
+}
+
+/// `i18n:` in site.yaml: the languages of a multilingual site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18nConfig {
+    /// The code of the default language: its pages are at `/`, and content
+    /// files without a language suffix are in it.
+    pub default: Slug,
+    /// Every language of the site, in the order a language switcher lists them.
+    pub languages: Vec<LanguageConfig>,
+}
+
+/// One language of a multilingual site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageConfig {
+    /// The code content files carry (`about.en.md`) and templates use: `fr`, `en`.
+    pub code: LanguageTag,
+    /// The BCP 47 locale for `lang`, hreflang, dates and plurals (default: the code).
+    #[serde(default)]
+    pub locale: Option<LanguageTag>,
+    /// Its name in itself, for language switchers: `Français`.
+    pub label: String,
+    /// First URL segment of its pages (default: the code; the default
+    /// language has none and may not set one).
+    #[serde(default)]
+    pub prefix: Option<Slug>,
+    /// Languages to show content in when a page or a platform field has no
+    /// version in this one, in order (the default language is always last).
+    #[serde(default)]
+    pub fallback: Vec<LanguageTag>,
 }
 
 fn default_language() -> LanguageTag {
