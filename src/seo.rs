@@ -11,11 +11,22 @@ use crate::platform::{PlatformData, Profile};
 pub struct SitemapEntry<'a> {
     pub url: &'a str,
     pub lastmod: Option<&'a str>,
+    /// Its translations, itself included, as the page's head lists them:
+    /// (hreflang, site path); `x-default` last if there is one. Empty for
+    /// a page without translations.
+    pub alternates: Vec<(String, String)>,
 }
 
+/// sitemap.xml; pages with translations list them as `xhtml:link`
+/// alternates (the namespace is declared only when some page has them).
 pub fn sitemap(base_url: &str, entries: &[SitemapEntry<'_>]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    let xhtml = if entries.iter().any(|e| !e.alternates.is_empty()) {
+        " xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"{xhtml}>\n",
     );
     for e in entries {
         out.push_str("  <url><loc>");
@@ -25,6 +36,13 @@ pub fn sitemap(base_url: &str, entries: &[SitemapEntry<'_>]) -> String {
             out.push_str("<lastmod>");
             out.push_str(&xml_escape(d));
             out.push_str("</lastmod>");
+        }
+        for (hreflang, url) in &e.alternates {
+            out.push_str(&format!(
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                xml_escape(hreflang),
+                xml_escape(&format!("{base_url}{url}"))
+            ));
         }
         out.push_str("</url>\n");
     }

@@ -198,3 +198,91 @@ fn avatar_fn(data: &PlatformData, images: Arc<ImageQueue>) -> Box<AvatarFn> {
         },
     )
 }
+
+/// What every page's template knows of languages: `lang` (its code),
+/// `locale` (BCP 47, for `lang=` and hreflang), `alternates` (its real
+/// translations, itself included, with absolute permalinks; empty when it
+/// has none) and, on multilingual sites, `languages` (the switcher: every
+/// language with the URL of this page in it, or that language's home page
+/// when the page has no translation there, never a page that does not exist).
+pub fn language_context(site: &Site, plan: &super::plan::Plan<'_>, route: &pages::Route<'_>) -> Value {
+    let languages = &site.languages;
+    let code = route.lang(site);
+    let lang = languages.get(code).unwrap_or(languages.default_language());
+    let alternates: &[(String, String)] = route
+        .translation_key()
+        .and_then(|k| plan.translations.get(&k))
+        .map_or(&[], Vec::as_slice);
+    let base = site.base_url();
+    let alternate_values: Vec<Json> = alternates
+        .iter()
+        .filter_map(|(c, url)| {
+            let l = languages.get(c)?;
+            Some(json!({
+                "lang": l.code, "locale": l.locale, "label": l.label,
+                "url": url, "permalink": format!("{base}{url}"),
+            }))
+        })
+        .collect();
+    let switcher: Vec<Json> = if languages.is_multilingual() {
+        languages
+            .iter()
+            .map(|l| {
+                let translated = alternates.iter().find(|(c, _)| *c == l.code);
+                let url = match translated {
+                    Some((_, url)) => url.clone(),
+                    None if l.code == lang.code => route.url.clone(),
+                    None => plan
+                        .homes
+                        .get(&l.code)
+                        .or_else(|| plan.homes.get(&languages.default_language().code))
+                        .cloned()
+                        .unwrap_or_else(|| "/".to_string()),
+                };
+                json!({
+                    "lang": l.code, "locale": l.locale, "label": l.label, "url": url,
+                    "current": l.code == lang.code,
+                    "translated": translated.is_some() || l.code == lang.code,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let x_default = alternates
+        .iter()
+        .find(|(c, _)| *c == languages.default_language().code)
+        .map(|(_, url)| format!("{base}{url}"));
+    let mut values = json!({
+        "lang": lang.code,
+        "locale": lang.locale,
+        "alternates": alternate_values,
+        "x_default": x_default,
+        "languages": switcher,
+    });
+    if languages.is_multilingual() {
+        values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
+        values["nav"] = json!(localized_nav(site, plan, &lang.code));
+    }
+    Value::from_serialize(values)
+}
+
+/// site.yaml's nav in one language: each item's title in it (`titles:`)
+/// and its URL resolved to the translation of that page, if it has one.
+fn localized_nav(site: &Site, plan: &super::plan::Plan<'_>, lang: &str) -> Vec<Json> {
+    site.config
+        .nav
+        .iter()
+        .map(|item| {
+            let url = item.url.as_str();
+            let translated = plan
+                .keys
+                .get(url)
+                .and_then(|key| plan.translations.get(key))
+                .and_then(|list| list.iter().find(|(c, _)| c == lang))
+                .map_or(url, |(_, u)| u.as_str());
+            let title = item.titles.get(lang).unwrap_or(&item.title);
+            json!({"title": title, "url": translated})
+        })
+        .collect()
+}

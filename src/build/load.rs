@@ -120,10 +120,11 @@ fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Resul
     match &opts.incremental {
         Some(inc) => content::load_reusing(
             &site.roots.content,
+            &site.languages,
             opts.drafts,
             &resolver,
             Some((&inc.previous.source_pages, &inc.sources)),
         ),
-        None => content::load(&site.roots.content, opts.drafts, &resolver),
+        None => content::load(&site.roots.content, &site.languages, opts.drafts, &resolver),
     }
 }

@@ -26,6 +26,13 @@ pub struct Plan<'a> {
     pub render: Vec<usize>,
     /// Taking unrendered pages from this previous build.
     pub reusing: Option<&'a super::Incremental>,
+    /// Translation key → the routes of that page, (language code, URL), in
+    /// the site's language order; only keys with two languages or more.
+    pub translations: HashMap<String, Vec<(String, String)>>,
+    /// Language code → its home page URL, for languages that have one.
+    pub homes: HashMap<String, String>,
+    /// URL → translation key of the pages that have translations.
+    pub keys: HashMap<String, String>,
 }
 
 pub fn plan<'a>(
@@ -63,11 +70,58 @@ pub fn plan<'a>(
         Some((inc, keep)) => (keep, Some(inc)),
         None => ((0..routes.len()).collect(), None),
     };
+    let (translations, homes) = translations(site, &routes);
+    let keys = translations
+        .iter()
+        .flat_map(|(key, list)| list.iter().map(move |(_, url)| (url.clone(), key.clone())))
+        .collect();
     Ok(Plan {
         routes,
         render,
         reusing,
+        translations,
+        homes,
+        keys,
     })
+}
+
+/// Which routes are one page in several languages (by translation key),
+/// and each language's home page.
+#[allow(clippy::type_complexity)]
+fn translations(
+    site: &Site,
+    routes: &[Route<'_>],
+) -> (HashMap<String, Vec<(String, String)>>, HashMap<String, String>) {
+    let mut homes = HashMap::new();
+    if !site.languages.is_multilingual() {
+        return (HashMap::new(), homes);
+    }
+    let order: HashMap<&str, usize> = site
+        .languages
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.code.as_str(), i))
+        .collect();
+    let mut by_key: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for route in routes {
+        let lang = route.lang(site);
+        if let (Source::Content(page), true) = (route.source, route.is_content_page()) {
+            if page.is_home() {
+                homes.insert(lang.to_string(), route.url.clone());
+            }
+        }
+        if let Some(key) = route.translation_key() {
+            by_key
+                .entry(key)
+                .or_default()
+                .push((lang.to_string(), route.url.clone()));
+        }
+    }
+    by_key.retain(|_, list| {
+        list.sort_by_key(|(lang, _)| order.get(lang.as_str()).copied().unwrap_or(usize::MAX));
+        list.len() > 1
+    });
+    (by_key, homes)
 }
 
 /// Splits listings into pager pages.
@@ -150,10 +204,16 @@ fn check_template(
 /// The sitemap entry of a route, if it has one: content pages unless their
 /// front matter says `sitemap: false` (with their date as `lastmod`),
 /// listing pages after the first and generated pages; not the 404 page.
-pub fn sitemap_entry<'r>(route: &'r Route<'r>) -> Option<SitemapEntry<'r>> {
+/// Its alternates are the translations its head lists.
+pub fn sitemap_entry<'r>(
+    site: &Site,
+    plan: &'r Plan<'r>,
+    route: &'r Route<'r>,
+) -> Option<SitemapEntry<'r>> {
     let entry = |lastmod| SitemapEntry {
         url: &route.url,
         lastmod,
+        alternates: alternates(site, plan, route),
     };
     match route.source {
         Source::NotFound => None,
@@ -161,6 +221,26 @@ pub fn sitemap_entry<'r>(route: &'r Route<'r>) -> Option<SitemapEntry<'r>> {
             .then(|| entry(page.front.date.as_ref().map(|d| d.day()))),
         _ => Some(entry(None)),
     }
+}
+
+/// (hreflang, URL) of a route's translations, itself included, then
+/// `x-default` (the default language's version) if it has one.
+fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, String)> {
+    let Some(list) = route.translation_key().and_then(|k| plan.translations.get(&k)) else {
+        return Vec::new();
+    };
+    let languages = &site.languages;
+    let mut out: Vec<(String, String)> = list
+        .iter()
+        .filter_map(|(code, url)| Some((languages.get(code)?.locale.clone(), url.clone())))
+        .collect();
+    if let Some((_, url)) = list
+        .iter()
+        .find(|(code, _)| *code == languages.default_language().code)
+    {
+        out.push(("x-default".to_string(), url.clone()));
+    }
+    out
 }
 
 /// Two pages on one URL is an error naming both: content files first, then

@@ -119,6 +119,27 @@ impl Route<'_> {
         }
     }
 
+    /// Its language's code: a content page's own; generated pages are in
+    /// the site's default language.
+    pub fn lang<'s>(&'s self, site: &'s Site) -> &'s str {
+        match self.source {
+            Source::Content(p) => &p.lang,
+            _ => &site.languages.default_language().code,
+        }
+    }
+
+    /// What links it to its translations: a content page's key (its pager
+    /// pages pair by number); None for pages that have no translations.
+    pub fn translation_key(&self) -> Option<String> {
+        let Source::Content(page) = self.source else {
+            return None;
+        };
+        Some(match &self.pager {
+            Some((list, i)) if *i > 0 => format!("{}#{}", page.key, list[*i].number),
+            _ => page.key.clone(),
+        })
+    }
+
     /// Made from a content file and the first page of it: its URL is the
     /// file's own.
     pub fn is_content_page(&self) -> bool {

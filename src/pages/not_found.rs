@@ -9,9 +9,10 @@ use crate::content::Page;
 
 pub const URL: &str = "/404.html";
 
-/// The default 404 page, unless a content page is the 404 page.
+/// The default 404 page, unless a content page is the 404 page (a `404.md`
+/// of another language than the default is at `/<prefix>/404.html`).
 pub fn entries(pages: &[Page]) -> Vec<Entry<'static>> {
-    if pages.iter().any(Page::is_404) {
+    if pages.iter().any(|p| p.is_404() && p.url == URL) {
         return Vec::new();
     }
     vec![Entry {
