@@ -205,7 +205,11 @@ fn avatar_fn(data: &PlatformData, images: Arc<ImageQueue>) -> Box<AvatarFn> {
 /// has none) and, on multilingual sites, `languages` (the switcher: every
 /// language with the URL of this page in it, or that language's home page
 /// when the page has no translation there, never a page that does not exist).
-pub fn language_context(site: &Site, plan: &super::plan::Plan<'_>, route: &pages::Route<'_>) -> Value {
+pub fn language_context(
+    site: &Site,
+    plan: &super::plan::Plan<'_>,
+    route: &pages::Route<'_>,
+) -> Value {
     let languages = &site.languages;
     let code = route.lang(site);
     let lang = languages.get(code).unwrap_or(languages.default_language());

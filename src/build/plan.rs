@@ -91,7 +91,10 @@ pub fn plan<'a>(
 fn translations(
     site: &Site,
     routes: &[Route<'_>],
-) -> (HashMap<String, Vec<(String, String)>>, HashMap<String, String>) {
+) -> (
+    HashMap<String, Vec<(String, String)>>,
+    HashMap<String, String>,
+) {
     let mut homes = HashMap::new();
     if !site.languages.is_multilingual() {
         return (HashMap::new(), homes);
@@ -226,7 +229,10 @@ pub fn sitemap_entry<'r>(
 /// (hreflang, URL) of a route's translations, itself included, then
 /// `x-default` (the default language's version) if it has one.
 fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, String)> {
-    let Some(list) = route.translation_key().and_then(|k| plan.translations.get(&k)) else {
+    let Some(list) = route
+        .translation_key()
+        .and_then(|k| plan.translations.get(&k))
+    else {
         return Vec::new();
     };
     let languages = &site.languages;
