@@ -29,7 +29,8 @@ pub struct Shared<'a> {
     /// What listings show of each page, by URL.
     summaries: HashMap<&'a str, Value>,
     section_items: HashMap<&'a str, Vec<Value>>,
-    term_items: HashMap<&'a str, Vec<Value>>,
+    /// Tag URL → its items.
+    term_items: HashMap<String, Vec<Value>>,
     site_entity: Json,
 }
 
@@ -53,7 +54,7 @@ impl<'a> Shared<'a> {
         let term_items = listings
             .terms
             .iter()
-            .map(|t| (t.slug.as_str(), items(&t.pages)))
+            .map(|t| (t.url(), items(&t.pages)))
             .collect();
         let logo = loaded.assets.urls.get("logo").map(String::as_str);
         let site_entity = seo::site_entity(site, &loaded.data, logo, pages::members::url);
@@ -153,7 +154,11 @@ fn globals(
     let events: Vec<Json> = data
         .tours
         .iter()
-        .flat_map(|t| t.legs.iter().map(move |l| pages::legs::event(site, t, l)))
+        .flat_map(|t| {
+            t.legs
+                .iter()
+                .map(move |l| pages::legs::event(site, t, l, &l.url))
+        })
         .collect();
     let mut g = BTreeMap::new();
     g.insert("site", Value::from_serialize(site_value));
@@ -162,7 +167,7 @@ fn globals(
     g.insert("profile", Value::from_serialize(data.profiles.first()));
     g.insert("tours", Value::from_serialize(&data.tours));
     g.insert("tour_events", Value::from_serialize(events));
-    g.insert("tags", pages::tags::terms_value(listings));
+    g.insert("tags", pages::tags::terms_value(listings, "/"));
     g
 }
 
@@ -211,11 +216,11 @@ pub fn language_context(
     route: &pages::Route<'_>,
 ) -> Value {
     let languages = &site.languages;
-    let code = route.lang(site);
+    let code = route.lang();
     let lang = languages.get(code).unwrap_or(languages.default_language());
-    let alternates: &[(String, String)] = route
-        .translation_key()
-        .and_then(|k| plan.translations.get(&k))
+    let alternates: &[(String, String)] = plan
+        .translations
+        .get(&route.translation_key())
         .map_or(&[], Vec::as_slice);
     let base = site.base_url();
     let alternate_values: Vec<Json> = alternates

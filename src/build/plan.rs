@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::load::Loaded;
 use super::BuildOptions;
-use crate::config::Site;
+use crate::config::{Language, Site};
 use crate::error::{Error, Location, Result};
 use crate::kinds::Generator;
 use crate::listing::{self, Listings, Pager};
@@ -36,21 +36,31 @@ pub struct Plan<'a> {
 }
 
 pub fn plan<'a>(
-    site: &Site,
+    site: &'a Site,
     loaded: &'a Loaded,
     listings: &'a Listings<'a>,
     renderer: &Renderer,
     opts: &'a BuildOptions,
 ) -> Result<Plan<'a>> {
-    let mut entries = pages::content::entries(&loaded.pages, listings);
+    let mut entries = pages::content::entries(site, &loaded.pages, listings);
+    // Generated pages exist in the default language and in every language
+    // the site has a home page in.
+    let langs: Vec<&Language> = site
+        .languages
+        .iter()
+        .filter(|l| {
+            *l == site.languages.default_language()
+                || loaded.pages.iter().any(|p| p.is_home() && p.lang == l.code)
+        })
+        .collect();
     for generator in site.config.kind.spec().generators {
         entries.extend(match generator {
-            Generator::Members => pages::members::entries(&loaded.data.profiles),
-            Generator::Legs => pages::legs::entries(&loaded.data),
+            Generator::Members => pages::members::entries(site, &loaded.data.profiles, &langs),
+            Generator::Legs => pages::legs::entries(site, &loaded.data, &langs),
         });
     }
-    entries.extend(pages::tags::entries(listings));
-    entries.extend(pages::not_found::entries(&loaded.pages));
+    entries.extend(pages::tags::entries(site, listings));
+    entries.extend(pages::not_found::entries(site, &loaded.pages, &langs));
 
     let mut pagination = Pagination {
         per_page: usize::from(site.config.paginate_by),
@@ -107,18 +117,16 @@ fn translations(
         .collect();
     let mut by_key: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for route in routes {
-        let lang = route.lang(site);
+        let lang = route.lang();
         if let (Source::Content(page), true) = (route.source, route.is_content_page()) {
             if page.is_home() {
                 homes.insert(lang.to_string(), route.url.clone());
             }
         }
-        if let Some(key) = route.translation_key() {
-            by_key
-                .entry(key)
-                .or_default()
-                .push((lang.to_string(), route.url.clone()));
-        }
+        by_key
+            .entry(route.translation_key())
+            .or_default()
+            .push((lang.to_string(), route.url.clone()));
     }
     by_key.retain(|_, list| {
         list.sort_by_key(|(lang, _)| order.get(lang.as_str()).copied().unwrap_or(usize::MAX));
@@ -143,11 +151,12 @@ impl Pagination<'_> {
         let Some(count) = entry.listed else {
             let output = match entry.source {
                 Source::Content(page) => page.output.clone(),
-                Source::NotFound => "404.html".to_string(),
+                Source::NotFound => entry.url.trim_start_matches('/').to_string(),
                 _ => listing::paginate(&entry.url, 0, 0)[0].output.clone(),
             };
             return Ok(vec![Route {
                 url: entry.url,
+                lang: entry.lang,
                 output,
                 template: entry.template,
                 source: entry.source,
@@ -169,6 +178,7 @@ impl Pagination<'_> {
             .enumerate()
             .map(|(i, pager)| Route {
                 url: pager.url.clone(),
+                lang: entry.lang,
                 output: match entry.source {
                     Source::Content(page) if i == 0 => page.output.clone(),
                     _ => pager.output.clone(),
@@ -229,10 +239,7 @@ pub fn sitemap_entry<'r>(
 /// (hreflang, URL) of a route's translations, itself included, then
 /// `x-default` (the default language's version) if it has one.
 fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, String)> {
-    let Some(list) = route
-        .translation_key()
-        .and_then(|k| plan.translations.get(&k))
-    else {
+    let Some(list) = plan.translations.get(&route.translation_key()) else {
         return Vec::new();
     };
     let languages = &site.languages;

@@ -48,6 +48,8 @@ pub struct Page {
     /// What links it to its translations: `translation_key:`, else its path
     /// without the language suffix (`about.md`, `news/_index.md`).
     pub key: String,
+    /// Its language's home URL, where its generated pages (tags) live: `/`, `/en/`.
+    pub root: String,
     /// Folder names from the content root to the file's folder.
     folders: Vec<String>,
     /// Its own last URL segment (`slug:` or the file name); None for a section.
@@ -236,6 +238,7 @@ fn load_page(
         template_line,
         lang,
         key,
+        root: String::new(),
         folders,
         name,
     }))
@@ -296,5 +299,6 @@ fn assign_urls(pages: &mut [Page], languages: &Languages) {
         };
         page.url = url;
         page.output = output;
+        page.root = languages.url(lang, "/");
     }
 }

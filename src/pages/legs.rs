@@ -7,23 +7,28 @@ use std::collections::{BTreeMap, HashSet};
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
 
-use super::{Entry, Scope, Source};
-use crate::config::Site;
+use super::{Entry, Route, Scope, Source};
+use crate::config::{Language, Site};
 use crate::platform::{LegStatus, PlatformData, Tour, TourLeg};
 use crate::text::slugify;
 
 /// The schedule section leg pages belong to.
 pub const SECTION: &str = "/tour/";
 
-pub fn entries(data: &PlatformData) -> Vec<Entry<'_>> {
-    data.tours
+/// A page per leg in each of `langs` (`leg.url` is the default
+/// language's; the others are under their prefix).
+pub fn entries<'a>(site: &Site, data: &'a PlatformData, langs: &[&'a Language]) -> Vec<Entry<'a>> {
+    langs
         .iter()
-        .flat_map(|t| {
-            t.legs.iter().map(move |l| Entry {
-                url: l.url.clone(),
-                template: "leg.html",
-                source: Source::Leg(t, l),
-                listed: None,
+        .flat_map(|lang| {
+            data.tours.iter().flat_map(move |t| {
+                t.legs.iter().map(move |l| Entry {
+                    url: site.languages.url(lang, &l.url),
+                    lang,
+                    template: "leg.html",
+                    source: Source::Leg(t, l),
+                    listed: None,
+                })
             })
         })
         .collect()
@@ -70,13 +75,15 @@ pub fn assign_urls(data: &mut PlatformData) {
     }
 }
 
-pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg) -> Value {
+pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>) -> Value {
     let site = scope.site;
+    let url = &route.url;
     let page = json!({
         "title": format!("{} in {}", tour.title, leg.city),
         "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
-        "url": leg.url, "permalink": super::permalink(site, &leg.url), "kind": "leg", "parent": SECTION,
-        "jsonld": [scope.site_entity, event(site, tour, leg)],
+        "url": url, "permalink": super::permalink(site, url), "kind": "leg",
+        "parent": site.languages.url(route.lang, SECTION),
+        "jsonld": [scope.site_entity, event(site, tour, leg, url)],
     });
     minijinja::context! {
         page => Value::from_serialize(page),
@@ -86,7 +93,7 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg) -> Value {
 }
 
 /// A schema.org Event for one tour leg.
-pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
+pub fn event(site: &Site, tour: &Tour, leg: &TourLeg, url: &str) -> Json {
     let base = site.base_url();
     let status = match leg.status {
         LegStatus::Cancelled => "https://schema.org/EventCancelled",
@@ -100,7 +107,7 @@ pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
         "endDate": leg.end_date,
         "eventStatus": status,
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-        "url": format!("{base}{}", leg.url),
+        "url": format!("{base}{url}"),
         "location": {
             "@type": "Place",
             "name": leg.venue.clone().unwrap_or_else(|| leg.city.clone()),

@@ -5,8 +5,8 @@
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
 
-use super::{Entry, Scope, Source};
-use crate::config::Site;
+use super::{Entry, Route, Scope, Source};
+use crate::config::{Language, Site};
 use crate::platform::Profile;
 
 /// The roster section member pages belong to.
@@ -17,41 +17,46 @@ pub fn url(p: &Profile) -> String {
     format!("{SECTION}{}/", p.slug)
 }
 
-pub fn entries(profiles: &[Profile]) -> Vec<Entry<'_>> {
-    profiles
+/// A member page per profile in each of `langs`.
+pub fn entries<'a>(site: &Site, profiles: &'a [Profile], langs: &[&'a Language]) -> Vec<Entry<'a>> {
+    langs
         .iter()
-        .map(|p| Entry {
-            url: url(p),
-            template: "member.html",
-            source: Source::Member(p),
-            listed: None,
+        .flat_map(|lang| {
+            profiles.iter().map(move |p| Entry {
+                url: site.languages.url(lang, &url(p)),
+                lang,
+                template: "member.html",
+                source: Source::Member(p),
+                listed: None,
+            })
         })
         .collect()
 }
 
-pub fn context(scope: &Scope<'_>, p: &Profile) -> Value {
+pub fn context(scope: &Scope<'_>, p: &Profile, route: &Route<'_>) -> Value {
     let site = scope.site;
-    let url = url(p);
+    let url = route.url.clone();
     let title = match &p.role_title {
         Some(role) => format!("{} — {role}", p.display_name),
         None => p.display_name.clone(),
     };
     let page = json!({
         "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
-        "url": url, "permalink": super::permalink(site, &url), "kind": "member", "parent": SECTION,
-        "jsonld": [scope.site_entity, entity(site, p)],
+        "url": url, "permalink": super::permalink(site, &url), "kind": "member",
+        "parent": site.languages.url(route.lang, SECTION),
+        "jsonld": [scope.site_entity, entity(site, p, &url)],
     });
     minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
 }
 
 /// A member's page entity: a Person who is a member of the Org.
-pub fn entity(site: &Site, p: &Profile) -> Json {
+pub fn entity(site: &Site, p: &Profile, url: &str) -> Json {
     let base = site.base_url();
     let mut entity = json!({
         "@context": "https://schema.org",
         "@type": "Person",
         "name": p.display_name,
-        "url": format!("{base}{}", url(p)),
+        "url": format!("{base}{url}"),
         "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
     });
     if let Some(role) = &p.role_title {
