@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::content::Page;
 
-/// Where the tags index lives; a term is `/tags/<slug>/`.
 
 /// One tag and the pages that carry it, newest first.
 #[derive(Debug)]
