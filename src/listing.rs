@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::content::Page;
 
-
 /// One tag and the pages that carry it, newest first.
 #[derive(Debug)]
 pub struct Term<'a> {
