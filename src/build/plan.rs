@@ -53,10 +53,45 @@ pub fn plan<'a>(
                 || loaded.pages.iter().any(|p| p.is_home() && p.lang == l.code)
         })
         .collect();
+    // A generated page's section follows the content section of the same
+    // folder in other languages than the default: `members/_index.en.md`
+    // with `slug: team` puts the English member pages at `/en/team/<slug>/`.
+    // In the default language they stay where links and JSON-LD expect them.
+    let section = |lang: &Language, default: &str| -> String {
+        let key = format!("{}/_index.md", default.trim_matches('/'));
+        loaded
+            .pages
+            .iter()
+            .filter(|_| lang != site.languages.default_language())
+            .find(|p| p.is_section && p.lang == lang.code && p.key == key)
+            .map_or_else(|| site.languages.url(lang, default), |p| p.url.clone())
+    };
+    for generator in site.config.kind.spec().generators {
+        let default = match generator {
+            Generator::Members => pages::members::SECTION,
+            Generator::Legs => pages::legs::SECTION,
+        };
+        if let Some(page) = loaded.pages.iter().find(|p| {
+            p.is_section
+                && p.lang == site.languages.default_language().code
+                && p.key == format!("{}/_index.md", default.trim_matches('/'))
+                && p.url != default
+        }) {
+            return Err(Error::content(format!(
+                "this section holds generated pages, at {default} in the default language"
+            ))
+            .at(Location::file(&page.source))
+            .hint("remove its slug: (other languages may translate it)"));
+        }
+    }
     for generator in site.config.kind.spec().generators {
         entries.extend(match generator {
-            Generator::Members => pages::members::entries(site, &loaded.data.profiles, &langs),
-            Generator::Legs => pages::legs::entries(site, &loaded.data, &langs),
+            Generator::Members => pages::members::entries(&loaded.data.profiles, &langs, |l| {
+                section(l, pages::members::SECTION)
+            }),
+            Generator::Legs => {
+                pages::legs::entries(&loaded.data, &langs, |l| section(l, pages::legs::SECTION))
+            }
         });
     }
     entries.extend(pages::tags::entries(site, listings));

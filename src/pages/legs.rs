@@ -15,15 +15,21 @@ use crate::text::slugify;
 /// The schedule section leg pages belong to.
 pub const SECTION: &str = "/tour/";
 
-/// A page per leg in each of `langs` (`leg.url` is the default
-/// language's; the others are under their prefix).
-pub fn entries<'a>(site: &Site, data: &'a PlatformData, langs: &[&'a Language]) -> Vec<Entry<'a>> {
+/// A page per leg in each of `langs`, under that language's schedule
+/// section (`section(lang)`; `leg.url` is the default language's).
+pub fn entries<'a>(
+    data: &'a PlatformData,
+    langs: &[&'a Language],
+    section: impl Fn(&Language) -> String,
+) -> Vec<Entry<'a>> {
     langs
         .iter()
         .flat_map(|lang| {
+            let base = section(lang);
             data.tours.iter().flat_map(move |t| {
+                let base = base.clone();
                 t.legs.iter().map(move |l| Entry {
-                    url: site.languages.url(lang, &l.url),
+                    url: format!("{base}{}", l.url.strip_prefix(SECTION).unwrap_or(&l.url)),
                     lang,
                     template: "leg.html",
                     source: Source::Leg(t, l),
@@ -82,7 +88,7 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>)
         "title": format!("{} in {}", tour.title, leg.city),
         "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
         "url": url, "permalink": super::permalink(site, url), "kind": "leg",
-        "parent": site.languages.url(route.lang, SECTION),
+        "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
         "jsonld": [scope.site_entity, event(site, tour, leg, url)],
     });
     minijinja::context! {

@@ -17,13 +17,19 @@ pub fn url(p: &Profile) -> String {
     format!("{SECTION}{}/", p.slug)
 }
 
-/// A member page per profile in each of `langs`.
-pub fn entries<'a>(site: &Site, profiles: &'a [Profile], langs: &[&'a Language]) -> Vec<Entry<'a>> {
+/// A member page per profile in each of `langs`, under that language's
+/// roster section (`section(lang)`: `/members/`, `/en/members/`).
+pub fn entries<'a>(
+    profiles: &'a [Profile],
+    langs: &[&'a Language],
+    section: impl Fn(&Language) -> String,
+) -> Vec<Entry<'a>> {
     langs
         .iter()
         .flat_map(|lang| {
+            let base = section(lang);
             profiles.iter().map(move |p| Entry {
-                url: site.languages.url(lang, &url(p)),
+                url: format!("{base}{}/", p.slug),
                 lang,
                 template: "member.html",
                 source: Source::Member(p),
@@ -43,7 +49,7 @@ pub fn context(scope: &Scope<'_>, p: &Profile, route: &Route<'_>) -> Value {
     let page = json!({
         "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
         "url": url, "permalink": super::permalink(site, &url), "kind": "member",
-        "parent": site.languages.url(route.lang, SECTION),
+        "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
         "jsonld": [scope.site_entity, entity(site, p, &url)],
     });
     minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }

@@ -194,11 +194,19 @@ fn prefixes_are_whole_segments_and_translated_section_slugs_cascade() {
         "en/404.html",
         "members/index.html",
         "members/ana-lima/index.html",
-        "en/members/index.html",
-        "en/members/ana-lima/index.html",
+        "en/team/index.html",
+        "en/team/ana-lima/index.html",
     ];
     assert_eq!(urls, want.into_iter().collect::<BTreeSet<_>>());
     assert!(out.keys().all(|p| !p.contains("en/en/")));
+    // Generated pages follow their section's slug in that language.
+    let member = String::from_utf8(out["en/team/ana-lima/index.html"].clone()).unwrap();
+    assert!(
+        member.contains(&format!(
+            "<link rel=\"alternate\" hreflang=\"fr-FR\" href=\"{BASE}/members/ana-lima/\">"
+        )),
+        "{member}"
+    );
     let section = String::from_utf8(out["en/news/index.html"].clone()).unwrap();
     assert!(section.contains("href=\"/en/news/opening/\""), "{section}");
     assert!(!section.contains("/actualites/ouverture/\""), "{section}");
@@ -310,4 +318,23 @@ fn a_single_language_site_keeps_language_suffixes_in_its_urls() {
     let home = String::from_utf8(out["index.html"].clone()).unwrap();
     assert!(home.starts_with("<!doctype html>\n<html lang=\"en\">"));
     assert!(!home.contains("hreflang") && !home.contains("og:locale"));
+}
+
+#[test]
+fn the_default_language_keeps_generated_sections_where_links_expect_them() {
+    let t = SiteTest::from_dir("multilingual");
+    t.edit(
+        &format!("content/{DOMAIN}/members/_index.md"),
+        "title: Members\n",
+        "title: Members\nslug: membres\n",
+    );
+    let run = t.run(&["build", DOMAIN, "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr.contains(&format!(
+            "error: content/{DOMAIN}/members/_index.md: this section holds generated pages, at /members/ in the default language\n  hint: remove its slug: (other languages may translate it)"
+        )),
+        "{}",
+        run.stderr
+    );
 }
