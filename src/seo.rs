@@ -82,7 +82,7 @@ pub fn site_entity(
         .brand
         .tagline
         .clone()
-        .or_else(|| data.tenant.tagline.clone());
+        .or_else(|| data.tenant.tagline.as_ref().map(ToString::to_string));
     let kind_entity = site.config.kind.spec().entity;
     let is_person = kind_entity == Entity::Person || data.tenant.kind == TenantKind::Person;
     let mut entity = json!({
@@ -106,7 +106,7 @@ pub fn site_entity(
     if is_person {
         if let Some(p) = data.profiles.first() {
             if let Some(role) = &p.role_title {
-                obj.insert("jobTitle".into(), role.clone().into());
+                obj.insert("jobTitle".into(), role.to_string().into());
             }
         }
     } else if kind_entity == Entity::TenantWithMembers && !data.profiles.is_empty() {

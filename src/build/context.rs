@@ -83,6 +83,7 @@ impl<'a> Shared<'a> {
             summaries: &self.summaries,
             section_items: &self.section_items,
             term_items: &self.term_items,
+            translated: &loaded.translated,
             images: &loaded.images,
         }
     }
@@ -97,11 +98,6 @@ pub fn renderer(
     shared: &Shared<'_>,
 ) -> Result<Renderer> {
     let assets = &loaded.assets;
-    let items = |list: &[&Page]| -> Vec<Value> {
-        list.iter()
-            .map(|p| shared.summaries[p.url.as_str()].clone())
-            .collect()
-    };
     Renderer::new(
         site,
         Helpers {
@@ -113,7 +109,12 @@ pub fn renderer(
                 .iter()
                 .map(|(url, list)| (url.to_string(), Value::from(list.clone())))
                 .collect(),
-            latest: items(&listings.latest),
+            latest: listings
+                .latest
+                .iter()
+                .map(|p| (p.lang.clone(), shared.summaries[p.url.as_str()].clone()))
+                .collect(),
+            urls: Default::default(),
             picture: picture_fn(site, loaded.images.clone()),
             avatar: avatar_fn(&loaded.data, loaded.images.clone()),
             limits: ws.config.templates.clone(),
@@ -211,10 +212,11 @@ fn avatar_fn(data: &PlatformData, images: Arc<ImageQueue>) -> Box<AvatarFn> {
 /// language with the URL of this page in it, or that language's home page
 /// when the page has no translation there, never a page that does not exist).
 pub fn language_context(
-    site: &Site,
+    scope: &Scope<'_>,
     plan: &super::plan::Plan<'_>,
     route: &pages::Route<'_>,
 ) -> Value {
+    let site = scope.site;
     let languages = &site.languages;
     let code = route.lang();
     let lang = languages.get(code).unwrap_or(languages.default_language());
@@ -273,7 +275,21 @@ pub fn language_context(
         values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
         values["nav"] = json!(localized_nav(site, plan, &lang.code));
     }
-    Value::from_serialize(values)
+    let mut value = Value::from_serialize(values);
+    // Pages in another language than the default see the tenant's data and
+    // tags in theirs (the globals are the default language's).
+    if let Some(data) = scope.translated.get(&lang.code) {
+        let root = languages.url(lang, "/");
+        let local = minijinja::context! {
+            tenant => Value::from_serialize(&data.tenant),
+            members => Value::from_serialize(&data.profiles),
+            profile => Value::from_serialize(data.profiles.first()),
+            tours => Value::from_serialize(&data.tours),
+            tags => pages::tags::terms_value(scope.listings, &root),
+        };
+        value = minijinja::context! { ..value, ..local };
+    }
+    value
 }
 
 /// site.yaml's nav in one language: each item's title in it (`titles:`)

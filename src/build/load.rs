@@ -19,14 +19,24 @@ pub struct Loaded {
     /// Content pages in file order (shared with the bundle of a preview
     /// build, for the next incremental build).
     pub pages: Arc<Vec<Page>>,
-    /// The tenant's data, leg URLs assigned.
+    /// The tenant's data as pages in the default language show it (leg
+    /// URLs assigned, localised fields resolved).
     pub data: PlatformData,
+    /// The same for each other language of the site, by code.
+    pub translated: std::collections::HashMap<String, PlatformData>,
     /// Short digest of the data as loaded, for reports.
     pub data_digest: String,
     pub assets: Assets,
     pub images: Arc<ImageQueue>,
     /// The site's social image (`seo.social_image`).
     pub social: Option<Variant>,
+}
+
+impl Loaded {
+    /// The tenant's data as pages in `lang` show it.
+    pub fn data_in(&self, lang: &crate::config::Language) -> &PlatformData {
+        self.translated.get(&lang.code).unwrap_or(&self.data)
+    }
 }
 
 pub fn load(
@@ -44,6 +54,14 @@ pub fn load(
     };
     let data_digest = data.digest();
     crate::pages::legs::assign_urls(&mut data);
+    let languages = &site.languages;
+    let chain = |lang| -> Vec<&str> { languages.chain(lang).map(|l| l.code.as_str()).collect() };
+    let translated = languages
+        .iter()
+        .filter(|l| *l != languages.default_language())
+        .map(|l| (l.code.clone(), data.localized(&chain(l))))
+        .collect();
+    let data = data.localized(&chain(languages.default_language()));
     phase.done("platform data");
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     phase.done("css and static files");
@@ -53,7 +71,8 @@ pub fn load(
         }
         None => None,
     };
-    if !pages.iter().any(Page::is_home) {
+    let default = &site.languages.default_language().code;
+    if !pages.iter().any(|p| p.is_home() && &p.lang == default) {
         return Err(Error::content("the site has no home page")
             .at(Location::file(site.content_dir.join("_index.md")))
             .hint("create content/<domain>/_index.md with a title"));
@@ -61,6 +80,7 @@ pub fn load(
     Ok(Loaded {
         pages,
         data,
+        translated,
         data_digest,
         assets,
         images,

@@ -86,12 +86,16 @@ pub fn plan<'a>(
     }
     for generator in site.config.kind.spec().generators {
         entries.extend(match generator {
-            Generator::Members => pages::members::entries(&loaded.data.profiles, &langs, |l| {
-                section(l, pages::members::SECTION)
-            }),
-            Generator::Legs => {
-                pages::legs::entries(&loaded.data, &langs, |l| section(l, pages::legs::SECTION))
-            }
+            Generator::Members => pages::members::entries(
+                &langs,
+                |l| loaded.data_in(l),
+                |l| section(l, pages::members::SECTION),
+            ),
+            Generator::Legs => pages::legs::entries(
+                &langs,
+                |l| loaded.data_in(l),
+                |l| section(l, pages::legs::SECTION),
+            ),
         });
     }
     entries.extend(pages::tags::entries(site, listings));
@@ -128,6 +132,26 @@ pub fn plan<'a>(
         homes,
         keys,
     })
+}
+
+impl Plan<'_> {
+    /// Every route by translation key and language, for `url_for()`.
+    pub fn url_table(&self, site: &Site) -> crate::render::UrlTable {
+        let mut table = crate::render::UrlTable {
+            default: site.languages.default_language().code.clone(),
+            ..Default::default()
+        };
+        for route in &self.routes {
+            let key = route.translation_key();
+            table.key_of.insert(route.url.clone(), key.clone());
+            table
+                .versions
+                .entry(key)
+                .or_default()
+                .insert(route.lang().to_string(), route.url.clone());
+        }
+        table
+    }
 }
 
 /// Which routes are one page in several languages (by translation key),

@@ -18,15 +18,15 @@ pub const SECTION: &str = "/tour/";
 /// A page per leg in each of `langs`, under that language's schedule
 /// section (`section(lang)`; `leg.url` is the default language's).
 pub fn entries<'a>(
-    data: &'a PlatformData,
     langs: &[&'a Language],
+    data: impl Fn(&Language) -> &'a PlatformData,
     section: impl Fn(&Language) -> String,
 ) -> Vec<Entry<'a>> {
     langs
         .iter()
         .flat_map(|lang| {
             let base = section(lang);
-            data.tours.iter().flat_map(move |t| {
+            data(lang).tours.iter().flat_map(move |t| {
                 let base = base.clone();
                 t.legs.iter().map(move |l| Entry {
                     url: format!("{base}{}", l.url.strip_prefix(SECTION).unwrap_or(&l.url)),
@@ -122,7 +122,7 @@ pub fn event(site: &Site, tour: &Tour, leg: &TourLeg, url: &str) -> Json {
         "organizer": {"@type": "Organization", "name": site.config.brand.name, "url": format!("{base}/")},
     });
     if let Some(summary) = &tour.summary {
-        event["description"] = summary.clone().into();
+        event["description"] = summary.to_string().into();
     }
     if let Some(booking) = leg.booking_url.as_ref().and_then(|u| u.get()) {
         let availability = match leg.status {

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 
 use super::{Entry, Route, Scope, Source};
 use crate::config::{Language, Site};
-use crate::platform::Profile;
+use crate::platform::{PlatformData, Profile};
 
 /// The roster section member pages belong to.
 pub const SECTION: &str = "/members/";
@@ -20,15 +20,15 @@ pub fn url(p: &Profile) -> String {
 /// A member page per profile in each of `langs`, under that language's
 /// roster section (`section(lang)`: `/members/`, `/en/members/`).
 pub fn entries<'a>(
-    profiles: &'a [Profile],
     langs: &[&'a Language],
+    data: impl Fn(&Language) -> &'a PlatformData,
     section: impl Fn(&Language) -> String,
 ) -> Vec<Entry<'a>> {
     langs
         .iter()
         .flat_map(|lang| {
             let base = section(lang);
-            profiles.iter().map(move |p| Entry {
+            data(lang).profiles.iter().map(move |p| Entry {
                 url: format!("{base}{}/", p.slug),
                 lang,
                 template: "member.html",
@@ -66,7 +66,7 @@ pub fn entity(site: &Site, p: &Profile, url: &str) -> Json {
         "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
     });
     if let Some(role) = &p.role_title {
-        entity["jobTitle"] = role.clone().into();
+        entity["jobTitle"] = role.to_string().into();
     }
     let same_as: Vec<&str> = p
         .links

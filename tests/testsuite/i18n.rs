@@ -338,3 +338,27 @@ fn the_default_language_keeps_generated_sections_where_links_expect_them() {
         run.stderr
     );
 }
+
+#[test]
+fn localised_platform_fields_follow_the_fallback_chain() {
+    let (_t, out) = built();
+    let fr = String::from_utf8(out["members/ana-lima/index.html"].clone()).unwrap();
+    let en = String::from_utf8(out["en/team/ana-lima/index.html"].clone()).unwrap();
+    assert!(
+        fr.contains("<p class=\"meta\">Masseuse · she/her</p>"),
+        "{fr}"
+    );
+    assert!(fr.contains("<li>Massage lent</li>"), "{fr}");
+    assert!(fr.contains("Ana travaille <em>lentement</em>."), "{fr}");
+    assert!(
+        en.contains("<p class=\"meta\">Massage therapist · she/her</p>"),
+        "{en}"
+    );
+    assert!(en.contains("<li>Slow massage</li>"), "{en}");
+    // No English bio: the French one, by the chain en → fr.
+    assert!(en.contains("Ana travaille <em>lentement</em>."), "{en}");
+    assert!(
+        en.contains("<title>Ana Lima — Massage therapist · Maison Fixture</title>"),
+        "{en}"
+    );
+}
