@@ -362,3 +362,40 @@ fn localised_platform_fields_follow_the_fallback_chain() {
         "{en}"
     );
 }
+
+#[test]
+fn check_verifies_hreflang_targets_self_reference_and_reciprocity() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&["check", DOMAIN]);
+    assert!(!run.stdout.contains("[hreflang]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("check maison.example: 0 error(s)"),
+        "{}",
+        run.stdout
+    );
+    run.success();
+
+    // A site override of base.html that drops the page itself from its
+    // alternates and adds a language the site does not have.
+    let base = t.read("templates/_base/base.html");
+    let broken = base
+        .replace(
+            "{% for a in alternates %}",
+            "{% for a in alternates if a.lang != lang %}",
+        )
+        .replace(
+            "{% if alternates and x_default %}",
+            "{% if alternates %}<link rel=\"alternate\" hreflang=\"de\" href=\"https://maison.example/de/\">{% endif %}\n{% if alternates and x_default %}",
+        );
+    assert_ne!(broken, base);
+    t.write(&format!("sites/{DOMAIN}/templates/base.html"), &broken);
+    let run = t.run(&["check", DOMAIN]);
+    run.failure();
+    for want in [
+        "error: [hreflang] hreflang alternates do not include the page itself (https://maison.example/en/about/)",
+        "error: [hreflang] hreflang de → https://maison.example/de/ is not a page of this site",
+        "error: [hreflang] hreflang fr-FR → https://maison.example/a-propos/: that page does not list the same alternates (not reciprocal)",
+    ] {
+        assert!(run.stdout.contains(want), "{want}\n{}", run.stdout);
+    }
+}
