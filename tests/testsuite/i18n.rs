@@ -125,6 +125,18 @@ fn hreflang_is_reciprocal_self_referencing_absolute_and_only_on_real_translation
         ]
     );
     assert_eq!(html_lang(&about), "en-GB");
+    let web_page = crate::harness::json_ld(&about)
+        .into_iter()
+        .find(|e| e["@type"] == "WebPage")
+        .expect("a WebPage entity");
+    assert_eq!(
+        web_page,
+        serde_json::json!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "url": format!("{BASE}/en/about/"), "inLanguage": "en-GB",
+            "workTranslation": [{"@type": "WebPage", "url": format!("{BASE}/a-propos/"), "inLanguage": "fr-FR"}],
+        })
+    );
     assert!(about.contains("<meta property=\"og:locale\" content=\"en_GB\">\n<meta property=\"og:locale:alternate\" content=\"fr_FR\">"), "{about}");
 }
 
