@@ -411,3 +411,75 @@ fn check_verifies_hreflang_targets_self_reference_and_reciprocity() {
         assert!(run.stdout.contains(want), "{want}\n{}", run.stdout);
     }
 }
+
+#[test]
+fn new_sites_get_their_languages() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&[
+        "new",
+        "bistro.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+        "--language",
+        "en",
+    ]);
+    run.success();
+    let yaml = t.read("sites/bistro.example/site.yaml");
+    assert!(
+        yaml.contains("i18n:\n  default: fr\n  languages:\n    - code: fr\n      label: \"Français\"\n    - code: en\n      label: \"English\"\n"),
+        "{yaml}"
+    );
+    assert!(t
+        .root()
+        .join("content/bistro.example/_index.en.md")
+        .is_file());
+    t.run(&["build", "bistro.example", "--offline"]).success();
+    let out = public(&t, "bistro.example");
+    assert!(
+        out.contains_key("en/index.html") && out.contains_key("en/members/ana-lima/index.html")
+    );
+    let home = String::from_utf8(out["index.html"].clone()).unwrap();
+    assert!(
+        home.starts_with("<!doctype html>\n<html lang=\"fr\">"),
+        "{home}"
+    );
+
+    let run = t.run(&[
+        "new",
+        "solo.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+    ]);
+    run.success();
+    assert!(t
+        .read("sites/solo.example/site.yaml")
+        .contains("\nlanguage: fr\n"));
+    assert!(!t.root().join("content/solo.example/_index.en.md").exists());
+
+    let run = t.run(&[
+        "new",
+        "bad.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "French",
+    ]);
+    run.failure();
+    assert!(
+        run.stderr
+            .contains("error: --language: \"French\" is not a language tag (e.g. en, fr, en-GB)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.root().join("sites/bad.example").exists());
+}
