@@ -483,3 +483,16 @@ fn new_sites_get_their_languages() {
     );
     assert!(!t.root().join("sites/bad.example").exists());
 }
+
+#[test]
+fn a_multilingual_build_is_deterministic() {
+    let (_t, first) = built();
+    let (_u, second) = built();
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(second[path] == *bytes, "{path} differs between two builds");
+    }
+}
