@@ -267,13 +267,27 @@ pub fn language_context(
     let mut values = json!({
         "lang": lang.code,
         "locale": lang.locale,
-        "alternates": alternate_values,
+        "alternates": alternate_values.clone(),
         "x_default": x_default,
         "languages": switcher,
     });
     if languages.is_multilingual() {
         values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
         values["nav"] = json!(localized_nav(site, plan, &lang.code));
+        // The page as a schema.org WebPage in its language, with its translations.
+        let mut entity = json!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "url": format!("{base}{}", route.url), "inLanguage": lang.locale,
+        });
+        let others: Vec<Json> = alternate_values
+            .iter()
+            .filter(|a| a["lang"] != json!(lang.code))
+            .map(|a| json!({"@type": "WebPage", "url": a["permalink"], "inLanguage": a["locale"]}))
+            .collect();
+        if !others.is_empty() {
+            entity["workTranslation"] = json!(others);
+        }
+        values["page_entity"] = entity;
     }
     let mut value = Value::from_serialize(values);
     // Pages in another language than the default see the tenant's data and

@@ -125,6 +125,18 @@ fn hreflang_is_reciprocal_self_referencing_absolute_and_only_on_real_translation
         ]
     );
     assert_eq!(html_lang(&about), "en-GB");
+    let web_page = crate::harness::json_ld(&about)
+        .into_iter()
+        .find(|e| e["@type"] == "WebPage")
+        .expect("a WebPage entity");
+    assert_eq!(
+        web_page,
+        serde_json::json!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "url": format!("{BASE}/en/about/"), "inLanguage": "en-GB",
+            "workTranslation": [{"@type": "WebPage", "url": format!("{BASE}/a-propos/"), "inLanguage": "fr-FR"}],
+        })
+    );
     assert!(about.contains("<meta property=\"og:locale\" content=\"en_GB\">\n<meta property=\"og:locale:alternate\" content=\"fr_FR\">"), "{about}");
 }
 
@@ -361,4 +373,126 @@ fn localised_platform_fields_follow_the_fallback_chain() {
         en.contains("<title>Ana Lima — Massage therapist · Maison Fixture</title>"),
         "{en}"
     );
+}
+
+#[test]
+fn check_verifies_hreflang_targets_self_reference_and_reciprocity() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&["check", DOMAIN]);
+    assert!(!run.stdout.contains("[hreflang]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("check maison.example: 0 error(s)"),
+        "{}",
+        run.stdout
+    );
+    run.success();
+
+    // A site override of base.html that drops the page itself from its
+    // alternates and adds a language the site does not have.
+    let base = t.read("templates/_base/base.html");
+    let broken = base
+        .replace(
+            "{% for a in alternates %}",
+            "{% for a in alternates if a.lang != lang %}",
+        )
+        .replace(
+            "{% if alternates and x_default %}",
+            "{% if alternates %}<link rel=\"alternate\" hreflang=\"de\" href=\"https://maison.example/de/\">{% endif %}\n{% if alternates and x_default %}",
+        );
+    assert_ne!(broken, base);
+    t.write(&format!("sites/{DOMAIN}/templates/base.html"), &broken);
+    let run = t.run(&["check", DOMAIN]);
+    run.failure();
+    for want in [
+        "error: [hreflang] hreflang alternates do not include the page itself (https://maison.example/en/about/)",
+        "error: [hreflang] hreflang de → https://maison.example/de/ is not a page of this site",
+        "error: [hreflang] hreflang fr-FR → https://maison.example/a-propos/: that page does not list the same alternates (not reciprocal)",
+    ] {
+        assert!(run.stdout.contains(want), "{want}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn new_sites_get_their_languages() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&[
+        "new",
+        "bistro.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+        "--language",
+        "en",
+    ]);
+    run.success();
+    let yaml = t.read("sites/bistro.example/site.yaml");
+    assert!(
+        yaml.contains("i18n:\n  default: fr\n  languages:\n    - code: fr\n      label: \"Français\"\n    - code: en\n      label: \"English\"\n"),
+        "{yaml}"
+    );
+    assert!(t
+        .root()
+        .join("content/bistro.example/_index.en.md")
+        .is_file());
+    t.run(&["build", "bistro.example", "--offline"]).success();
+    let out = public(&t, "bistro.example");
+    assert!(
+        out.contains_key("en/index.html") && out.contains_key("en/members/ana-lima/index.html")
+    );
+    let home = String::from_utf8(out["index.html"].clone()).unwrap();
+    assert!(
+        home.starts_with("<!doctype html>\n<html lang=\"fr\">"),
+        "{home}"
+    );
+
+    let run = t.run(&[
+        "new",
+        "solo.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+    ]);
+    run.success();
+    assert!(t
+        .read("sites/solo.example/site.yaml")
+        .contains("\nlanguage: fr\n"));
+    assert!(!t.root().join("content/solo.example/_index.en.md").exists());
+
+    let run = t.run(&[
+        "new",
+        "bad.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "French",
+    ]);
+    run.failure();
+    assert!(
+        run.stderr
+            .contains("error: --language: \"French\" is not a language tag (e.g. en, fr, en-GB)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.root().join("sites/bad.example").exists());
+}
+
+#[test]
+fn a_multilingual_build_is_deterministic() {
+    let (_t, first) = built();
+    let (_u, second) = built();
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(second[path] == *bytes, "{path} differs between two builds");
+    }
 }
