@@ -682,6 +682,7 @@ fn every_demo_sitemap_lists_each_page_once_with_the_alternates_of_its_head() {
         let base = demo.base();
         let sitemap = String::from_utf8(out["sitemap.xml"].clone()).unwrap();
         let mut locs = BTreeSet::new();
+        let mut with = 0;
         for (loc, listed) in sitemap_entries(&sitemap) {
             let file =
                 demo_file_of(out, &base, &loc).unwrap_or_else(|| panic!("{loc} is not a page"));
@@ -689,7 +690,15 @@ fn every_demo_sitemap_lists_each_page_once_with_the_alternates_of_its_head() {
             assert_eq!(listed, head_alternates(&html), "{loc}");
             assert_eq!(canonical(&html), loc);
             assert!(locs.insert(loc.clone()), "{loc} twice");
+            with += usize::from(!listed.is_empty());
         }
+        // Every translated page but the 404 pages (one per language).
+        let not_found = if demo.multilingual() {
+            demo.languages.len()
+        } else {
+            0
+        };
+        assert_eq!(with, demo.with_alternates - not_found, "{}", demo.domain);
         let every_page: BTreeSet<String> = pages(out)
             .into_iter()
             .filter(|(p, _)| !p.ends_with("404.html"))
@@ -705,6 +714,11 @@ fn no_demo_url_doubles_a_language_prefix() {
     for (demo, out) in DEMOS.iter().zip(&outs) {
         for (prefix, _) in demo.languages.iter().filter(|(p, _)| !p.is_empty()) {
             let doubled = format!("/{prefix}/{prefix}/");
+            assert!(
+                out.keys().any(|p| p.starts_with(&format!("{prefix}/"))),
+                "{}: no pages under /{prefix}/",
+                demo.domain
+            );
             for (path, bytes) in out {
                 assert!(!format!("/{path}").contains(&doubled), "{path}");
                 if path.ends_with(".html") || path.ends_with(".xml") {
