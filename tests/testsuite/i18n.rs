@@ -581,15 +581,20 @@ fn demo_file_of(out: &BTreeMap<String, Vec<u8>>, base: &str, permalink: &str) ->
         .find(|p| out.contains_key(p))
 }
 
-/// The `href`s inside the `<nav>` labelled `label` of a page.
-fn nav_links<'h>(html: &'h str, label: &str) -> Option<Vec<&'h str>> {
-    let nav = html
-        .split(&format!("aria-label=\"{label}\">"))
+/// The inside of a page's `<nav>` of class `class` (found by class: its
+/// label is an interface string, translated on other languages' pages).
+fn nav_of<'h>(html: &'h str, class: &str) -> Option<&'h str> {
+    html.split(&format!("<nav class=\"{class}\""))
         .nth(1)?
         .split("</nav>")
-        .next()?;
+        .next()
+}
+
+/// The `href`s inside a page's `<nav>` of class `class`.
+fn nav_links<'h>(html: &'h str, class: &str) -> Option<Vec<&'h str>> {
     Some(
-        nav.split("href=\"")
+        nav_of(html, class)?
+            .split("href=\"")
             .skip(1)
             .map(|s| s.split('"').next().unwrap())
             .collect(),
@@ -753,7 +758,7 @@ fn every_demo_switcher_and_menu_link_leads_to_a_page_in_the_right_language() {
 
             // The menu links each page's version in this page's language, where
             // it has one.
-            for href in nav_links(&html, "Main").unwrap_or_default() {
+            for href in nav_links(&html, "site-nav").unwrap_or_default() {
                 let target = page_of(href);
                 let target_html = String::from_utf8(out[&target].clone()).unwrap();
                 if let Some((_, version)) = head_alternates(&target_html)
@@ -764,7 +769,7 @@ fn every_demo_switcher_and_menu_link_leads_to_a_page_in_the_right_language() {
                 }
             }
 
-            let Some(switcher) = nav_links(&html, "Language") else {
+            let Some(switcher) = nav_links(&html, "site-nav languages") else {
                 assert!(!demo.multilingual(), "{here}: no language switcher");
                 continue;
             };
@@ -772,12 +777,7 @@ fn every_demo_switcher_and_menu_link_leads_to_a_page_in_the_right_language() {
                 demo.multilingual(),
                 "{here}: a switcher on a one-language site"
             );
-            let entries: Vec<(&str, &str)> = html
-                .split("aria-label=\"Language\">")
-                .nth(1)
-                .unwrap()
-                .split("</nav>")
-                .next()
+            let entries: Vec<(&str, &str)> = nav_of(&html, "site-nav languages")
                 .unwrap()
                 .split("<a href=\"")
                 .skip(1)
