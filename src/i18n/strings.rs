@@ -39,7 +39,7 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     Text(Pattern),
-    /// Category → text; always has `Other`.
+    /// Category → text; always has `Other` (`parse` checks).
     Plural(Vec<(PluralCategory, Pattern)>),
 }
 
@@ -147,6 +147,24 @@ const CATEGORIES: [(&str, PluralCategory); 6] = [
     ("other", PluralCategory::Other),
 ];
 
+/// A plural category as a key of plural forms.
+struct Category(PluralCategory);
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        CATEGORIES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| Category(*c))
+            .ok_or_else(|| {
+                de::Error::custom(format!(
+                    "unknown plural category `{name}`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
+                ))
+            })
+    }
+}
+
 impl<'de> Deserialize<'de> for Message {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Visit;
@@ -163,21 +181,13 @@ impl<'de> Deserialize<'de> for Message {
                 mut map: A,
             ) -> std::result::Result<Message, A::Error> {
                 let mut forms: Vec<(PluralCategory, Pattern)> = Vec::new();
-                while let Some(name) = map.next_key::<String>()? {
-                    let Some((_, category)) = CATEGORIES.iter().find(|(n, _)| *n == name) else {
-                        return Err(de::Error::custom(format!(
-                            "unknown plural category `{name}`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
-                        )));
-                    };
+                while let Some(Category(category)) = map.next_key()? {
                     let text: String = map.next_value()?;
                     let pattern = Pattern::parse(&text).map_err(de::Error::custom)?;
-                    forms.push((*category, pattern));
+                    forms.push((category, pattern));
                 }
-                if !forms.iter().any(|(c, _)| *c == PluralCategory::Other) {
-                    return Err(de::Error::custom(
-                        "plural forms need `other` (the form for any count no other form covers)",
-                    ));
-                }
+                // `other` is checked by `parse`, which places the error at
+                // the key rather than at the end of its forms.
                 Ok(Message::Plural(forms))
             }
         }
@@ -210,15 +220,26 @@ pub fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, Entry>> {
     let mut out = BTreeMap::new();
     for (key, message) in map.unwrap_or_default() {
         let line = key_line(text, &key);
-        if !is_key(&key) {
-            let mut loc = Location::file(path).key(key.clone());
-            if let Some(line) = line {
-                loc = loc.line(line);
+        let at = || {
+            let loc = Location::file(path).key(key.clone());
+            match line {
+                Some(line) => loc.line(line),
+                None => loc,
             }
+        };
+        if !is_key(&key) {
             return Err(Error::config(format!(
                 "{key:?} is not a string key: use letters, digits, `_`, `-` and `.`"
             ))
-            .at(loc));
+            .at(at()));
+        }
+        if let Message::Plural(forms) = &message {
+            if !forms.iter().any(|(c, _)| *c == PluralCategory::Other) {
+                return Err(Error::config(
+                    "plural forms need `other` (the form for any count no other form covers)",
+                )
+                .at(at()));
+            }
         }
         out.insert(
             key,
@@ -311,15 +332,15 @@ mod tests {
         );
         assert_eq!(
             err("a: A\npages:\n  one: x\n  several: y\n  other: z\n"),
-            "fr.yaml:4:3: pages.several: unknown plural category `several`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
+            "fr.yaml:4: pages.several: unknown plural category `several`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
         );
         assert_eq!(
             err("a: A\nleg.book: \"Book {city\"\n"),
-            "fr.yaml:2: leg.book: {city… is not a placeholder: write {name} with letters, digits and _, or {{ for a literal brace"
+            "fr.yaml:2:11: leg.book: {city… is not a placeholder: write {name} with letters, digits and _, or {{ for a literal brace"
         );
         assert_eq!(
             err("a: A\nlist: [1, 2]\n"),
-            "fr.yaml:2: list: invalid type: sequence, expected a string, or a map of plural forms (zero, one, two, few, many, other)\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`"
+            "fr.yaml:2:7: list: invalid type: sequence, expected a string, or a map of plural forms (zero, one, two, few, many, other)\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`"
         );
         assert_eq!(
             err("a: A\n\"b c\": B\n"),
