@@ -201,15 +201,14 @@ pub fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, Entry>> {
     let map: Option<BTreeMap<String, Message>> = yaml::parse(path, text, ErrorKind::Config)
         .map_err(|mut e: Error| {
             // A key may contain dots (`status.open`), which the generic key
-            // finder reads as nesting: place the error at the key's own line.
-            if let Some(key) = e.location.as_ref().and_then(|l| l.key.clone()) {
-                let first = key.split('.').next().unwrap_or(&key).to_string();
-                let line = key_line(text, &key).or_else(|| key_line(text, &first));
-                if let (Some(line), Some(loc)) = (line, e.location.as_mut()) {
-                    if loc.line.is_none_or(|l| line > l) {
-                        loc.line = Some(line);
-                        loc.column = None;
-                    }
+            // finder reads as nesting: place the error at the key's own line,
+            // or at its plural form's, when that is later than where the
+            // YAML parser stopped (the start of the enclosing mapping).
+            let line = e.location.as_ref().and_then(|l| entry_line(text, l.key.as_deref()?));
+            if let (Some(line), Some(loc)) = (line, e.location.as_mut()) {
+                if loc.line.is_none_or(|l| line > l) {
+                    loc.line = Some(line);
+                    loc.column = None;
                 }
             }
             if e.message.starts_with("invalid type") {
@@ -259,6 +258,26 @@ fn is_key(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+}
+
+/// The line of `path` in a string file: a top-level key (`tag.pages`), or
+/// a plural form under one (`tag.pages.few`).
+fn entry_line(text: &str, path: &str) -> Option<usize> {
+    if let Some(line) = key_line(text, path) {
+        return Some(line);
+    }
+    let (key, form) = path.rsplit_once('.')?;
+    let start = key_line(text, key)?;
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, l)| l.is_empty() || l.starts_with([' ', '\t', '#']))
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(form)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map(|(i, _)| i + 1)
 }
 
 /// The 1-based line of a top-level key of a string file (keys are flat and

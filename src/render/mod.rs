@@ -570,6 +570,8 @@ fn whole_number(v: &Value) -> Result<i64, minijinja::Error> {
 fn describe(v: &Value) -> String {
     if v.is_undefined() {
         "an undefined value".into()
+    } else if v.is_none() {
+        "none".into()
     } else if let Some(s) = v.as_str() {
         format!("{s:?}")
     } else {
