@@ -480,14 +480,13 @@ fn bad_dates_numbers_counts_and_languages_are_template_errors() {
     }
 }
 
-/// The string files sitegen ships: (folder, English keys, French keys).
-fn shipped() -> Vec<(
-    String,
-    BTreeMap<String, serde_yaml::Value>,
-    BTreeMap<String, serde_yaml::Value>,
-)> {
+/// A string file's keys and messages.
+type StringFile = BTreeMap<String, serde_yaml::Value>;
+
+/// The string files sitegen ships: (folder, English, French).
+fn shipped() -> Vec<(String, StringFile, StringFile)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let read = |p: &Path| -> BTreeMap<String, serde_yaml::Value> {
+    let read = |p: &Path| -> StringFile {
         serde_yaml::from_str(&std::fs::read_to_string(p).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
