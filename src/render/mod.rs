@@ -469,11 +469,16 @@ fn invalid(message: String) -> minijinja::Error {
 /// `t(key, count=…, name=…)`, `value|format_date(style=…)` and
 /// `value|format_number`, in the page's language (`lang`).
 fn add_i18n(env: &mut Environment<'static>, i18n: I18n) {
+    add_t(env, i18n.clone());
+    add_formats(env, i18n);
+}
+
+/// `t(key, count=…, name=…)`: a string of the page's language.
+fn add_t(env: &mut Environment<'static>, t: I18n) {
     // t("pagination.page", number=2, total=5); t("tag.pages", count=3).
     // Like Jinja's i18n extension, a string's own text is written as it
     // stands (string files are written like templates), and the values
     // put into it are escaped where the template autoescapes.
-    let t = i18n.clone();
     env.add_function(
         "t",
         move |state: &State,
@@ -511,6 +516,10 @@ fn add_i18n(env: &mut Environment<'static>, i18n: I18n) {
             })
         },
     );
+}
+
+/// `format_date` and `format_number` in the page's language.
+fn add_formats(env: &mut Environment<'static>, i18n: I18n) {
     // page.date|format_date → "2 April 2027"; format_date(style="day_month") → "2 Apr".
     let d = i18n.clone();
     env.add_filter(
