@@ -63,6 +63,10 @@ struct PageFacts {
     parse_errors: Vec<String>,
     /// What the policy blocks.
     blocked: Vec<Blocked>,
+    /// `<link rel=alternate hreflang href>`: (hreflang, href).
+    alternates: Vec<(String, String)>,
+    /// `<link rel=canonical href>`.
+    canonical: Option<String>,
 }
 
 /// Something on a page the Content-Security-Policy blocks.
@@ -449,6 +453,14 @@ fn visit(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
             "a" | "link" | "area" => {
                 if let Some(href) = get("href") {
                     let rel = get("rel").unwrap_or_default();
+                    if tag == "link" && rel == "canonical" {
+                        facts.canonical = Some(href.clone());
+                    }
+                    if let (true, true, Some(lang)) =
+                        (tag == "link", rel == "alternate", get("hreflang"))
+                    {
+                        facts.alternates.push((lang, href.clone()));
+                    }
                     if !rel.contains("canonical") && !rel.contains("alternate") {
                         facts.refs.push(("href", href));
                     }
@@ -656,6 +668,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
     }
     c.orphans(&bundle, &pages, &linked);
     c.sitemap(site, &bundle, &pages);
+    c.hreflang(site, &bundle, &pages);
     if opts.external && ws.config.check.external != Level::Off {
         for (url, problem) in check_external(ws, external.keys().cloned().collect()) {
             for page in &external[&url] {
@@ -674,6 +687,15 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.message == b.message);
     Ok(out)
+}
+
+/// The 404 page of a language: `404.html`, `en/404.html`.
+fn is_not_found(site: &Site, page: &str) -> bool {
+    page == "404.html"
+        || site
+            .languages
+            .iter()
+            .any(|l| !l.prefix.is_empty() && page == format!("{}/404.html", l.prefix))
 }
 
 /// Collects findings, each placed at the source line that caused it.
@@ -751,6 +773,52 @@ impl Checker<'_> {
         }
     }
 
+    /// hreflang alternates (multilingual sites): absolute URLs of this site
+    /// that resolve to pages, the page itself among them, and every target
+    /// listing the same alternates back (reciprocal).
+    fn hreflang(&mut self, site: &Site, bundle: &Bundle, pages: &BTreeMap<&str, PageFacts>) {
+        let level = self.levels.links;
+        let base = site.base_url();
+        let target = |href: &str| -> Option<&str> {
+            let path = href.strip_prefix(&base)?;
+            path.starts_with('/')
+                .then(|| bundle.resolve(path).map(|(k, _)| k))
+                .flatten()
+        };
+        for (page, f) in pages {
+            if f.alternates.is_empty() {
+                continue;
+            }
+            if !f
+                .alternates
+                .iter()
+                .any(|(_, h)| Some(h) == f.canonical.as_ref())
+            {
+                let message = format!(
+                    "hreflang alternates do not include the page itself ({})",
+                    f.canonical.as_deref().unwrap_or("no canonical")
+                );
+                self.push(level, "hreflang", page, Find::Text("hreflang"), message);
+            }
+            for (lang, href) in &f.alternates {
+                let Some(other) = target(href) else {
+                    let message = format!("hreflang {lang} → {href} is not a page of this site");
+                    self.push(level, "hreflang", page, Find::Text(href), message);
+                    continue;
+                };
+                if pages
+                    .get(other)
+                    .is_some_and(|o| o.alternates != f.alternates)
+                {
+                    let message = format!(
+                        "hreflang {lang} → {href}: that page does not list the same alternates (not reciprocal)"
+                    );
+                    self.push(level, "hreflang", page, Find::Text(href), message);
+                }
+            }
+        }
+    }
+
     /// Alt texts, title and description, HTML, the CSP, JSON-LD of one page.
     fn page(&mut self, page: &str, f: &PageFacts) {
         let levels = self.levels;
@@ -773,7 +841,9 @@ impl Checker<'_> {
                 message,
             );
         }
-        if f.description.as_deref().is_none_or(|d| d.trim().is_empty()) && page != "404.html" {
+        if f.description.as_deref().is_none_or(|d| d.trim().is_empty())
+            && !is_not_found(self.sources.site, page)
+        {
             let message = "the page has no meta description".into();
             self.push(
                 levels.title_description,
@@ -818,7 +888,7 @@ impl Checker<'_> {
             .collect();
         for page in pages.keys() {
             if *page != "index.html"
-                && *page != "404.html"
+                && !is_not_found(self.sources.site, page)
                 && !linked.contains(page)
                 && !exempt.contains(page)
             {
@@ -864,7 +934,7 @@ impl Checker<'_> {
             .map(|p| p.output.as_str())
             .collect();
         for page in pages.keys() {
-            if *page != "404.html" && !unlisted.contains(page) && !listed.contains(*page) {
+            if !is_not_found(site, page) && !unlisted.contains(page) && !listed.contains(*page) {
                 let message = format!(
                     "/{} is missing from sitemap.xml",
                     page.trim_end_matches("index.html")

@@ -86,6 +86,10 @@ pub struct NewArgs {
     /// Brand name (default: from the domain).
     #[arg(long)]
     pub name: Option<String>,
+    /// The site's language (default: en); repeat it for a multilingual site,
+    /// the first being the default: --language fr --language en.
+    #[arg(long = "language")]
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,12 +11,11 @@ use serde::Serialize;
 
 use crate::content::Page;
 
-/// Where the tags index lives; a term is `/tags/<slug>/`.
-pub const TAGS_URL: &str = "/tags/";
-
 /// One tag and the pages that carry it, newest first.
 #[derive(Debug)]
 pub struct Term<'a> {
+    /// The home URL of its language (`/`, `/en/`): its pages are under it.
+    pub root: String,
     /// As the first page (in file order) that uses it spells it.
     pub name: &'a str,
     pub slug: String,
@@ -25,7 +24,7 @@ pub struct Term<'a> {
 
 impl Term<'_> {
     pub fn url(&self) -> String {
-        format!("{TAGS_URL}{}/", self.slug)
+        format!("{}tags/{}/", self.root, self.slug)
     }
 }
 
@@ -60,7 +59,7 @@ pub fn tag_refs(page: &Page) -> Vec<TagRef> {
         .map(|tag| TagRef {
             name: tag.name.clone(),
             slug: tag.slug.clone(),
-            url: format!("{TAGS_URL}{}/", tag.slug),
+            url: format!("{}tags/{}/", page.root, tag.slug),
         })
         .collect()
 }
@@ -121,12 +120,14 @@ impl<'a> Listings<'a> {
             }
         }
 
-        let mut by_slug: BTreeMap<&str, Term<'a>> = BTreeMap::new();
+        // Tags are per language: `/tags/rust/` and `/en/tags/rust/`.
+        let mut by_slug: BTreeMap<(&str, &str), Term<'a>> = BTreeMap::new();
         for p in pages.iter().filter(|p| !p.is_404()) {
             for tag in &p.front.tags {
                 by_slug
-                    .entry(&tag.slug)
+                    .entry((&p.root, &tag.slug))
                     .or_insert_with(|| Term {
+                        root: p.root.clone(),
                         name: &tag.name,
                         slug: tag.slug.clone(),
                         pages: Vec::new(),

@@ -113,6 +113,7 @@ fn new(ws: &Workspace, args: &NewArgs) -> Result<ExitCode, Error> {
             theme: args.theme.clone(),
             aliases: args.aliases.clone(),
             name: args.name.clone(),
+            languages: args.languages.clone(),
         },
     )?;
     let d = &args.domain;

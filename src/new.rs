@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::build::{build_site, BuildOptions};
+use crate::config::yaml::LanguageTag;
 use crate::config::{Hostname, SiteKind, Slug, TenantKind, Workspace};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil;
@@ -18,6 +19,8 @@ pub struct NewSite {
     pub aliases: Vec<String>,
     /// Brand name (default: from the domain).
     pub name: Option<String>,
+    /// Language tags, the default first; empty for English only.
+    pub languages: Vec<String>,
 }
 
 /// What `new` did.
@@ -52,7 +55,17 @@ fn name_from_domain(domain: &str) -> String {
 /// Writes the new site and validates it.
 pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
     let args = Checked::from(ws, new)?;
-    let pages = (new.kind.spec().starters)(&args.name);
+    let mut pages: Vec<(String, String)> = (new.kind.spec().starters)(&args.name)
+        .into_iter()
+        .map(|(file, text)| (file.to_string(), text))
+        .collect();
+    // A home page per other language, so its generated pages exist too.
+    for code in args.languages.iter().skip(1) {
+        pages.push((
+            format!("_index.{code}.md"),
+            crate::kinds::starter_home(&args.name),
+        ));
+    }
     let yaml = site_yaml(&args, new.kind, &pages);
     let site_dir = ws.root.join("sites").join(args.domain.as_str());
     let content_dir = ws.root.join("content").join(args.domain.as_str());
@@ -99,6 +112,7 @@ struct Checked {
     aliases: Vec<Hostname>,
     theme: String,
     name: String,
+    languages: Vec<LanguageTag>,
 }
 
 impl Checked {
@@ -142,6 +156,15 @@ impl Checked {
             .name
             .clone()
             .unwrap_or_else(|| name_from_domain(&domain));
+        let mut languages = Vec::new();
+        for code in &new.languages {
+            let tag =
+                LanguageTag::parse(code).map_err(|e| Error::config(format!("--language: {e}")))?;
+            if languages.contains(&tag) {
+                return Err(Error::config(format!("--language {code} is given twice")));
+            }
+            languages.push(tag);
+        }
         Ok(Checked {
             domain,
             tenant_kind,
@@ -149,12 +172,13 @@ impl Checked {
             aliases,
             theme,
             name,
+            languages,
         })
     }
 }
 
 /// The new site's `site.yaml`: held back, with a nav entry per starter page.
-fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String {
+fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(String, String)]) -> String {
     let Checked {
         domain,
         tenant_kind,
@@ -162,6 +186,7 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String
         aliases,
         theme,
         name,
+        languages,
     } = args;
     let mut yaml = format!("domain: {domain}\n");
     if !aliases.is_empty() {
@@ -170,6 +195,7 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String
             yaml.push_str(&format!("  - {a}\n"));
         }
     }
+    yaml.push_str(&language_yaml(languages));
     yaml.push_str(&format!(
         "kind: {}\ntheme: {theme}\ntenant:\n  kind: {}\n  slug: {slug}\nbrand:\n  name: {}\n  tagline: {}\nnav:\n",
         kind,
@@ -181,7 +207,7 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String
         yaml_string("Replace with one line about what you offer"),
     ));
     for (file, text) in pages {
-        if *file == "_index.md" {
+        if file.starts_with("_index.") {
             continue;
         }
         let url = format!(
@@ -201,12 +227,52 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(&str, String)]) -> String
     yaml
 }
 
+/// `language:` for one language, an `i18n:` block for several (the first
+/// the default), nothing for English alone.
+fn language_yaml(languages: &[LanguageTag]) -> String {
+    match languages {
+        [] => String::new(),
+        [one] if one.as_str() == "en" => String::new(),
+        [one] => format!("language: {one}\n"),
+        [default, ..] => {
+            let mut yaml = format!("i18n:\n  default: {default}\n  languages:\n");
+            for l in languages {
+                yaml.push_str(&format!(
+                    "    - code: {l}\n      label: {}\n",
+                    yaml_string(&endonym(l.as_str()))
+                ));
+            }
+            yaml
+        }
+    }
+}
+
+/// A language's name in itself, for the switcher (edit it in site.yaml
+/// for languages this short list does not know).
+fn endonym(code: &str) -> String {
+    let known = [
+        ("fr", "Français"),
+        ("en", "English"),
+        ("de", "Deutsch"),
+        ("es", "Español"),
+        ("it", "Italiano"),
+        ("nl", "Nederlands"),
+        ("pt", "Português"),
+        ("ca", "Català"),
+    ];
+    let primary = code.split('-').next().unwrap_or(code);
+    known
+        .iter()
+        .find(|(c, _)| *c == primary)
+        .map_or_else(|| code.to_uppercase(), |(_, name)| name.to_string())
+}
+
 /// Writes site.yaml and the starter pages; returns the files written.
 fn write_all(
     site_dir: &Path,
     content_dir: &Path,
     yaml: &str,
-    pages: &[(&str, String)],
+    pages: &[(String, String)],
 ) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     fsutil::create_dir_all(site_dir)?;

@@ -283,6 +283,17 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
             r.to.as_str()
         );
     }
+    // Each language under its prefix shows its own 404 page, if it has one.
+    for lang in site.languages.iter().filter(|l| !l.prefix.is_empty()) {
+        let page = format!("{}/404.html", lang.prefix);
+        if bundle.files.contains_key(&page) {
+            let _ = writeln!(
+                o,
+                "\n    location /{}/ {{\n        error_page 404 /{page};\n        try_files $uri $uri/index.html $uri.html =404;\n    }}",
+                lang.prefix
+            );
+        }
+    }
     o.push_str(
         "\n    location / {\n        try_files $uri $uri/index.html $uri.html =404;\n    }\n}\n",
     );

@@ -11,11 +11,22 @@ use crate::platform::{PlatformData, Profile};
 pub struct SitemapEntry<'a> {
     pub url: &'a str,
     pub lastmod: Option<&'a str>,
+    /// Its translations, itself included, as the page's head lists them:
+    /// (hreflang, site path); `x-default` last if there is one. Empty for
+    /// a page without translations.
+    pub alternates: Vec<(String, String)>,
 }
 
+/// sitemap.xml; pages with translations list them as `xhtml:link`
+/// alternates (the namespace is declared only when some page has them).
 pub fn sitemap(base_url: &str, entries: &[SitemapEntry<'_>]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    let xhtml = if entries.iter().any(|e| !e.alternates.is_empty()) {
+        " xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"{xhtml}>\n",
     );
     for e in entries {
         out.push_str("  <url><loc>");
@@ -25,6 +36,13 @@ pub fn sitemap(base_url: &str, entries: &[SitemapEntry<'_>]) -> String {
             out.push_str("<lastmod>");
             out.push_str(&xml_escape(d));
             out.push_str("</lastmod>");
+        }
+        for (hreflang, url) in &e.alternates {
+            out.push_str(&format!(
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                xml_escape(hreflang),
+                xml_escape(&format!("{base_url}{url}"))
+            ));
         }
         out.push_str("</url>\n");
     }
@@ -64,7 +82,7 @@ pub fn site_entity(
         .brand
         .tagline
         .clone()
-        .or_else(|| data.tenant.tagline.clone());
+        .or_else(|| data.tenant.tagline.as_ref().map(ToString::to_string));
     let kind_entity = site.config.kind.spec().entity;
     let is_person = kind_entity == Entity::Person || data.tenant.kind == TenantKind::Person;
     let mut entity = json!({
@@ -88,7 +106,7 @@ pub fn site_entity(
     if is_person {
         if let Some(p) = data.profiles.first() {
             if let Some(role) = &p.role_title {
-                obj.insert("jobTitle".into(), role.clone().into());
+                obj.insert("jobTitle".into(), role.to_string().into());
             }
         }
     } else if kind_entity == Entity::TenantWithMembers && !data.profiles.is_empty() {

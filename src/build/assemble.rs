@@ -73,8 +73,11 @@ pub fn assemble(
 
     // Every page is in the sitemap (listing pages after the first too),
     // unless its front matter says `sitemap: false`.
-    let mut entries: Vec<seo::SitemapEntry<'_>> =
-        plan.routes.iter().filter_map(sitemap_entry).collect();
+    let mut entries: Vec<seo::SitemapEntry<'_>> = plan
+        .routes
+        .iter()
+        .filter_map(|r| sitemap_entry(site, plan, r))
+        .collect();
     entries.sort_by(|a, b| a.url.cmp(b.url));
     let base = site.base_url();
     insert(

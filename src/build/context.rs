@@ -29,7 +29,8 @@ pub struct Shared<'a> {
     /// What listings show of each page, by URL.
     summaries: HashMap<&'a str, Value>,
     section_items: HashMap<&'a str, Vec<Value>>,
-    term_items: HashMap<&'a str, Vec<Value>>,
+    /// Tag URL → its items.
+    term_items: HashMap<String, Vec<Value>>,
     site_entity: Json,
 }
 
@@ -53,7 +54,7 @@ impl<'a> Shared<'a> {
         let term_items = listings
             .terms
             .iter()
-            .map(|t| (t.slug.as_str(), items(&t.pages)))
+            .map(|t| (t.url(), items(&t.pages)))
             .collect();
         let logo = loaded.assets.urls.get("logo").map(String::as_str);
         let site_entity = seo::site_entity(site, &loaded.data, logo, pages::members::url);
@@ -82,6 +83,7 @@ impl<'a> Shared<'a> {
             summaries: &self.summaries,
             section_items: &self.section_items,
             term_items: &self.term_items,
+            translated: &loaded.translated,
             images: &loaded.images,
         }
     }
@@ -96,11 +98,6 @@ pub fn renderer(
     shared: &Shared<'_>,
 ) -> Result<Renderer> {
     let assets = &loaded.assets;
-    let items = |list: &[&Page]| -> Vec<Value> {
-        list.iter()
-            .map(|p| shared.summaries[p.url.as_str()].clone())
-            .collect()
-    };
     Renderer::new(
         site,
         Helpers {
@@ -112,7 +109,12 @@ pub fn renderer(
                 .iter()
                 .map(|(url, list)| (url.to_string(), Value::from(list.clone())))
                 .collect(),
-            latest: items(&listings.latest),
+            latest: listings
+                .latest
+                .iter()
+                .map(|p| (p.lang.clone(), shared.summaries[p.url.as_str()].clone()))
+                .collect(),
+            urls: Default::default(),
             picture: picture_fn(site, loaded.images.clone()),
             avatar: avatar_fn(&loaded.data, loaded.images.clone()),
             strings: loaded.strings.clone(),
@@ -154,7 +156,11 @@ fn globals(
     let events: Vec<Json> = data
         .tours
         .iter()
-        .flat_map(|t| t.legs.iter().map(move |l| pages::legs::event(site, t, l)))
+        .flat_map(|t| {
+            t.legs
+                .iter()
+                .map(move |l| pages::legs::event(site, t, l, &l.url))
+        })
         .collect();
     let mut g = BTreeMap::new();
     g.insert("site", Value::from_serialize(site_value));
@@ -163,7 +169,7 @@ fn globals(
     g.insert("profile", Value::from_serialize(data.profiles.first()));
     g.insert("tours", Value::from_serialize(&data.tours));
     g.insert("tour_events", Value::from_serialize(events));
-    g.insert("tags", pages::tags::terms_value(listings));
+    g.insert("tags", pages::tags::terms_value(listings, "/"));
     g
 }
 
@@ -198,4 +204,125 @@ fn avatar_fn(data: &PlatformData, images: Arc<ImageQueue>) -> Box<AvatarFn> {
             None => Ok(None),
         },
     )
+}
+
+/// What every page's template knows of languages: `lang` (its code),
+/// `locale` (BCP 47, for `lang=` and hreflang), `alternates` (its real
+/// translations, itself included, with absolute permalinks; empty when it
+/// has none) and, on multilingual sites, `languages` (the switcher: every
+/// language with the URL of this page in it, or that language's home page
+/// when the page has no translation there, never a page that does not exist).
+pub fn language_context(
+    scope: &Scope<'_>,
+    plan: &super::plan::Plan<'_>,
+    route: &pages::Route<'_>,
+) -> Value {
+    let site = scope.site;
+    let languages = &site.languages;
+    let code = route.lang();
+    let lang = languages.get(code).unwrap_or(languages.default_language());
+    let alternates: &[(String, String)] = plan
+        .translations
+        .get(&route.translation_key())
+        .map_or(&[], Vec::as_slice);
+    let base = site.base_url();
+    let alternate_values: Vec<Json> = alternates
+        .iter()
+        .filter_map(|(c, url)| {
+            let l = languages.get(c)?;
+            Some(json!({
+                "lang": l.code, "locale": l.locale, "label": l.label,
+                "url": url, "permalink": format!("{base}{url}"),
+            }))
+        })
+        .collect();
+    let switcher: Vec<Json> = if languages.is_multilingual() {
+        languages
+            .iter()
+            .map(|l| {
+                let translated = alternates.iter().find(|(c, _)| *c == l.code);
+                let url = match translated {
+                    Some((_, url)) => url.clone(),
+                    None if l.code == lang.code => route.url.clone(),
+                    None => plan
+                        .homes
+                        .get(&l.code)
+                        .or_else(|| plan.homes.get(&languages.default_language().code))
+                        .cloned()
+                        .unwrap_or_else(|| "/".to_string()),
+                };
+                json!({
+                    "lang": l.code, "locale": l.locale, "label": l.label, "url": url,
+                    "current": l.code == lang.code,
+                    "translated": translated.is_some() || l.code == lang.code,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let x_default = alternates
+        .iter()
+        .find(|(c, _)| *c == languages.default_language().code)
+        .map(|(_, url)| format!("{base}{url}"));
+    let mut values = json!({
+        "lang": lang.code,
+        "locale": lang.locale,
+        "alternates": alternate_values.clone(),
+        "x_default": x_default,
+        "languages": switcher,
+    });
+    if languages.is_multilingual() {
+        values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
+        values["nav"] = json!(localized_nav(site, plan, &lang.code));
+        // The page as a schema.org WebPage in its language, with its translations.
+        let mut entity = json!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "url": format!("{base}{}", route.url), "inLanguage": lang.locale,
+        });
+        let others: Vec<Json> = alternate_values
+            .iter()
+            .filter(|a| a["lang"] != json!(lang.code))
+            .map(|a| json!({"@type": "WebPage", "url": a["permalink"], "inLanguage": a["locale"]}))
+            .collect();
+        if !others.is_empty() {
+            entity["workTranslation"] = json!(others);
+        }
+        values["page_entity"] = entity;
+    }
+    let mut value = Value::from_serialize(values);
+    // Pages in another language than the default see the tenant's data and
+    // tags in theirs (the globals are the default language's).
+    if let Some(data) = scope.translated.get(&lang.code) {
+        let root = languages.url(lang, "/");
+        let local = minijinja::context! {
+            tenant => Value::from_serialize(&data.tenant),
+            members => Value::from_serialize(&data.profiles),
+            profile => Value::from_serialize(data.profiles.first()),
+            tours => Value::from_serialize(&data.tours),
+            tags => pages::tags::terms_value(scope.listings, &root),
+        };
+        value = minijinja::context! { ..value, ..local };
+    }
+    value
+}
+
+/// site.yaml's nav in one language: each item's title in it (`titles:`)
+/// and its URL resolved to the translation of that page, if it has one.
+fn localized_nav(site: &Site, plan: &super::plan::Plan<'_>, lang: &str) -> Vec<Json> {
+    site.config
+        .nav
+        .iter()
+        .map(|item| {
+            let url = item.url.as_str();
+            let translated = plan
+                .keys
+                .get(url)
+                .and_then(|key| plan.translations.get(key))
+                .and_then(|list| list.iter().find(|(c, _)| c == lang))
+                .map_or(url, |(_, u)| u.as_str());
+            let title = item.titles.get(lang).unwrap_or(&item.title);
+            json!({"title": title, "url": translated})
+        })
+        .collect()
 }

@@ -21,8 +21,11 @@ pub struct Loaded {
     /// Content pages in file order (shared with the bundle of a preview
     /// build, for the next incremental build).
     pub pages: Arc<Vec<Page>>,
-    /// The tenant's data, leg URLs assigned.
+    /// The tenant's data as pages in the default language show it (leg
+    /// URLs assigned, localised fields resolved).
     pub data: PlatformData,
+    /// The same for each other language of the site, by code.
+    pub translated: std::collections::HashMap<String, PlatformData>,
     /// Short digest of the data as loaded, for reports.
     pub data_digest: String,
     pub assets: Assets,
@@ -32,6 +35,13 @@ pub struct Loaded {
     /// Interface strings and locale formats; collects the warnings of
     /// strings shown from a fallback language.
     pub strings: Arc<Strings>,
+}
+
+impl Loaded {
+    /// The tenant's data as pages in `lang` show it.
+    pub fn data_in(&self, lang: &crate::config::Language) -> &PlatformData {
+        self.translated.get(&lang.code).unwrap_or(&self.data)
+    }
 }
 
 pub fn load(
@@ -50,6 +60,14 @@ pub fn load(
     };
     let data_digest = data.digest();
     crate::pages::legs::assign_urls(&mut data);
+    let languages = &site.languages;
+    let chain = |lang| -> Vec<&str> { languages.chain(lang).map(|l| l.code.as_str()).collect() };
+    let translated = languages
+        .iter()
+        .filter(|l| *l != languages.default_language())
+        .map(|l| (l.code.clone(), data.localized(&chain(l))))
+        .collect();
+    let data = data.localized(&chain(languages.default_language()));
     phase.done("platform data");
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     phase.done("css and static files");
@@ -59,7 +77,8 @@ pub fn load(
         }
         None => None,
     };
-    if !pages.iter().any(Page::is_home) {
+    let default = &site.languages.default_language().code;
+    if !pages.iter().any(|p| p.is_home() && &p.lang == default) {
         return Err(Error::content("the site has no home page")
             .at(Location::file(site.content_dir.join("_index.md")))
             .hint("create content/<domain>/_index.md with a title"));
@@ -67,6 +86,7 @@ pub fn load(
     Ok(Loaded {
         pages,
         data,
+        translated,
         data_digest,
         assets,
         images,
@@ -127,10 +147,11 @@ fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Resul
     match &opts.incremental {
         Some(inc) => content::load_reusing(
             &site.roots.content,
+            &site.languages,
             opts.drafts,
             &resolver,
             Some((&inc.previous.source_pages, &inc.sources)),
         ),
-        None => content::load(&site.roots.content, opts.drafts, &resolver),
+        None => content::load(&site.roots.content, &site.languages, opts.drafts, &resolver),
     }
 }

@@ -102,6 +102,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
     let shared = context::Shared::new(site, &loaded, &listings);
     let renderer = context::renderer(ws, site, &loaded, &listings, &shared)?;
     let plan = plan::plan(site, &loaded, &listings, &renderer, opts)?;
+    renderer.set_urls(plan.url_table(site));
     let rendered = render::render(
         &plan,
         &shared.scope(site, &listings, &loaded),

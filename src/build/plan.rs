@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::load::Loaded;
 use super::BuildOptions;
-use crate::config::Site;
+use crate::config::{Language, Site};
 use crate::error::{Error, Location, Result};
 use crate::kinds::Generator;
 use crate::listing::{self, Listings, Pager};
@@ -26,24 +26,80 @@ pub struct Plan<'a> {
     pub render: Vec<usize>,
     /// Taking unrendered pages from this previous build.
     pub reusing: Option<&'a super::Incremental>,
+    /// Translation key → the routes of that page, (language code, URL), in
+    /// the site's language order; only keys with two languages or more.
+    pub translations: HashMap<String, Vec<(String, String)>>,
+    /// Language code → its home page URL, for languages that have one.
+    pub homes: HashMap<String, String>,
+    /// URL → translation key of the pages that have translations.
+    pub keys: HashMap<String, String>,
 }
 
 pub fn plan<'a>(
-    site: &Site,
+    site: &'a Site,
     loaded: &'a Loaded,
     listings: &'a Listings<'a>,
     renderer: &Renderer,
     opts: &'a BuildOptions,
 ) -> Result<Plan<'a>> {
-    let mut entries = pages::content::entries(&loaded.pages, listings);
+    let mut entries = pages::content::entries(site, &loaded.pages, listings);
+    // Generated pages exist in the default language and in every language
+    // the site has a home page in.
+    let langs: Vec<&Language> = site
+        .languages
+        .iter()
+        .filter(|l| {
+            *l == site.languages.default_language()
+                || loaded.pages.iter().any(|p| p.is_home() && p.lang == l.code)
+        })
+        .collect();
+    // A generated page's section follows the content section of the same
+    // folder in other languages than the default: `members/_index.en.md`
+    // with `slug: team` puts the English member pages at `/en/team/<slug>/`.
+    // In the default language they stay where links and JSON-LD expect them.
+    let section = |lang: &Language, default: &str| -> String {
+        let key = format!("{}/_index.md", default.trim_matches('/'));
+        loaded
+            .pages
+            .iter()
+            .filter(|_| lang != site.languages.default_language())
+            .find(|p| p.is_section && p.lang == lang.code && p.key == key)
+            .map_or_else(|| site.languages.url(lang, default), |p| p.url.clone())
+    };
+    for generator in site.config.kind.spec().generators {
+        let default = match generator {
+            Generator::Members => pages::members::SECTION,
+            Generator::Legs => pages::legs::SECTION,
+        };
+        if let Some(page) = loaded.pages.iter().find(|p| {
+            p.is_section
+                && p.lang == site.languages.default_language().code
+                && p.key == format!("{}/_index.md", default.trim_matches('/'))
+                && p.url != default
+        }) {
+            return Err(Error::content(format!(
+                "this section holds generated pages, at {default} in the default language"
+            ))
+            .at(Location::file(&page.source))
+            .hint("remove its slug: (other languages may translate it)"));
+        }
+    }
     for generator in site.config.kind.spec().generators {
         entries.extend(match generator {
-            Generator::Members => pages::members::entries(&loaded.data.profiles),
-            Generator::Legs => pages::legs::entries(&loaded.data),
+            Generator::Members => pages::members::entries(
+                &langs,
+                |l| loaded.data_in(l),
+                |l| section(l, pages::members::SECTION),
+            ),
+            Generator::Legs => pages::legs::entries(
+                &langs,
+                |l| loaded.data_in(l),
+                |l| section(l, pages::legs::SECTION),
+            ),
         });
     }
-    entries.extend(pages::tags::entries(listings));
-    entries.extend(pages::not_found::entries(&loaded.pages));
+    entries.extend(pages::tags::entries(site, listings));
+    entries.extend(pages::not_found::entries(site, &loaded.pages, &langs));
 
     let mut pagination = Pagination {
         per_page: usize::from(site.config.paginate_by),
@@ -63,11 +119,79 @@ pub fn plan<'a>(
         Some((inc, keep)) => (keep, Some(inc)),
         None => ((0..routes.len()).collect(), None),
     };
+    let (translations, homes) = translations(site, &routes);
+    let keys = translations
+        .iter()
+        .flat_map(|(key, list)| list.iter().map(move |(_, url)| (url.clone(), key.clone())))
+        .collect();
     Ok(Plan {
         routes,
         render,
         reusing,
+        translations,
+        homes,
+        keys,
     })
+}
+
+impl Plan<'_> {
+    /// Every route by translation key and language, for `url_for()`.
+    pub fn url_table(&self, site: &Site) -> crate::render::UrlTable {
+        let mut table = crate::render::UrlTable {
+            default: site.languages.default_language().code.clone(),
+            ..Default::default()
+        };
+        for route in &self.routes {
+            let key = route.translation_key();
+            table.key_of.insert(route.url.clone(), key.clone());
+            table
+                .versions
+                .entry(key)
+                .or_default()
+                .insert(route.lang().to_string(), route.url.clone());
+        }
+        table
+    }
+}
+
+/// Which routes are one page in several languages (by translation key),
+/// and each language's home page.
+#[allow(clippy::type_complexity)]
+fn translations(
+    site: &Site,
+    routes: &[Route<'_>],
+) -> (
+    HashMap<String, Vec<(String, String)>>,
+    HashMap<String, String>,
+) {
+    let mut homes = HashMap::new();
+    if !site.languages.is_multilingual() {
+        return (HashMap::new(), homes);
+    }
+    let order: HashMap<&str, usize> = site
+        .languages
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.code.as_str(), i))
+        .collect();
+    let mut by_key: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for route in routes {
+        let lang = route.lang();
+        if let (Source::Content(page), true) = (route.source, route.is_content_page()) {
+            if page.is_home() {
+                homes.insert(lang.to_string(), route.url.clone());
+            }
+        }
+        by_key
+            .entry(route.translation_key())
+            .or_default()
+            .push((lang.to_string(), route.url.clone()));
+    }
+    by_key.retain(|_, list| {
+        list.sort_by_key(|(lang, _)| order.get(lang.as_str()).copied().unwrap_or(usize::MAX));
+        list.len() > 1
+    });
+    (by_key, homes)
 }
 
 /// Splits listings into pager pages.
@@ -86,11 +210,12 @@ impl Pagination<'_> {
         let Some(count) = entry.listed else {
             let output = match entry.source {
                 Source::Content(page) => page.output.clone(),
-                Source::NotFound => "404.html".to_string(),
+                Source::NotFound => entry.url.trim_start_matches('/').to_string(),
                 _ => listing::paginate(&entry.url, 0, 0)[0].output.clone(),
             };
             return Ok(vec![Route {
                 url: entry.url,
+                lang: entry.lang,
                 output,
                 template: entry.template,
                 source: entry.source,
@@ -112,6 +237,7 @@ impl Pagination<'_> {
             .enumerate()
             .map(|(i, pager)| Route {
                 url: pager.url.clone(),
+                lang: entry.lang,
                 output: match entry.source {
                     Source::Content(page) if i == 0 => page.output.clone(),
                     _ => pager.output.clone(),
@@ -150,10 +276,16 @@ fn check_template(
 /// The sitemap entry of a route, if it has one: content pages unless their
 /// front matter says `sitemap: false` (with their date as `lastmod`),
 /// listing pages after the first and generated pages; not the 404 page.
-pub fn sitemap_entry<'r>(route: &'r Route<'r>) -> Option<SitemapEntry<'r>> {
+/// Its alternates are the translations its head lists.
+pub fn sitemap_entry<'r>(
+    site: &Site,
+    plan: &'r Plan<'r>,
+    route: &'r Route<'r>,
+) -> Option<SitemapEntry<'r>> {
     let entry = |lastmod| SitemapEntry {
         url: &route.url,
         lastmod,
+        alternates: alternates(site, plan, route),
     };
     match route.source {
         Source::NotFound => None,
@@ -161,6 +293,26 @@ pub fn sitemap_entry<'r>(route: &'r Route<'r>) -> Option<SitemapEntry<'r>> {
             .then(|| entry(page.front.date.as_ref().map(|d| d.day()))),
         _ => Some(entry(None)),
     }
+}
+
+/// (hreflang, URL) of a route's translations, itself included, then
+/// `x-default` (the default language's version) if it has one.
+fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, String)> {
+    let Some(list) = plan.translations.get(&route.translation_key()) else {
+        return Vec::new();
+    };
+    let languages = &site.languages;
+    let mut out: Vec<(String, String)> = list
+        .iter()
+        .filter_map(|(code, url)| Some((languages.get(code)?.locale.clone(), url.clone())))
+        .collect();
+    if let Some((_, url)) = list
+        .iter()
+        .find(|(code, _)| *code == languages.default_language().code)
+    {
+        out.push(("x-default".to_string(), url.clone()));
+    }
+    out
 }
 
 /// Two pages on one URL is an error naming both: content files first, then

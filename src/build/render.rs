@@ -31,6 +31,8 @@ pub fn render(
                 let route = &plan.routes[i];
                 let what = route.source.what();
                 let ctx = pages::context(route, scope)?;
+                let language = super::context::language_context(scope, plan, route);
+                let ctx = minijinja::context! { ..ctx, ..language };
                 let mut html = renderer
                     .render(route.template, ctx, &what)
                     .map_err(|e| match &e.hint {

@@ -293,6 +293,11 @@ pub struct Brand {
 pub struct NavItem {
     pub title: String,
     pub url: Link,
+    /// The title in other languages than the default (multilingual sites):
+    /// `titles: {en: Members}`. The URL is resolved to the page's
+    /// translation in each language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub titles: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -37,6 +37,10 @@ pub struct FrontMatter {
     /// `false` keeps the page out of sitemap.xml.
     #[serde(default = "yes")]
     pub sitemap: bool,
+    /// Links translations whose paths differ (multilingual sites): pages
+    /// with the same key are one page in several languages.
+    #[serde(default)]
+    pub translation_key: Option<String>,
     /// Free-form data for templates (`page.extra.*`).
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,

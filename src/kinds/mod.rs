@@ -60,6 +60,11 @@ pub fn names() -> String {
     KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
 }
 
+/// The starter home page `sitegen new` writes (also per extra language).
+pub fn starter_home(name: &str) -> String {
+    starter::home(name)
+}
+
 /// Starter copy helpers shared by the kinds.
 mod starter {
     fn yaml_string(s: &str) -> String {

@@ -32,11 +32,15 @@ pub fn template_for(page: &Page) -> &str {
 }
 
 /// Every content page, in file order; sections are listings.
-pub fn entries<'a>(pages: &'a [Page], listings: &Listings<'a>) -> Vec<Entry<'a>> {
+pub fn entries<'a>(site: &'a Site, pages: &'a [Page], listings: &Listings<'a>) -> Vec<Entry<'a>> {
     pages
         .iter()
         .map(|page| Entry {
             url: page.url.clone(),
+            lang: site
+                .languages
+                .get(&page.lang)
+                .unwrap_or(site.languages.default_language()),
             template: template_for(page),
             source: Source::Content(page),
             listed: (page.is_section && !page.is_home())

@@ -7,23 +7,34 @@ use std::collections::{BTreeMap, HashSet};
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
 
-use super::{Entry, Scope, Source};
-use crate::config::Site;
+use super::{Entry, Route, Scope, Source};
+use crate::config::{Language, Site};
 use crate::platform::{LegStatus, PlatformData, Tour, TourLeg};
 use crate::text::slugify;
 
 /// The schedule section leg pages belong to.
 pub const SECTION: &str = "/tour/";
 
-pub fn entries(data: &PlatformData) -> Vec<Entry<'_>> {
-    data.tours
+/// A page per leg in each of `langs`, under that language's schedule
+/// section (`section(lang)`; `leg.url` is the default language's).
+pub fn entries<'a>(
+    langs: &[&'a Language],
+    data: impl Fn(&Language) -> &'a PlatformData,
+    section: impl Fn(&Language) -> String,
+) -> Vec<Entry<'a>> {
+    langs
         .iter()
-        .flat_map(|t| {
-            t.legs.iter().map(move |l| Entry {
-                url: l.url.clone(),
-                template: "leg.html",
-                source: Source::Leg(t, l),
-                listed: None,
+        .flat_map(|lang| {
+            let base = section(lang);
+            data(lang).tours.iter().flat_map(move |t| {
+                let base = base.clone();
+                t.legs.iter().map(move |l| Entry {
+                    url: format!("{base}{}", l.url.strip_prefix(SECTION).unwrap_or(&l.url)),
+                    lang,
+                    template: "leg.html",
+                    source: Source::Leg(t, l),
+                    listed: None,
+                })
             })
         })
         .collect()
@@ -70,13 +81,15 @@ pub fn assign_urls(data: &mut PlatformData) {
     }
 }
 
-pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg) -> Value {
+pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>) -> Value {
     let site = scope.site;
+    let url = &route.url;
     let page = json!({
         "title": format!("{} in {}", tour.title, leg.city),
         "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
-        "url": leg.url, "permalink": super::permalink(site, &leg.url), "kind": "leg", "parent": SECTION,
-        "jsonld": [scope.site_entity, event(site, tour, leg)],
+        "url": url, "permalink": super::permalink(site, url), "kind": "leg",
+        "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
+        "jsonld": [scope.site_entity, event(site, tour, leg, url)],
     });
     minijinja::context! {
         page => Value::from_serialize(page),
@@ -86,7 +99,7 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg) -> Value {
 }
 
 /// A schema.org Event for one tour leg.
-pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
+pub fn event(site: &Site, tour: &Tour, leg: &TourLeg, url: &str) -> Json {
     let base = site.base_url();
     let status = match leg.status {
         LegStatus::Cancelled => "https://schema.org/EventCancelled",
@@ -100,7 +113,7 @@ pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
         "endDate": leg.end_date,
         "eventStatus": status,
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-        "url": format!("{base}{}", leg.url),
+        "url": format!("{base}{url}"),
         "location": {
             "@type": "Place",
             "name": leg.venue.clone().unwrap_or_else(|| leg.city.clone()),
@@ -109,7 +122,7 @@ pub fn event(site: &Site, tour: &Tour, leg: &TourLeg) -> Json {
         "organizer": {"@type": "Organization", "name": site.config.brand.name, "url": format!("{base}/")},
     });
     if let Some(summary) = &tour.summary {
-        event["description"] = summary.clone().into();
+        event["description"] = summary.to_string().into();
     }
     if let Some(booking) = leg.booking_url.as_ref().and_then(|u| u.get()) {
         let availability = match leg.status {

@@ -5,9 +5,9 @@
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
 
-use super::{Entry, Scope, Source};
-use crate::config::Site;
-use crate::platform::Profile;
+use super::{Entry, Route, Scope, Source};
+use crate::config::{Language, Site};
+use crate::platform::{PlatformData, Profile};
 
 /// The roster section member pages belong to.
 pub const SECTION: &str = "/members/";
@@ -17,45 +17,56 @@ pub fn url(p: &Profile) -> String {
     format!("{SECTION}{}/", p.slug)
 }
 
-pub fn entries(profiles: &[Profile]) -> Vec<Entry<'_>> {
-    profiles
+/// A member page per profile in each of `langs`, under that language's
+/// roster section (`section(lang)`: `/members/`, `/en/members/`).
+pub fn entries<'a>(
+    langs: &[&'a Language],
+    data: impl Fn(&Language) -> &'a PlatformData,
+    section: impl Fn(&Language) -> String,
+) -> Vec<Entry<'a>> {
+    langs
         .iter()
-        .map(|p| Entry {
-            url: url(p),
-            template: "member.html",
-            source: Source::Member(p),
-            listed: None,
+        .flat_map(|lang| {
+            let base = section(lang);
+            data(lang).profiles.iter().map(move |p| Entry {
+                url: format!("{base}{}/", p.slug),
+                lang,
+                template: "member.html",
+                source: Source::Member(p),
+                listed: None,
+            })
         })
         .collect()
 }
 
-pub fn context(scope: &Scope<'_>, p: &Profile) -> Value {
+pub fn context(scope: &Scope<'_>, p: &Profile, route: &Route<'_>) -> Value {
     let site = scope.site;
-    let url = url(p);
+    let url = route.url.clone();
     let title = match &p.role_title {
         Some(role) => format!("{} — {role}", p.display_name),
         None => p.display_name.clone(),
     };
     let page = json!({
         "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
-        "url": url, "permalink": super::permalink(site, &url), "kind": "member", "parent": SECTION,
-        "jsonld": [scope.site_entity, entity(site, p)],
+        "url": url, "permalink": super::permalink(site, &url), "kind": "member",
+        "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
+        "jsonld": [scope.site_entity, entity(site, p, &url)],
     });
     minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
 }
 
 /// A member's page entity: a Person who is a member of the Org.
-pub fn entity(site: &Site, p: &Profile) -> Json {
+pub fn entity(site: &Site, p: &Profile, url: &str) -> Json {
     let base = site.base_url();
     let mut entity = json!({
         "@context": "https://schema.org",
         "@type": "Person",
         "name": p.display_name,
-        "url": format!("{base}{}", url(p)),
+        "url": format!("{base}{url}"),
         "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
     });
     if let Some(role) = &p.role_title {
-        entity["jobTitle"] = role.clone().into();
+        entity["jobTitle"] = role.to_string().into();
     }
     let same_as: Vec<&str> = p
         .links

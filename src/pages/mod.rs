@@ -30,7 +30,7 @@ use minijinja::value::Value;
 use serde_json::Value as Json;
 
 use crate::assets::images::ImageQueue;
-use crate::config::Site;
+use crate::config::{Language, Site};
 use crate::content::Page;
 use crate::error::Result;
 use crate::listing::{Listings, Pager, Term};
@@ -88,6 +88,8 @@ impl Source<'_> {
 pub struct Entry<'a> {
     /// The URL of its first page.
     pub url: String,
+    /// The language it is in.
+    pub lang: &'a Language,
     pub template: &'a str,
     pub source: Source<'a>,
     /// A listing of this many items, split into pages when its template
@@ -100,6 +102,8 @@ pub struct Entry<'a> {
 pub struct Route<'a> {
     /// Site URL: `/members/margot-lune/`, `/news/page/2/`.
     pub url: String,
+    /// The language it is in.
+    pub lang: &'a Language,
     /// Bundle path: `members/margot-lune/index.html`.
     pub output: String,
     pub template: &'a str,
@@ -116,6 +120,29 @@ impl Route<'_> {
             Source::Content(p) => &p.output,
             Source::NotFound => "404.html",
             _ => "",
+        }
+    }
+
+    /// Its language's code.
+    pub fn lang(&self) -> &str {
+        &self.lang.code
+    }
+
+    /// What links it to its versions in other languages: a content page's
+    /// key, or the record or listing a generated page shows; pager pages
+    /// pair by number.
+    pub fn translation_key(&self) -> String {
+        let key = match self.source {
+            Source::Content(page) => page.key.clone(),
+            Source::Member(p) => format!("member:{}", p.id),
+            Source::Leg(_, leg) => format!("leg:{}", leg.id),
+            Source::Tags => "tags".to_string(),
+            Source::Term(t) => format!("tag:{}", t.slug),
+            Source::NotFound => "404".to_string(),
+        };
+        match &self.pager {
+            Some((list, i)) if *i > 0 => format!("{key}#{}", list[*i].number),
+            _ => key,
         }
     }
 
@@ -137,10 +164,13 @@ pub struct Scope<'a> {
     pub summaries: &'a HashMap<&'a str, Value>,
     /// Section URL → its items, as template values.
     pub section_items: &'a HashMap<&'a str, Vec<Value>>,
-    /// Tag slug → its items.
-    pub term_items: &'a HashMap<&'a str, Vec<Value>>,
+    /// Tag URL → its items.
+    pub term_items: &'a HashMap<String, Vec<Value>>,
     /// The image pipeline, for social images of pages (front matter `image:`).
     pub images: &'a ImageQueue,
+    /// The tenant's data as pages in other languages than the default show
+    /// it (localised fields resolved), by language code.
+    pub translated: &'a HashMap<String, crate::platform::PlatformData>,
 }
 
 /// The template context of a route.
@@ -148,14 +178,14 @@ pub fn context(route: &Route<'_>, scope: &Scope<'_>) -> Result<Value> {
     let pager = route.pager.as_ref().map(|(list, i)| (&list[..], *i));
     match route.source {
         Source::Content(page) => content::context(scope, page, pager),
-        Source::Member(p) => Ok(members::context(scope, p)),
-        Source::Leg(tour, leg) => Ok(legs::context(scope, tour, leg)),
-        Source::Tags => Ok(tags::index_context(scope)),
+        Source::Member(p) => Ok(members::context(scope, p, route)),
+        Source::Leg(tour, leg) => Ok(legs::context(scope, tour, leg, route)),
+        Source::Tags => Ok(tags::index_context(scope, route)),
         Source::Term(t) => {
             let (pagers, i) = pager.expect("tag pages are paginated");
             Ok(tags::term_context(scope, t, pagers, i))
         }
-        Source::NotFound => Ok(not_found::context(scope)),
+        Source::NotFound => Ok(not_found::context(scope, route)),
     }
 }
 

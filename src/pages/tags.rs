@@ -5,35 +5,45 @@
 use minijinja::value::Value;
 use serde_json::json;
 
-use super::{Entry, Scope, Source};
+use super::{Entry, Route, Scope, Source};
+use crate::config::Site;
 use crate::listing::{self, Listings, Pager, Term};
 
-pub fn entries<'a>(listings: &'a Listings<'a>) -> Vec<Entry<'a>> {
-    if listings.terms.is_empty() {
-        return Vec::new();
-    }
-    let index = Entry {
-        url: listing::TAGS_URL.to_string(),
-        template: "tags.html",
-        source: Source::Tags,
-        listed: None,
-    };
-    std::iter::once(index)
-        .chain(listings.terms.iter().map(|t| Entry {
+/// For each language with tagged pages: its tags index and a listing per tag.
+pub fn entries<'a>(site: &'a Site, listings: &'a Listings<'a>) -> Vec<Entry<'a>> {
+    let mut out = Vec::new();
+    for lang in site.languages.iter() {
+        let root = site.languages.url(lang, "/");
+        let mut terms = listings.terms.iter().filter(|t| t.root == root).peekable();
+        if terms.peek().is_none() {
+            continue;
+        }
+        out.push(Entry {
+            url: format!("{root}tags/"),
+            lang,
+            template: "tags.html",
+            source: Source::Tags,
+            listed: None,
+        });
+        out.extend(terms.map(|t| Entry {
             url: t.url(),
+            lang,
             template: "tag.html",
             source: Source::Term(t),
             listed: Some(t.pages.len()),
-        }))
-        .collect()
+        }));
+    }
+    out
 }
 
-/// Every tag with its page count, by slug: the `tags` global and the tags index.
-pub fn terms_value(listings: &Listings<'_>) -> Value {
+/// Every tag of one language (its home URL `root`) with its page count, by
+/// slug: the `tags` value and the tags index.
+pub fn terms_value(listings: &Listings<'_>, root: &str) -> Value {
     Value::from_serialize(
         listings
             .terms
             .iter()
+            .filter(|t| t.root == root)
             .map(
                 |t| json!({"name": t.name, "slug": t.slug, "url": t.url(), "count": t.pages.len()}),
             )
@@ -41,27 +51,29 @@ pub fn terms_value(listings: &Listings<'_>) -> Value {
     )
 }
 
-pub fn index_context(scope: &Scope<'_>) -> Value {
+pub fn index_context(scope: &Scope<'_>, route: &Route<'_>) -> Value {
     let site = scope.site;
+    let url = &route.url;
+    let root = site.languages.url(route.lang, "/");
     let page = json!({
         "title": "Tags", "description": format!("Every tag on {}", site.config.brand.name),
-        "url": listing::TAGS_URL, "permalink": super::permalink(site, listing::TAGS_URL),
+        "url": url, "permalink": super::permalink(site, url),
         "kind": "tags", "jsonld": [scope.site_entity],
     });
-    minijinja::context! { page => Value::from_serialize(page), terms => terms_value(scope.listings) }
+    minijinja::context! { page => Value::from_serialize(page), terms => terms_value(scope.listings, &root) }
 }
 
 /// Page `i` of a tag's listing.
 pub fn term_context(scope: &Scope<'_>, term: &Term<'_>, pagers: &[Pager], i: usize) -> Value {
     let site = scope.site;
-    let items = &scope.term_items[term.slug.as_str()];
+    let items = &scope.term_items[term.url().as_str()];
     let paginator = listing::paginator_value(pagers, i, items);
     let url = &pagers[i].url;
     let page = json!({
         "title": term.name,
         "description": format!("Pages tagged “{}” on {}", term.name, site.config.brand.name),
         "url": url, "permalink": super::permalink(site, url),
-        "kind": "tag", "parent": listing::TAGS_URL, "jsonld": [scope.site_entity],
+        "kind": "tag", "parent": format!("{}tags/", term.root), "jsonld": [scope.site_entity],
     });
     let term_value = json!({
         "name": term.name, "slug": term.slug, "url": term.url(), "count": term.pages.len(),

@@ -4,11 +4,38 @@
 //! in API responses (emails, phones, legal names, hotels, journals, settings)
 //! are ignored by serde and have nowhere to go, so they cannot reach a page.
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[cfg(test)]
 mod tests {
-    use super::WebUrl;
+    use super::{Localized, WebUrl};
+
+    #[test]
+    fn localised_text_picks_along_the_chain_marks_fallbacks_and_round_trips() {
+        let by: Localized =
+            serde_json::from_str(r#"{"fr": "Masseuse", "en": "Massage therapist"}"#).unwrap();
+        let plain: Localized = serde_json::from_str(r#""Masseuse""#).unwrap();
+        assert_eq!(by.pick(&["en", "fr"]), Some(("Massage therapist", None)));
+        assert_eq!(by.pick(&["de", "fr"]), Some(("Masseuse", Some("fr"))));
+        assert_eq!(
+            by.pick(&["es"]),
+            Some(("Massage therapist", Some("en"))),
+            "first entry, marked"
+        );
+        assert_eq!(plain.pick(&["en"]), Some(("Masseuse", None)));
+        // Snapshots keep every language.
+        assert_eq!(
+            serde_json::to_string(&by).unwrap(),
+            r#"{"en":"Massage therapist","fr":"Masseuse"}"#
+        );
+        assert_eq!(serde_json::to_string(&plain).unwrap(), r#""Masseuse""#);
+        let mut resolved = by.clone();
+        assert_eq!(resolved.resolve(&["de", "fr"]), Some("fr".to_string()));
+        assert_eq!(resolved, Localized::Text("Masseuse".into()));
+    }
 
     #[test]
     fn only_absolute_web_mail_and_phone_urls_are_kept() {
@@ -47,12 +74,18 @@ pub struct Tenant {
     pub slug: String,
     pub name: String,
     #[serde(default)]
-    pub tagline: Option<String>,
+    pub tagline: Option<Localized>,
     /// Markdown from the tenant; templates render it with the `markdown` filter.
     #[serde(default)]
-    pub bio: Option<String>,
+    pub bio: Option<Localized>,
     #[serde(default)]
     pub links: Vec<ExternalLink>,
+    /// Set by sitegen: the language of `tagline` / `bio` when a page shows
+    /// them in a fallback language (templates mark it with `lang=`).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub tagline_lang: Option<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub bio_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -130,11 +163,11 @@ pub struct Profile {
     pub slug: String,
     pub display_name: String,
     #[serde(default)]
-    pub role_title: Option<String>,
+    pub role_title: Option<Localized>,
     #[serde(default)]
     pub pronouns: Option<String>,
     #[serde(default)]
-    pub bio: Option<String>,
+    pub bio: Option<Localized>,
     /// A media reference: a path on the API's origin, or in a snapshot a
     /// file relative to the snapshot folder (`media/margot-lune.jpg`).
     #[serde(default)]
@@ -145,7 +178,13 @@ pub struct Profile {
     #[serde(default)]
     pub links: Vec<ExternalLink>,
     #[serde(default)]
-    pub services: Vec<String>,
+    pub services: Vec<Localized>,
+    /// Set by sitegen: the language `role_title` / `bio` are shown in when
+    /// it is a fallback for the page's language.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub role_title_lang: Option<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub bio_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -156,11 +195,17 @@ pub struct Tour {
     #[serde(default)]
     pub org_id: Option<String>,
     pub slug: String,
-    pub title: String,
+    pub title: Localized,
     #[serde(default)]
-    pub summary: Option<String>,
+    pub summary: Option<Localized>,
     #[serde(default)]
     pub legs: Vec<TourLeg>,
+    /// Set by sitegen: the language `title` / `summary` are shown in when
+    /// it is a fallback for the page's language.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub title_lang: Option<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub summary_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -253,7 +298,89 @@ pub struct PlatformData {
     pub warnings: Vec<String>,
 }
 
+/// Text the platform may give in several languages: a string, or an object
+/// by language code (`{"fr": "Masseuse", "en": "Massage therapist"}`).
+/// A build shows each page the best match for its language along the
+/// site's fallback chain (`PlatformData::localized`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Localized {
+    Text(String),
+    ByLanguage(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text for a chain of language codes (the page's language, its
+    /// fallbacks, the default), and the language it is in when that is
+    /// not the first of the chain. A plain string is in every language. A
+    /// map without any language of the chain gives its first entry, marked.
+    pub fn pick(&self, chain: &[&str]) -> Option<(&str, Option<&str>)> {
+        match self {
+            Localized::Text(t) => Some((t, None)),
+            Localized::ByLanguage(map) => chain
+                .iter()
+                .find_map(|c| map.get_key_value(*c))
+                .or_else(|| map.iter().next())
+                .map(|(lang, text)| {
+                    let marked =
+                        (Some(lang.as_str()) != chain.first().copied()).then_some(lang.as_str());
+                    (text.as_str(), marked)
+                }),
+        }
+    }
+
+    /// Resolved for `chain`: a plain string, and its language if marked.
+    fn resolve(&mut self, chain: &[&str]) -> Option<String> {
+        let (text, lang) = self.pick(chain)?;
+        let (text, lang) = (text.to_string(), lang.map(str::to_string));
+        *self = Localized::Text(text);
+        lang
+    }
+}
+
+impl fmt::Display for Localized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.pick(&[]).map_or("", |(t, _)| t))
+    }
+}
+
+impl Serialize for Localized {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Localized::Text(t) => s.serialize_str(t),
+            Localized::ByLanguage(map) => map.serialize(s),
+        }
+    }
+}
+
+fn resolve_opt(field: &mut Option<Localized>, chain: &[&str]) -> Option<String> {
+    field.as_mut().and_then(|f| f.resolve(chain))
+}
+
 impl PlatformData {
+    /// The data as pages in one language show it: every localised field
+    /// resolved along `chain` (that language, its fallbacks, the default
+    /// language), with the `*_lang` fields naming the language of text
+    /// shown in a fallback language.
+    pub fn localized(&self, chain: &[&str]) -> PlatformData {
+        let mut data = self.clone();
+        let t = &mut data.tenant;
+        t.tagline_lang = resolve_opt(&mut t.tagline, chain);
+        t.bio_lang = resolve_opt(&mut t.bio, chain);
+        for p in &mut data.profiles {
+            p.role_title_lang = resolve_opt(&mut p.role_title, chain);
+            p.bio_lang = resolve_opt(&mut p.bio, chain);
+            for s in &mut p.services {
+                s.resolve(chain);
+            }
+        }
+        for tour in &mut data.tours {
+            tour.title_lang = tour.title.resolve(chain);
+            tour.summary_lang = resolve_opt(&mut tour.summary, chain);
+        }
+        data
+    }
+
     /// Short hex digest of the data, for build reports.
     pub fn digest(&self) -> String {
         crate::digest::sha256_hex(&serde_json::to_vec(self).unwrap_or_default())[..16].to_string()

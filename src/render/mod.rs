@@ -4,9 +4,9 @@
 //! `sites/<domain>/templates/`, `themes/<theme>/templates/`,
 //! `templates/<kind>/`, `templates/_base/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, State, UndefinedBehavior};
@@ -102,8 +102,12 @@ pub struct Helpers {
     pub integrity: BTreeMap<String, String>,
     /// Section URL → its pages, already in display order, as template values.
     pub sections: BTreeMap<String, Value>,
-    /// Dated pages, newest first, as template values: `latest(n)`.
-    pub latest: Vec<Value>,
+    /// Dated pages, newest first, with their language code: `latest(n)`
+    /// gives those of the page's language.
+    pub latest: Vec<(String, Value)>,
+    /// Every page's versions by language, for `url_for()`; filled in once
+    /// the routes are planned (`Renderer::set_urls`).
+    pub urls: Arc<OnceLock<UrlTable>>,
     /// `picture()`: the `<picture>` markup of a content image (the image
     /// pipeline, handed in by the build so render stays pure).
     pub picture: Box<PictureFn>,
@@ -117,12 +121,44 @@ pub struct Helpers {
     pub limits: crate::config::TemplatesConfig,
 }
 
+/// The pages of a site by language, for `url_for()`.
+#[derive(Debug, Default)]
+pub struct UrlTable {
+    /// URL → the translation key of the page there.
+    pub key_of: HashMap<String, String>,
+    /// Translation key → language code → URL.
+    pub versions: HashMap<String, BTreeMap<String, String>>,
+    /// The default language's code.
+    pub default: String,
+}
+
+impl UrlTable {
+    /// The URL of `target` (a site URL or a translation key) in `lang`: its
+    /// version there, else the version `target` names, else the default
+    /// language's; never a page that does not exist. None if there is no
+    /// such page at all.
+    pub fn resolve(&self, target: &str, lang: Option<&str>) -> Option<&str> {
+        let url = site_url(target);
+        let (key, named) = match self.key_of.get(&url) {
+            Some(key) => (key.as_str(), Some(url.as_str())),
+            None => (target, None),
+        };
+        let versions = self.versions.get(key)?;
+        lang.and_then(|l| versions.get(l))
+            .map(String::as_str)
+            .or(named.and_then(|u| self.key_of.get_key_value(u).map(|(u, _)| u.as_str())))
+            .or(versions.get(&self.default).map(String::as_str))
+            .or(versions.values().next().map(String::as_str))
+    }
+}
+
 /// A ready environment for one site. Templates are parsed once, on first use,
 /// and shared by every page rendered in parallel.
 pub struct Renderer {
     env: Environment<'static>,
     dirs: TemplateDirs,
     limits: crate::config::TemplatesConfig,
+    urls: Arc<OnceLock<UrlTable>>,
 }
 
 impl Renderer {
@@ -162,6 +198,7 @@ impl Renderer {
         };
         add_images(&mut env, helpers.picture, helpers.avatar, i18n.clone());
         add_listings(&mut env, helpers.sections, helpers.latest);
+        add_url_for(&mut env, helpers.urls.clone());
         add_filters(&mut env);
         add_i18n(&mut env, i18n);
         for (name, value) in globals {
@@ -171,7 +208,13 @@ impl Renderer {
             env,
             dirs,
             limits: helpers.limits,
+            urls: helpers.urls,
         })
+    }
+
+    /// Hands `url_for()` the planned pages (once per build).
+    pub fn set_urls(&self, table: UrlTable) {
+        let _ = self.urls.set(table);
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -382,7 +425,7 @@ fn add_images(
 fn add_listings(
     env: &mut Environment<'static>,
     sections: BTreeMap<String, Value>,
-    latest: Vec<Value>,
+    latest: Vec<(String, Value)>,
 ) {
     let sections = Arc::new(sections);
     let known = sections.clone();
@@ -401,11 +444,46 @@ fn add_listings(
         },
     );
     let latest = Arc::new(latest);
-    // latest(5): the five newest dated pages of the site (not sections).
-    env.add_function("latest", move |n: Option<usize>| -> Value {
-        let n = n.unwrap_or(5).min(latest.len());
-        Value::from(latest[..n].to_vec())
-    });
+    // latest(5): the five newest dated pages (not sections) in the page's language.
+    env.add_function(
+        "latest",
+        move |state: &minijinja::State<'_, '_>, n: Option<usize>| -> Value {
+            let lang = state.lookup("lang");
+            let lang = lang.as_ref().and_then(|v| v.as_str());
+            Value::from(
+                latest
+                    .iter()
+                    .filter(|(l, _)| lang.is_none_or(|lang| l == lang))
+                    .take(n.unwrap_or(5))
+                    .map(|(_, v)| v.clone())
+                    .collect::<Vec<_>>(),
+            )
+        },
+    );
+}
+
+/// `url_for(target, lang=None)`: the URL of a page (by its URL in any
+/// language, or its translation key) in the page's language or `lang`.
+fn add_url_for(env: &mut Environment<'static>, urls: Arc<OnceLock<UrlTable>>) {
+    env.add_function(
+        "url_for",
+        move |state: &minijinja::State<'_, '_>,
+              target: &str,
+              lang: Option<&str>|
+              -> Result<String, minijinja::Error> {
+            let current = state.lookup("lang");
+            let lang = lang.or(current.as_ref().and_then(|v| v.as_str()));
+            urls.get()
+                .and_then(|t| t.resolve(target, lang))
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        JinjaKind::InvalidOperation,
+                        format!("url_for: no page is {target:?} (a site URL or a translation key)"),
+                    )
+                })
+        },
+    );
 }
 
 /// `markdown` (for untrusted platform text) and `slugify`.

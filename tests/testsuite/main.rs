@@ -10,6 +10,7 @@ mod check;
 mod deploy;
 mod errors;
 mod fixtures;
+mod i18n;
 mod i18n_strings;
 mod listing;
 mod nginx;

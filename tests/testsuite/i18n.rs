@@ -1,0 +1,498 @@
+//! Multilingual sites (`i18n:` in site.yaml) on the `multilingual` fixture:
+//! a French-first org site with English translations of most pages, a
+//! French-only page (`/energie/`) and an English-only one
+//! (`/en/enterprise/`), a translated section slug (`/actualites/`,
+//! `/en/news/`) and a 404 page per language.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::harness::SiteTest;
+
+const DOMAIN: &str = "maison.example";
+const BASE: &str = "https://maison.example";
+
+fn built() -> (SiteTest, BTreeMap<String, Vec<u8>>) {
+    let t = SiteTest::from_dir("multilingual");
+    t.run(&["build", DOMAIN, "--offline"]).success();
+    let out = public(&t, DOMAIN);
+    (t, out)
+}
+
+/// The files of a built site's `public/`, by bundle path.
+fn public(t: &SiteTest, domain: &str) -> BTreeMap<String, Vec<u8>> {
+    t.output(domain)
+        .into_iter()
+        .filter_map(|(p, b)| Some((p.strip_prefix("public/")?.to_string(), b)))
+        .collect()
+}
+
+/// `(hreflang, href)` of every `<link rel="alternate" hreflang>` of a page.
+fn head_alternates(html: &str) -> Vec<(String, String)> {
+    html.split("<link rel=\"alternate\" hreflang=\"")
+        .skip(1)
+        .map(|rest| {
+            let (lang, rest) = rest.split_once('"').unwrap();
+            let href = rest
+                .split("href=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            (lang.to_string(), href.to_string())
+        })
+        .collect()
+}
+
+fn html_lang(html: &str) -> &str {
+    html.split("<html lang=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+}
+
+fn canonical(html: &str) -> &str {
+    html.split("<link rel=\"canonical\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+}
+
+/// The bundle file a permalink names, as nginx finds it.
+fn file_of(out: &BTreeMap<String, Vec<u8>>, permalink: &str) -> Option<String> {
+    let path = permalink.strip_prefix(BASE)?.trim_start_matches('/');
+    [format!("{path}index.html"), path.to_string()]
+        .into_iter()
+        .find(|p| out.contains_key(p))
+}
+
+fn pages(out: &BTreeMap<String, Vec<u8>>) -> Vec<(&str, String)> {
+    out.iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, b)| (p.as_str(), String::from_utf8(b.clone()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn hreflang_is_reciprocal_self_referencing_absolute_and_only_on_real_translations() {
+    let (_t, out) = built();
+    let mut with = 0;
+    for (path, html) in pages(&out) {
+        let alternates = head_alternates(&html);
+        let own = canonical(&html);
+        if alternates.is_empty() {
+            continue;
+        }
+        with += 1;
+        let (langs, hrefs): (Vec<&str>, Vec<&str>) = alternates
+            .iter()
+            .map(|(l, h)| (l.as_str(), h.as_str()))
+            .unzip();
+        assert!(
+            alternates.contains(&(html_lang(&html).to_string(), own.to_string())),
+            "{path}: no self-reference among {alternates:?}"
+        );
+        assert_eq!(langs.last(), Some(&"x-default"), "{path}");
+        for href in &hrefs {
+            assert!(href.starts_with(BASE), "{path}: {href} is not absolute");
+            let target =
+                file_of(&out, href).unwrap_or_else(|| panic!("{path}: {href} is not a page"));
+            let theirs = head_alternates(&String::from_utf8(out[&target].clone()).unwrap());
+            assert_eq!(theirs, alternates, "{path} and {target} disagree");
+        }
+        let unique: BTreeSet<&&str> = langs.iter().collect();
+        assert_eq!(unique.len(), langs.len(), "{path}: a language twice");
+    }
+    assert_eq!(
+        with, 14,
+        "home, about, news, opening, members, a member and 404 pages in two languages"
+    );
+    for untranslated in ["energie/index.html", "en/enterprise/index.html"] {
+        let html = String::from_utf8(out[untranslated].clone()).unwrap();
+        assert_eq!(head_alternates(&html), [], "{untranslated}");
+    }
+    let about = String::from_utf8(out["en/about/index.html"].clone()).unwrap();
+    assert_eq!(
+        head_alternates(&about),
+        [
+            ("fr-FR".into(), format!("{BASE}/a-propos/")),
+            ("en-GB".into(), format!("{BASE}/en/about/")),
+            ("x-default".into(), format!("{BASE}/a-propos/")),
+        ]
+    );
+    assert_eq!(html_lang(&about), "en-GB");
+    let web_page = crate::harness::json_ld(&about)
+        .into_iter()
+        .find(|e| e["@type"] == "WebPage")
+        .expect("a WebPage entity");
+    assert_eq!(
+        web_page,
+        serde_json::json!({
+            "@context": "https://schema.org", "@type": "WebPage",
+            "url": format!("{BASE}/en/about/"), "inLanguage": "en-GB",
+            "workTranslation": [{"@type": "WebPage", "url": format!("{BASE}/a-propos/"), "inLanguage": "fr-FR"}],
+        })
+    );
+    assert!(about.contains("<meta property=\"og:locale\" content=\"en_GB\">\n<meta property=\"og:locale:alternate\" content=\"fr_FR\">"), "{about}");
+}
+
+#[test]
+fn the_sitemap_lists_each_page_once_with_the_alternates_of_its_head() {
+    let (_t, out) = built();
+    let sitemap = String::from_utf8(out["sitemap.xml"].clone()).unwrap();
+    assert!(sitemap.contains("xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""));
+    let mut locs = BTreeSet::new();
+    for entry in sitemap.split("<url>").skip(1) {
+        let loc = entry
+            .split("<loc>")
+            .nth(1)
+            .unwrap()
+            .split("</loc>")
+            .next()
+            .unwrap();
+        assert!(locs.insert(loc.to_string()), "{loc} twice");
+        let listed: Vec<(String, String)> = entry
+            .split("<xhtml:link rel=\"alternate\" hreflang=\"")
+            .skip(1)
+            .map(|rest| {
+                let (lang, rest) = rest.split_once('"').unwrap();
+                let href = rest
+                    .split("href=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                (lang.to_string(), href.to_string())
+            })
+            .collect();
+        let file = file_of(&out, loc).unwrap_or_else(|| panic!("{loc} is not a page"));
+        let html = String::from_utf8(out[&file].clone()).unwrap();
+        assert_eq!(listed, head_alternates(&html), "{loc}");
+        assert_eq!(canonical(&html), loc);
+    }
+    let pages_in_sitemap: BTreeSet<String> = pages(&out)
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("404.html"))
+        .map(|(p, _)| format!("{BASE}/{}", p.trim_end_matches("index.html")))
+        .collect();
+    assert_eq!(locs, pages_in_sitemap);
+}
+
+#[test]
+fn prefixes_are_whole_segments_and_translated_section_slugs_cascade() {
+    let (_t, out) = built();
+    let urls: BTreeSet<&str> = out
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .map(String::as_str)
+        .collect();
+    let want = [
+        "index.html",
+        "a-propos/index.html",
+        "actualites/index.html",
+        "actualites/ouverture/index.html",
+        "energie/index.html",
+        "404.html",
+        "en/index.html",
+        "en/about/index.html",
+        "en/news/index.html",
+        "en/news/opening/index.html",
+        "en/enterprise/index.html",
+        "en/404.html",
+        "members/index.html",
+        "members/ana-lima/index.html",
+        "en/team/index.html",
+        "en/team/ana-lima/index.html",
+    ];
+    assert_eq!(urls, want.into_iter().collect::<BTreeSet<_>>());
+    assert!(out.keys().all(|p| !p.contains("en/en/")));
+    // Generated pages follow their section's slug in that language.
+    let member = String::from_utf8(out["en/team/ana-lima/index.html"].clone()).unwrap();
+    assert!(
+        member.contains(&format!(
+            "<link rel=\"alternate\" hreflang=\"fr-FR\" href=\"{BASE}/members/ana-lima/\">"
+        )),
+        "{member}"
+    );
+    let section = String::from_utf8(out["en/news/index.html"].clone()).unwrap();
+    assert!(section.contains("href=\"/en/news/opening/\""), "{section}");
+    assert!(!section.contains("/actualites/ouverture/\""), "{section}");
+}
+
+#[test]
+fn the_switcher_and_the_menu_link_only_to_pages_that_exist() {
+    let (_t, out) = built();
+    for (path, html) in pages(&out) {
+        let Some(switcher) = html.split("<nav class=\"site-nav languages\"").nth(1) else {
+            panic!("{path}: no language switcher");
+        };
+        let switcher = switcher.split("</nav>").next().unwrap();
+        for href in switcher
+            .split("href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+        {
+            assert!(
+                file_of(&out, &format!("{BASE}{href}")).is_some(),
+                "{path}: {href}"
+            );
+        }
+        let brand = html
+            .split("class=\"brand\" href=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let home = if path.starts_with("en/") { "/en/" } else { "/" };
+        assert_eq!(brand, home, "{path}");
+    }
+    let energie = String::from_utf8(out["energie/index.html"].clone()).unwrap();
+    assert!(
+        energie.contains("<li><a href=\"/en/\" hreflang=\"en-GB\" lang=\"en-GB\" rel=\"nofollow\">English</a></li>"),
+        "an untranslated page switches to the other language's home: {energie}"
+    );
+    let about = String::from_utf8(out["a-propos/index.html"].clone()).unwrap();
+    assert!(about
+        .contains("<li><a href=\"/en/about/\" hreflang=\"en-GB\" lang=\"en-GB\">English</a></li>"));
+}
+
+#[test]
+fn each_language_has_its_own_404_in_nginx() {
+    let (t, _out) = built();
+    let conf = t.read(&format!("dist/{DOMAIN}/nginx/{DOMAIN}.conf"));
+    assert!(conf.contains("    error_page 404 /404.html;\n"), "{conf}");
+    assert!(
+        conf.contains("    location /en/ {\n        error_page 404 /en/404.html;\n        try_files $uri $uri/index.html $uri.html =404;\n    }\n"),
+        "{conf}"
+    );
+}
+
+#[test]
+fn an_unknown_language_suffix_is_an_error_at_the_file() {
+    let t = SiteTest::from_dir("multilingual");
+    t.write(
+        &format!("content/{DOMAIN}/about.es.md"),
+        "---\ntitle: Sobre\n---\nHola.\n",
+    );
+    let run = t.run(&["build", DOMAIN, "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr.contains(&format!(
+            "error: content/{DOMAIN}/about.es.md:1: \"es\" in about.es.md is not one of the site's languages (fr, en)\n  hint: name the file after a language in i18n.languages of site.yaml, or add the language there"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.root().join("dist").exists(), "nothing was written");
+}
+
+#[test]
+fn two_pages_on_one_url_in_a_language_name_both_files() {
+    let t = SiteTest::from_dir("multilingual");
+    t.write(
+        &format!("content/{DOMAIN}/enterprise.en.md"),
+        "---\ntitle: Enterprise\nslug: about\n---\nClash.\n",
+    );
+    let run = t.run(&["build", DOMAIN, "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr.contains(&format!(
+            "content/{DOMAIN}/about.en.md and content/{DOMAIN}/enterprise.en.md both claim the URL /en/about/"
+        )) || run.stderr.contains(&format!(
+            "content/{DOMAIN}/enterprise.en.md and content/{DOMAIN}/about.en.md both claim the URL /en/about/"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_single_language_site_keeps_language_suffixes_in_its_urls() {
+    let t = SiteTest::from_dir("org-site");
+    t.write(
+        "content/org.example/about.fr.md",
+        "---\ntitle: À propos\n---\nBonjour.\n",
+    );
+    t.write(
+        "content/org.example/_index.fr.md",
+        "---\ntitle: Accueil\n---\nBonjour.\n",
+    );
+    t.run(&["build", "org.example", "--offline"]).success();
+    let out = public(&t, "org.example");
+    assert!(out.contains_key("about.fr/index.html"));
+    assert!(!out.keys().any(|p| p.starts_with("fr/")));
+    let home = String::from_utf8(out["index.html"].clone()).unwrap();
+    assert!(home.starts_with("<!doctype html>\n<html lang=\"en\">"));
+    assert!(!home.contains("hreflang") && !home.contains("og:locale"));
+}
+
+#[test]
+fn the_default_language_keeps_generated_sections_where_links_expect_them() {
+    let t = SiteTest::from_dir("multilingual");
+    t.edit(
+        &format!("content/{DOMAIN}/members/_index.md"),
+        "title: Members\n",
+        "title: Members\nslug: membres\n",
+    );
+    let run = t.run(&["build", DOMAIN, "--offline"]);
+    run.failure();
+    assert!(
+        run.stderr.contains(&format!(
+            "error: content/{DOMAIN}/members/_index.md: this section holds generated pages, at /members/ in the default language\n  hint: remove its slug: (other languages may translate it)"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn localised_platform_fields_follow_the_fallback_chain() {
+    let (_t, out) = built();
+    let fr = String::from_utf8(out["members/ana-lima/index.html"].clone()).unwrap();
+    let en = String::from_utf8(out["en/team/ana-lima/index.html"].clone()).unwrap();
+    assert!(
+        fr.contains("<p class=\"meta\">Masseuse · she/her</p>"),
+        "{fr}"
+    );
+    assert!(fr.contains("<li>Massage lent</li>"), "{fr}");
+    assert!(fr.contains("Ana travaille <em>lentement</em>."), "{fr}");
+    assert!(
+        en.contains("<p class=\"meta\">Massage therapist · she/her</p>"),
+        "{en}"
+    );
+    assert!(en.contains("<li>Slow massage</li>"), "{en}");
+    // No English bio: the French one, by the chain en → fr.
+    assert!(en.contains("Ana travaille <em>lentement</em>."), "{en}");
+    assert!(
+        en.contains("<title>Ana Lima — Massage therapist · Maison Fixture</title>"),
+        "{en}"
+    );
+}
+
+#[test]
+fn check_verifies_hreflang_targets_self_reference_and_reciprocity() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&["check", DOMAIN]);
+    assert!(!run.stdout.contains("[hreflang]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("check maison.example: 0 error(s)"),
+        "{}",
+        run.stdout
+    );
+    run.success();
+
+    // A site override of base.html that drops the page itself from its
+    // alternates and adds a language the site does not have.
+    let base = t.read("templates/_base/base.html");
+    let broken = base
+        .replace(
+            "{% for a in alternates %}",
+            "{% for a in alternates if a.lang != lang %}",
+        )
+        .replace(
+            "{% if alternates and x_default %}",
+            "{% if alternates %}<link rel=\"alternate\" hreflang=\"de\" href=\"https://maison.example/de/\">{% endif %}\n{% if alternates and x_default %}",
+        );
+    assert_ne!(broken, base);
+    t.write(&format!("sites/{DOMAIN}/templates/base.html"), &broken);
+    let run = t.run(&["check", DOMAIN]);
+    run.failure();
+    for want in [
+        "error: [hreflang] hreflang alternates do not include the page itself (https://maison.example/en/about/)",
+        "error: [hreflang] hreflang de → https://maison.example/de/ is not a page of this site",
+        "error: [hreflang] hreflang fr-FR → https://maison.example/a-propos/: that page does not list the same alternates (not reciprocal)",
+    ] {
+        assert!(run.stdout.contains(want), "{want}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn new_sites_get_their_languages() {
+    let t = SiteTest::from_dir("multilingual");
+    let run = t.run(&[
+        "new",
+        "bistro.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+        "--language",
+        "en",
+    ]);
+    run.success();
+    let yaml = t.read("sites/bistro.example/site.yaml");
+    assert!(
+        yaml.contains("i18n:\n  default: fr\n  languages:\n    - code: fr\n      label: \"Français\"\n    - code: en\n      label: \"English\"\n"),
+        "{yaml}"
+    );
+    assert!(t
+        .root()
+        .join("content/bistro.example/_index.en.md")
+        .is_file());
+    t.run(&["build", "bistro.example", "--offline"]).success();
+    let out = public(&t, "bistro.example");
+    assert!(
+        out.contains_key("en/index.html") && out.contains_key("en/members/ana-lima/index.html")
+    );
+    let home = String::from_utf8(out["index.html"].clone()).unwrap();
+    assert!(
+        home.starts_with("<!doctype html>\n<html lang=\"fr\">"),
+        "{home}"
+    );
+
+    let run = t.run(&[
+        "new",
+        "solo.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "fr",
+    ]);
+    run.success();
+    assert!(t
+        .read("sites/solo.example/site.yaml")
+        .contains("\nlanguage: fr\n"));
+    assert!(!t.root().join("content/solo.example/_index.en.md").exists());
+
+    let run = t.run(&[
+        "new",
+        "bad.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:fixture-org",
+        "--language",
+        "French",
+    ]);
+    run.failure();
+    assert!(
+        run.stderr
+            .contains("error: --language: \"French\" is not a language tag (e.g. en, fr, en-GB)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.root().join("sites/bad.example").exists());
+}
+
+#[test]
+fn a_multilingual_build_is_deterministic() {
+    let (_t, first) = built();
+    let (_u, second) = built();
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(second[path] == *bytes, "{path} differs between two builds");
+    }
+}
