@@ -84,7 +84,7 @@ fn front_matter_with_unknown_key() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1"),
-        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
