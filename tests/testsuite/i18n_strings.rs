@@ -608,3 +608,39 @@ fn every_demo_site_builds_in_french_with_no_english_interface_text() {
         &["<h2>Ce que je propose</h2>"],
     );
 }
+
+#[test]
+fn serve_shows_string_file_edits_on_every_page() {
+    let s = crate::serve::Serving::start(&["cocotte.maison"]);
+    let (status, about) = s.get("cocotte.maison", "/about/");
+    assert_eq!(status, 200);
+    assert!(about.contains(">Sitemap</a>"), "{about}");
+    // A shipped string: every page of every site of that kind can show it.
+    s.t.edit(
+        "templates/_base/i18n/en.yaml",
+        "footer.sitemap: Sitemap\n",
+        "footer.sitemap: Site map\n",
+    );
+    for path in ["/about/", "/members/margot-lune/", "/tags/"] {
+        s.wait_for("cocotte.maison", path, "a base string edit", |b| {
+            b.contains(">Site map</a>")
+        });
+    }
+    // A site's own string file, created while serving.
+    s.t.write(
+        "sites/cocotte.maison/i18n/en.yaml",
+        "skip_link: Jump to the content\n",
+    );
+    s.wait_for("cocotte.maison", "/", "a site string file", |b| {
+        b.contains(">Jump to the content</a>") && b.contains(">Site map</a>")
+    });
+    // A broken one keeps the last good page under the error overlay.
+    s.t.write(
+        "sites/cocotte.maison/i18n/en.yaml",
+        "tag.pages:\n  one: \"{count} page\"\n",
+    );
+    let page = s.wait_for("cocotte.maison", "/", "a broken string file", |b| {
+        b.contains("plural forms need `other`")
+    });
+    assert!(page.contains(">Jump to the content</a>"), "{page}");
+}
