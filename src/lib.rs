@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod digest;
 pub mod error;
 pub mod fsutil;
+pub mod i18n;
 pub mod inputs;
 pub mod kinds;
 pub mod listing;

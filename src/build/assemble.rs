@@ -46,6 +46,7 @@ pub fn assemble(
     let processed = loaded.images.process()?;
     phase.done("images");
     bundle.warnings.extend(loaded.images.take_warnings());
+    bundle.warnings.extend(loaded.strings.take_warnings());
     let assets = loaded
         .assets
         .files

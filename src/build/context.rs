@@ -2,8 +2,8 @@
 //! of each page, section and tag items, the site's JSON-LD entity), the
 //! globals (`site`, `tenant`, `members`, `tours`, `tour_events`, `tags`), and
 //! the renderer with the helpers the build hands it (assets, sections,
-//! `latest`, `picture()`, `avatar()`). Each page's own context is made by its
-//! page type in `crate::pages`.
+//! `latest`, `picture()`, `avatar()`, the interface strings). Each page's
+//! own context is made by its page type in `crate::pages`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -117,6 +117,7 @@ pub fn renderer(
             urls: Default::default(),
             picture: picture_fn(site, loaded.images.clone()),
             avatar: avatar_fn(&loaded.data, loaded.images.clone()),
+            strings: loaded.strings.clone(),
             limits: ws.config.templates.clone(),
         },
         globals(

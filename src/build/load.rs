@@ -1,7 +1,8 @@
 //! Phase 1, load: everything a build reads, each through its own module —
 //! content pages (`crate::content`), the tenant's guarded platform data
-//! (`crate::platform`), the stylesheet and static files (`crate::assets`) —
-//! and the image queue the other phases request images from.
+//! (`crate::platform`), the stylesheet and static files (`crate::assets`),
+//! the interface strings of every language (`crate::i18n`) — and the image
+//! queue the other phases request images from.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::assets::{self, Assets};
 use crate::config::{Site, Workspace};
 use crate::content::{self, Page};
 use crate::error::{Error, Location, Result};
+use crate::i18n::Strings;
 use crate::platform::{self, PlatformData};
 
 /// What the build works from.
@@ -30,6 +32,9 @@ pub struct Loaded {
     pub images: Arc<ImageQueue>,
     /// The site's social image (`seo.social_image`).
     pub social: Option<Variant>,
+    /// Interface strings and locale formats; collects the warnings of
+    /// strings shown from a fallback language.
+    pub strings: Arc<Strings>,
 }
 
 impl Loaded {
@@ -46,6 +51,7 @@ pub fn load(
     phase: &mut Phases<'_>,
 ) -> Result<Loaded> {
     let images = Arc::new(image_queue(ws, site, opts)?);
+    let strings = Arc::new(Strings::load(site, opts.strict)?);
     let pages = Arc::new(content_pages(site, opts, &images)?);
     phase.done("content");
     let mut data = match &opts.data {
@@ -85,6 +91,7 @@ pub fn load(
         assets,
         images,
         social,
+        strings,
     })
 }
 

@@ -9,12 +9,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Kwargs, Value};
-use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind as JinjaKind, State, UndefinedBehavior};
 
 use crate::config::Site;
 use crate::content::markdown;
 use crate::error::{Error, Location, Result};
 use crate::fsutil::Root;
+use crate::i18n::format::DateStyle;
+use crate::i18n::{LangId, Strings};
 
 /// The folders templates are looked up in, in order, each with the root
 /// its files must resolve inside (after following links): the site's
@@ -112,6 +114,9 @@ pub struct Helpers {
     /// `avatar()`: the portrait markup of a profile id, or None when it has
     /// no avatar.
     pub avatar: Box<AvatarFn>,
+    /// Interface strings and locale formats: `t()`, `format_date`,
+    /// `format_number` (and the alt text of `avatar()`).
+    pub strings: Arc<Strings>,
     /// Bounds on one page's rendering.
     pub limits: crate::config::TemplatesConfig,
 }
@@ -187,10 +192,15 @@ impl Renderer {
 
         add_links(&mut env, helpers.base_url);
         add_assets(&mut env, helpers.assets, helpers.integrity);
-        add_images(&mut env, helpers.picture, helpers.avatar);
+        let i18n = I18n {
+            strings: helpers.strings,
+            dirs: dirs.clone(),
+        };
+        add_images(&mut env, helpers.picture, helpers.avatar, i18n.clone());
         add_listings(&mut env, helpers.sections, helpers.latest);
         add_url_for(&mut env, helpers.urls.clone());
         add_filters(&mut env);
+        add_i18n(&mut env, i18n);
         for (name, value) in globals {
             env.add_global(name, value);
         }
@@ -355,11 +365,18 @@ fn add_assets(
 }
 
 /// `avatar(member, size, class=…)` and `picture(src, alt, …)`, made by the build.
-fn add_images(env: &mut Environment<'static>, picture: Box<PictureFn>, avatar: Box<AvatarFn>) {
-    // avatar(member, 48, class="avatar"): the member's portrait, or none.
+fn add_images(
+    env: &mut Environment<'static>,
+    picture: Box<PictureFn>,
+    avatar: Box<AvatarFn>,
+    i18n: I18n,
+) {
+    // avatar(member, 48, class="avatar"): the member's portrait, or none;
+    // its alt text is the string `member.portrait` in the page's language.
     env.add_function(
         "avatar",
-        move |member: Value,
+        move |state: &State,
+              member: Value,
               size: Option<u32>,
               kwargs: Kwargs|
               -> Result<Value, minijinja::Error> {
@@ -367,7 +384,12 @@ fn add_images(env: &mut Environment<'static>, picture: Box<PictureFn>, avatar: B
             kwargs.assert_all_used()?;
             let id = member.get_attr("id")?;
             let name = member.get_attr("display_name")?;
-            let alt = format!("Portrait of {}", name.as_str().unwrap_or("the member"));
+            let name = name.as_str().unwrap_or("").to_string();
+            let lang = i18n.lang(state)?;
+            // Plain text: the image markup escapes it.
+            let alt = i18n.text(state, lang, "member.portrait", None, &|n| {
+                (n == "name").then(|| name.clone())
+            })?;
             let html = avatar(
                 id.as_str().unwrap_or(""),
                 &alt,
@@ -473,6 +495,175 @@ fn add_filters(env: &mut Environment<'static>) {
     env.add_filter("slugify", |text: &str| -> String {
         crate::text::slugify(text)
     });
+}
+
+/// What the i18n template functions share: the site's strings, and the
+/// template folders to name a template file in warnings.
+#[derive(Clone)]
+struct I18n {
+    strings: Arc<Strings>,
+    dirs: TemplateDirs,
+}
+
+impl I18n {
+    /// The page's language: the template variable `lang` (a language code
+    /// of the site), or the site's default language where it is undefined.
+    fn lang(&self, state: &State<'_, '_>) -> Result<LangId, minijinja::Error> {
+        let value = state
+            .lookup("lang")
+            .filter(|v| !v.is_undefined() && !v.is_none());
+        let code = match &value {
+            None => None,
+            Some(v) => Some(v.as_str().ok_or_else(|| {
+                invalid(format!("lang must be a language code, not {}", v.kind()))
+            })?),
+        };
+        self.strings.language(code).map_err(invalid)
+    }
+
+    /// `Strings::text`, naming the template that asks.
+    fn text(
+        &self,
+        state: &State<'_, '_>,
+        lang: LangId,
+        key: &str,
+        count: Option<i64>,
+        arg: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, minijinja::Error> {
+        let template = self
+            .dirs
+            .resolve(state.name())
+            .map_or_else(|| state.name().to_string(), |p| p.display().to_string());
+        self.strings
+            .text(lang, key, count, arg, &template)
+            .map_err(invalid)
+    }
+}
+
+fn invalid(message: String) -> minijinja::Error {
+    minijinja::Error::new(JinjaKind::InvalidOperation, message)
+}
+
+/// `t(key, count=…, name=…)`, `value|format_date(style=…)` and
+/// `value|format_number`, in the page's language (`lang`).
+fn add_i18n(env: &mut Environment<'static>, i18n: I18n) {
+    add_t(env, i18n.clone());
+    add_formats(env, i18n);
+}
+
+/// `t(key, count=…, name=…)`: a string of the page's language.
+fn add_t(env: &mut Environment<'static>, t: I18n) {
+    // t("pagination.page", number=2, total=5); t("tag.pages", count=3).
+    // Like Jinja's i18n extension, a string's own text is written as it
+    // stands (string files are written like templates), and the values
+    // put into it are escaped where the template autoescapes.
+    env.add_function(
+        "t",
+        move |state: &State,
+              key: &str,
+              count: Option<Value>,
+              kwargs: Kwargs|
+              -> Result<Value, minijinja::Error> {
+            let count = match (count, kwargs.get::<Option<Value>>("count")?) {
+                (Some(_), Some(_)) => return Err(invalid("t() got count twice".into())),
+                (Some(c), None) | (None, Some(c)) => Some(whole_number(&c)?),
+                (None, None) => None,
+            };
+            let html = state.auto_escape() == AutoEscape::Html;
+            let mut args: BTreeMap<String, String> = BTreeMap::new();
+            for name in kwargs.args() {
+                let v: Value = kwargs.get(name)?;
+                let text = if v.is_none() || v.is_undefined() {
+                    String::new()
+                } else {
+                    v.to_string()
+                };
+                let text = if html && !v.is_safe() {
+                    crate::text::escape_html(&text)
+                } else {
+                    text
+                };
+                args.insert(name.to_string(), text);
+            }
+            let lang = t.lang(state)?;
+            let text = t.text(state, lang, key, count, &|n| args.get(n).cloned())?;
+            Ok(if html {
+                Value::from_safe_string(text)
+            } else {
+                Value::from(text)
+            })
+        },
+    );
+}
+
+/// `format_date` and `format_number` in the page's language.
+fn add_formats(env: &mut Environment<'static>, i18n: I18n) {
+    // page.date|format_date → "2 April 2027"; format_date(style="day_month") → "2 Apr".
+    let d = i18n.clone();
+    env.add_filter(
+        "format_date",
+        move |state: &State, value: Value, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+            let style = match kwargs.get::<Option<&str>>("style")? {
+                None => DateStyle::Long,
+                Some(name) => DateStyle::parse(name).ok_or_else(|| {
+                    invalid(format!(
+                        "format_date: unknown style {name:?} (use {})",
+                        DateStyle::NAMES
+                    ))
+                })?,
+            };
+            kwargs.assert_all_used()?;
+            let Some(text) = value.as_str() else {
+                return Err(invalid(format!(
+                    "format_date needs a date such as \"2027-04-02\", not {}",
+                    describe(&value)
+                )));
+            };
+            let lang = d.lang(state)?;
+            d.strings
+                .date(lang, text, style)
+                .map_err(|e| invalid(format!("format_date: {e}")))
+        },
+    );
+    // 1234567|format_number → "1,234,567" (en), "1 234 567" (fr).
+    env.add_filter(
+        "format_number",
+        move |state: &State, value: Value| -> Result<String, minijinja::Error> {
+            let text = match value.kind() {
+                minijinja::value::ValueKind::Number => value.to_string(),
+                minijinja::value::ValueKind::String => value.to_string(),
+                _ => {
+                    return Err(invalid(format!(
+                        "format_number needs a number, not {}",
+                        describe(&value)
+                    )))
+                }
+            };
+            let lang = i18n.lang(state)?;
+            i18n.strings
+                .number(lang, &text)
+                .map_err(|e| invalid(format!("format_number: {e}")))
+        },
+    );
+}
+
+/// A count for plural forms: a whole number.
+fn whole_number(v: &Value) -> Result<i64, minijinja::Error> {
+    i64::try_from(v.clone())
+        .map_err(|_| invalid(format!("count must be a whole number, not {}", describe(v))))
+}
+
+/// A value as errors show it: `none`, `"text"`, `2.5`.
+fn describe(v: &Value) -> String {
+    if v.is_undefined() {
+        "an undefined value".into()
+    } else if v.is_none() {
+        "none".into()
+    } else if let Some(s) = v.as_str() {
+        format!("{s:?}")
+    } else {
+        v.to_string()
+    }
 }
 
 /// A page being written, refused past `max` bytes.

@@ -11,6 +11,7 @@ mod deploy;
 mod errors;
 mod fixtures;
 mod i18n;
+mod i18n_strings;
 mod listing;
 mod nginx;
 mod platform_api;
