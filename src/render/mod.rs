@@ -473,15 +473,16 @@ fn add_url_for(env: &mut Environment<'static>, urls: Arc<OnceLock<UrlTable>>) {
               -> Result<String, minijinja::Error> {
             let current = state.lookup("lang");
             let lang = lang.or(current.as_ref().and_then(|v| v.as_str()));
-            urls.get()
-                .and_then(|t| t.resolve(target, lang))
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    minijinja::Error::new(
-                        JinjaKind::InvalidOperation,
-                        format!("url_for: no page is {target:?} (a site URL or a translation key)"),
-                    )
-                })
+            match urls.get().and_then(|t| t.resolve(target, lang)) {
+                Some(url) => Ok(url.to_string()),
+                // A site path no page has stays as written: `check` reports
+                // it as a broken link, as it would without url_for.
+                None if target.starts_with('/') => Ok(target.to_string()),
+                None => Err(minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("url_for: no page has the translation key {target:?}"),
+                )),
+            }
         },
     );
 }
