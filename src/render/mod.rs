@@ -489,6 +489,36 @@ fn add_url_for(env: &mut Environment<'static>, urls: Arc<OnceLock<UrlTable>>) {
 
 /// `markdown` (for untrusted platform text) and `slugify`.
 fn add_filters(env: &mut Environment<'static>) {
+    // `text|in_lang(lang, "span")`: platform text shown in a fallback
+    // language (`bio_lang`…) wrapped in an element that names it; unchanged
+    // when `lang` is none. Text is escaped unless already safe HTML.
+    env.add_filter(
+        "in_lang",
+        |value: Value,
+         lang: Option<String>,
+         tag: Option<String>|
+         -> Result<Value, minijinja::Error> {
+            let Some(lang) = lang.filter(|l| !l.is_empty()) else {
+                return Ok(value);
+            };
+            let tag = tag.unwrap_or_else(|| "div".to_string());
+            if !matches!(tag.as_str(), "div" | "span" | "p") {
+                return Err(minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("in_lang: {tag:?} is not div, span or p"),
+                ));
+            }
+            let inner = if value.is_safe() {
+                value.to_string()
+            } else {
+                crate::text::escape_html(&value.to_string())
+            };
+            Ok(Value::from_safe_string(format!(
+                "<{tag} lang=\"{}\">{inner}</{tag}>",
+                crate::text::escape_html(&lang)
+            )))
+        },
+    );
     // Markdown from platform users: raw HTML, images and unsafe links are dropped.
     env.add_filter("markdown", |text: Option<&str>| -> Value {
         Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))

@@ -367,8 +367,12 @@ fn localised_platform_fields_follow_the_fallback_chain() {
         "{en}"
     );
     assert!(en.contains("<li>Slow massage</li>"), "{en}");
-    // No English bio: the French one, by the chain en → fr.
-    assert!(en.contains("Ana travaille <em>lentement</em>."), "{en}");
+    // No English bio: the French one, by the chain en → fr, marked as French.
+    assert!(
+        en.contains("<div lang=\"fr\"><p>Ana travaille <em>lentement</em>.</p>\n</div>"),
+        "{en}"
+    );
+    assert!(!fr.contains("<div lang="), "{fr}");
     assert!(
         en.contains("<title>Ana Lima — Massage therapist · Maison Fixture</title>"),
         "{en}"
