@@ -154,7 +154,8 @@ fn picture_markup_has_sizes_dimensions_and_lazy_loading_except_the_hero() {
             }
         }
     }
-    let card = t.page("cocotte.maison", "members/index.html");
+    // The English roster (cocotte is French-first: « Portrait de … » on /members/).
+    let card = t.page("cocotte.maison", "en/members/index.html");
     assert!(card.contains(r#"alt="Portrait of Margot Lune""#));
     assert!(card.contains(r#"width="48" height="48""#));
 }
