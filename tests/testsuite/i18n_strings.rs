@@ -653,3 +653,26 @@ fn serve_shows_string_file_edits_on_every_page() {
     });
     assert!(page.contains(">Jump to the content</a>"), "{page}");
 }
+
+#[test]
+fn a_locale_icu_cannot_read_is_an_error_at_its_site_yaml_key() {
+    // Well-formed enough for site.yaml's language tags, not for BCP 47
+    // (`xx` is no variant): no plural rules or date formats to use.
+    let i18n = |en: &str| {
+        format!("i18n:\n  default: fr\n  languages:\n    - code: fr\n      label: Français\n    - {en}\n      label: English\n")
+    };
+    let cases = [
+        ("language: fr-FR-xx\n".to_string(), "error: sites/fr.example/site.yaml:4: language: \"fr-FR-xx\" is not a BCP 47 locale (Invalid subtag)"),
+        (i18n("code: en\n      locale: en-GB-xx"), "error: sites/fr.example/site.yaml:10: i18n.languages[1].locale: \"en-GB-xx\" is not a BCP 47 locale (Invalid subtag)"),
+        (i18n("code: en-GB-xx"), "error: sites/fr.example/site.yaml:9: i18n.languages[1].code: \"en-GB-xx\" is not a BCP 47 locale (Invalid subtag)"),
+    ];
+    for (yaml, expected) in cases {
+        let t = fixture();
+        fails_untouched(
+            &t,
+            &["build", D],
+            |t| t.edit(&format!("sites/{D}/site.yaml"), "language: fr\n", &yaml),
+            expected,
+        );
+    }
+}
