@@ -182,6 +182,16 @@ fn translations(
                 homes.insert(lang.to_string(), route.url.clone());
             }
         }
+        // Missing-page pages are no one's translation: no hreflang, and
+        // the switcher on one leads to the other language's home.
+        let not_found = match route.source {
+            Source::NotFound => true,
+            Source::Content(page) => page.is_404(),
+            _ => false,
+        };
+        if not_found {
+            continue;
+        }
         by_key
             .entry(route.translation_key())
             .or_default()

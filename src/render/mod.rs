@@ -473,21 +473,52 @@ fn add_url_for(env: &mut Environment<'static>, urls: Arc<OnceLock<UrlTable>>) {
               -> Result<String, minijinja::Error> {
             let current = state.lookup("lang");
             let lang = lang.or(current.as_ref().and_then(|v| v.as_str()));
-            urls.get()
-                .and_then(|t| t.resolve(target, lang))
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    minijinja::Error::new(
-                        JinjaKind::InvalidOperation,
-                        format!("url_for: no page is {target:?} (a site URL or a translation key)"),
-                    )
-                })
+            match urls.get().and_then(|t| t.resolve(target, lang)) {
+                Some(url) => Ok(url.to_string()),
+                // A site path no page has stays as written: `check` reports
+                // it as a broken link, as it would without url_for.
+                None if target.starts_with('/') => Ok(target.to_string()),
+                None => Err(minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("url_for: no page has the translation key {target:?}"),
+                )),
+            }
         },
     );
 }
 
 /// `markdown` (for untrusted platform text) and `slugify`.
 fn add_filters(env: &mut Environment<'static>) {
+    // `text|in_lang(lang, "span")`: platform text shown in a fallback
+    // language (`bio_lang`…) wrapped in an element that names it; unchanged
+    // when `lang` is none. Text is escaped unless already safe HTML.
+    env.add_filter(
+        "in_lang",
+        |value: Value,
+         lang: Option<String>,
+         tag: Option<String>|
+         -> Result<Value, minijinja::Error> {
+            let Some(lang) = lang.filter(|l| !l.is_empty()) else {
+                return Ok(value);
+            };
+            let tag = tag.unwrap_or_else(|| "div".to_string());
+            if !matches!(tag.as_str(), "div" | "span" | "p") {
+                return Err(minijinja::Error::new(
+                    JinjaKind::InvalidOperation,
+                    format!("in_lang: {tag:?} is not div, span or p"),
+                ));
+            }
+            let inner = if value.is_safe() {
+                value.to_string()
+            } else {
+                crate::text::escape_html(&value.to_string())
+            };
+            Ok(Value::from_safe_string(format!(
+                "<{tag} lang=\"{}\">{inner}</{tag}>",
+                crate::text::escape_html(&lang)
+            )))
+        },
+    );
     // Markdown from platform users: raw HTML, images and unsafe links are dropped.
     env.add_filter("markdown", |text: Option<&str>| -> Value {
         Value::from_safe_string(markdown::render_untrusted(text.unwrap_or("")))

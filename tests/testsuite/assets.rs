@@ -85,7 +85,7 @@ fn no_published_image_carries_gps_exif_xmp_or_iptc_and_no_original_is_copied() {
 fn exif_orientation_is_applied_and_nothing_is_upscaled() {
     let t = SiteTest::demo();
     t.run(&["build", "cocotte.maison"]).success();
-    let about = t.page("cocotte.maison", "about/index.html");
+    let about = t.page("cocotte.maison", "a-propos/index.html");
     // The source is stored 1600×1200 and tagged "rotate 90° clockwise".
     assert!(about.contains(r#"width="1200" height="1600""#), "{about}");
     let out = t.output("cocotte.maison");
@@ -154,7 +154,8 @@ fn picture_markup_has_sizes_dimensions_and_lazy_loading_except_the_hero() {
             }
         }
     }
-    let card = t.page("cocotte.maison", "members/index.html");
+    // The English roster (cocotte is French-first: « Portrait de … » on /members/).
+    let card = t.page("cocotte.maison", "en/members/index.html");
     assert!(card.contains(r#"alt="Portrait of Margot Lune""#));
     assert!(card.contains(r#"width="48" height="48""#));
 }
@@ -174,7 +175,7 @@ fn social_images_are_1200_by_630_and_announced_in_open_graph() {
         rest[..rest.find('"').unwrap()].to_string()
     };
     let home = og("index.html");
-    let about = og("about/index.html");
+    let about = og("a-propos/index.html");
     assert_ne!(home, about, "about.md sets its own image");
     assert_eq!(
         og("contact/index.html"),
@@ -193,7 +194,7 @@ fn missing_alt_text_warns_and_strict_makes_it_an_error() {
     let t = SiteTest::demo();
     t.edit(
         "content/cocotte.maison/about.md",
-        "![The lounge of the Croix-Rousse studio: soft light, two armchairs and a low table](images/studio.jpg)",
+        "![Le salon du studio de la Croix-Rousse\u{a0}: lumière douce, deux fauteuils et une table basse](images/studio.jpg)",
         "![](images/studio.jpg)",
     );
     let run = t.run(&["build", "cocotte.maison"]);
@@ -256,8 +257,8 @@ fn a_decompression_bomb_is_a_build_error_not_an_out_of_memory() {
     .unwrap();
     t.edit(
         "content/cocotte.maison/about.md",
-        "## What members keep",
-        "![A harmless looking picture](images/bomb.png)\n\n## What members keep",
+        "## Ce que les membres gardent",
+        "![A harmless looking picture](images/bomb.png)\n\n## Ce que les membres gardent",
     );
     let run = t.run(&["build", "cocotte.maison"]);
     run.failure();
@@ -662,8 +663,8 @@ fn image_references_cannot_leave_the_site_content_folder() {
         let before = t.read("content/cocotte.maison/about.md");
         t.edit(
             "content/cocotte.maison/about.md",
-            "## What members keep",
-            &format!("![A photo]({reference})\n\n## What members keep"),
+            "## Ce que les membres gardent",
+            &format!("![A photo]({reference})\n\n## Ce que les membres gardent"),
         );
         let run = t.run(&["build", "cocotte.maison"]);
         run.failure();

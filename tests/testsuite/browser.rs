@@ -145,7 +145,7 @@ impl Drop for Browser {
 #[test]
 fn the_browser_shows_markdown_and_css_edits_without_being_reloaded_by_the_test() {
     let mut s = Serving::start(&["cocotte.maison"]);
-    let mut b = Browser::open(&s.url("cocotte.maison", "/about/"));
+    let mut b = Browser::open(&s.url("cocotte.maison", "/a-propos/"));
     b.wait_until(
         "the page",
         "document.readyState === 'complete' && document.querySelector('h1') !== null",
@@ -174,12 +174,12 @@ fn the_browser_shows_markdown_and_css_edits_without_being_reloaded_by_the_test()
 
     s.t.edit(
         "content/cocotte.maison/about.md",
-        "## What a house is for",
-        "## What a house is for, in the browser",
+        "## À quoi sert une maison",
+        "## À quoi sert une maison, dans le navigateur",
     );
     b.wait_until(
         "the edited heading",
-        "document.body.innerText.includes('What a house is for, in the browser')",
+        "document.body.innerText.includes('À quoi sert une maison, dans le navigateur')",
     );
     assert_eq!(
         b.eval("window.__sitegenTest === undefined"),
@@ -207,10 +207,10 @@ fn the_browser_blocks_in_the_preview_what_production_blocks() {
     let s = Serving::start(&["cocotte.maison"]);
     s.t.edit(
         "content/cocotte.maison/about.md",
-        "## What members keep",
-        "<p id=\"csp-attr\" style=\"color: rgb(1, 2, 3)\">inline style</p>\n\n<style>#csp-hashed{color: rgb(4, 5, 6)}</style>\n<p id=\"csp-hashed\">hashed style</p>\n\n## What members keep",
+        "## Ce que les membres gardent",
+        "<p id=\"csp-attr\" style=\"color: rgb(1, 2, 3)\">inline style</p>\n\n<style>#csp-hashed{color: rgb(4, 5, 6)}</style>\n<p id=\"csp-hashed\">hashed style</p>\n\n## Ce que les membres gardent",
     );
-    s.wait_for("cocotte.maison", "/about/", "the edit", |b| {
+    s.wait_for("cocotte.maison", "/a-propos/", "the edit", |b| {
         b.contains("csp-hashed")
     });
     let mut b = Browser::open("about:blank");
@@ -222,7 +222,7 @@ fn the_browser_blocks_in_the_preview_what_production_blocks() {
     );
     b.call(
         "Page.navigate",
-        json!({"url": s.url("cocotte.maison", "/about/")}),
+        json!({"url": s.url("cocotte.maison", "/a-propos/")}),
     );
     b.wait_until(
         "the page",

@@ -39,15 +39,32 @@ fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
     let home = t.page("cocotte.maison", "index.html");
     assert_eq!(
         title(&home),
-        "Cocotte — A house of independent intimacy coaches and bodyworkers in Lyon"
+        "Cocotte — Une maison lyonnaise de coachs en intimité et de praticiens du toucher indépendants"
     );
-    assert!(home.contains("<html lang=\"en\">"));
+    assert!(home.contains("<html lang=\"fr-FR\">"));
     assert!(home.contains("<link rel=\"canonical\" href=\"https://cocotte.maison/\">"));
     assert!(home.contains("<a class=\"skip-link\" href=\"#main\">"));
     assert!(home.contains("<main id=\"main\""));
     let hrefs = attr_values(&home, "href");
-    for nav in ["/about/", "/members/", "/services/", "/news/", "/contact/"] {
+    for nav in [
+        "/a-propos/",
+        "/members/",
+        "/prestations/",
+        "/actualites/",
+        "/contact/",
+    ] {
         assert!(hrefs.contains(&nav), "nav link {nav} missing");
+    }
+    let en_home = t.page("cocotte.maison", "en/index.html");
+    let en_hrefs = attr_values(&en_home, "href");
+    for nav in [
+        "/en/about/",
+        "/en/members/",
+        "/en/services/",
+        "/en/news/",
+        "/en/contact/",
+    ] {
+        assert!(en_hrefs.contains(&nav), "English nav link {nav} missing");
     }
     let ld = json_ld(&home);
     assert_eq!(ld[0]["@type"], "Organization");
@@ -60,11 +77,20 @@ fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
         .collect();
     assert_eq!(members, ["Inès Caradec", "Jules Marchand", "Margot Lune"]);
 
-    let about = t.page("cocotte.maison", "about/index.html");
+    let about = t.page("cocotte.maison", "a-propos/index.html");
+    assert_eq!(title(&about), "À propos de la maison · Cocotte");
+    assert!(about.contains("<a href=\"/a-propos/\" aria-current=\"page\">À propos</a>"));
+    assert!(about.contains("<h2 id=\"a-quoi-sert-une-maison\">À quoi sert une maison <a class=\"anchor\" href=\"#a-quoi-sert-une-maison\""));
+    assert!(
+        about.contains("<meta property=\"og:url\" content=\"https://cocotte.maison/a-propos/\">")
+    );
+    let about = t.page("cocotte.maison", "en/about/index.html");
     assert_eq!(title(&about), "About the house · Cocotte");
-    assert!(about.contains("<a href=\"/about/\" aria-current=\"page\">About</a>"));
+    assert!(about.contains("<a href=\"/en/about/\" aria-current=\"page\">About</a>"));
     assert!(about.contains("<h2 id=\"what-a-house-is-for\">What a house is for <a class=\"anchor\" href=\"#what-a-house-is-for\""));
-    assert!(about.contains("<meta property=\"og:url\" content=\"https://cocotte.maison/about/\">"));
+    assert!(
+        about.contains("<meta property=\"og:url\" content=\"https://cocotte.maison/en/about/\">")
+    );
 
     let member = t.page("cocotte.maison", "members/margot-lune/index.html");
     assert!(member.contains("<h1>Margot Lune</h1>"));
@@ -72,12 +98,17 @@ fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
     assert_eq!(ld[1]["@type"], "Person");
     assert_eq!(ld[1]["memberOf"]["name"], "Cocotte");
 
-    let services = t.page("cocotte.maison", "services/index.html");
+    let services = t.page("cocotte.maison", "prestations/index.html");
     assert!(services.contains("<table>"), "tables render");
     assert!(services.contains("type=\"checkbox\""), "task lists render");
     assert!(services.contains("footnote"), "footnotes render");
 
-    let news = t.page("cocotte.maison", "news/index.html");
+    let news = t.page("cocotte.maison", "actualites/index.html");
+    let first = news.find("Portes ouvertes de printemps").unwrap();
+    let second = news.find("les cinq premières minutes").unwrap();
+    assert!(first < second, "news is newest first");
+    assert!(!news.contains("en chiffres, 2026"), "drafts are not listed");
+    let news = t.page("cocotte.maison", "en/news/index.html");
     let first = news.find("Spring open house").unwrap();
     let second = news.find("the first five minutes").unwrap();
     assert!(first < second, "news is newest first");
@@ -174,23 +205,43 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
         locs,
         [
             "https://cocotte.maison/",
-            "https://cocotte.maison/about/",
+            "https://cocotte.maison/a-propos/",
+            "https://cocotte.maison/actualites/",
+            "https://cocotte.maison/actualites/bienvenue-ines/",
+            "https://cocotte.maison/actualites/les-cinq-premieres-minutes/",
+            "https://cocotte.maison/actualites/permanence-juridique/",
+            "https://cocotte.maison/actualites/portes-ouvertes-de-printemps/",
             "https://cocotte.maison/contact/",
+            "https://cocotte.maison/en/",
+            "https://cocotte.maison/en/about/",
+            "https://cocotte.maison/en/contact/",
+            "https://cocotte.maison/en/members/",
+            "https://cocotte.maison/en/members/ines-caradec/",
+            "https://cocotte.maison/en/members/jules-marchand/",
+            "https://cocotte.maison/en/members/margot-lune/",
+            "https://cocotte.maison/en/news/",
+            "https://cocotte.maison/en/news/consent-workshop/",
+            "https://cocotte.maison/en/news/spring-open-house/",
+            "https://cocotte.maison/en/news/welcome-ines/",
+            "https://cocotte.maison/en/services/",
+            "https://cocotte.maison/en/tags/",
+            "https://cocotte.maison/en/tags/consent/",
+            "https://cocotte.maison/en/tags/events/",
+            "https://cocotte.maison/en/tags/members/",
+            "https://cocotte.maison/en/tags/open-house/",
+            "https://cocotte.maison/en/tags/workshops/",
             "https://cocotte.maison/members/",
             "https://cocotte.maison/members/ines-caradec/",
             "https://cocotte.maison/members/jules-marchand/",
             "https://cocotte.maison/members/margot-lune/",
-            "https://cocotte.maison/news/",
-            "https://cocotte.maison/news/consent-workshop/",
-            "https://cocotte.maison/news/spring-open-house/",
-            "https://cocotte.maison/news/welcome-ines/",
-            "https://cocotte.maison/services/",
+            "https://cocotte.maison/prestations/",
             "https://cocotte.maison/tags/",
-            "https://cocotte.maison/tags/consent/",
-            "https://cocotte.maison/tags/events/",
-            "https://cocotte.maison/tags/members/",
-            "https://cocotte.maison/tags/open-house/",
-            "https://cocotte.maison/tags/workshops/",
+            "https://cocotte.maison/tags/ateliers/",
+            "https://cocotte.maison/tags/consentement/",
+            "https://cocotte.maison/tags/evenements/",
+            "https://cocotte.maison/tags/membres/",
+            "https://cocotte.maison/tags/portes-ouvertes/",
+            "https://cocotte.maison/tags/vie-de-la-maison/",
         ]
     );
     // Every listed URL exists as a page, and every HTML page but 404 is listed.
@@ -217,13 +268,17 @@ fn sitemap_lists_every_published_page_and_nothing_else() {
 fn drafts_are_built_only_with_the_flag() {
     let t = SiteTest::demo();
     t.run(&["build", "cocotte.maison"]).success();
-    assert!(!t
-        .output("cocotte.maison")
-        .contains_key("public/news/annual-report-draft/index.html"));
+    let drafts = [
+        "public/actualites/la-maison-en-chiffres-2026/index.html",
+        "public/en/news/annual-report-draft/index.html",
+    ];
+    for draft in drafts {
+        assert!(!t.output("cocotte.maison").contains_key(draft), "{draft}");
+    }
     t.run(&["build", "cocotte.maison", "--drafts"]).success();
-    assert!(t
-        .output("cocotte.maison")
-        .contains_key("public/news/annual-report-draft/index.html"));
+    for draft in drafts {
+        assert!(t.output("cocotte.maison").contains_key(draft), "{draft}");
+    }
 }
 
 #[test]
@@ -281,6 +336,9 @@ fn custom_404_page_is_used() {
         .success();
     assert!(t
         .page("cocotte.maison", "404.html")
+        .contains("<h1>Cette page a déménagé</h1>"));
+    assert!(t
+        .page("cocotte.maison", "en/404.html")
         .contains("<h1>This page has moved out</h1>"));
     assert!(t
         .page("adulttherapytour.com", "404.html")
@@ -314,11 +372,11 @@ fn site_override_template_wins_over_theme_and_kind() {
     t.run(&["build", "cocotte.maison", "transquinnftw.com"])
         .success();
     assert!(t
-        .page("cocotte.maison", "about/index.html")
-        .contains("<p class=\"override\">About the house</p>"));
+        .page("cocotte.maison", "a-propos/index.html")
+        .contains("<p class=\"override\">À propos de la maison</p>"));
     assert!(t
-        .page("cocotte.maison", "news/index.html")
-        .contains("<p class=\"theme-section\">News</p>"));
+        .page("cocotte.maison", "actualites/index.html")
+        .contains("<p class=\"theme-section\">Actualités</p>"));
     // The override is the site's own: the other atelier site keeps the kind's page.html.
     assert!(!t
         .page("transquinnftw.com", "contact/index.html")
@@ -401,11 +459,11 @@ fn headings_and_tags_in_any_script_get_transliterated_slugs() {
         &format!("{about}\n## Cœur de Lyon\n\nText.\n\n## Ærø ♥\n\nMore.\n"),
     );
     t.run(&["build", "cocotte.maison"]).success();
-    let page = t.page("cocotte.maison", "about/index.html");
+    let page = t.page("cocotte.maison", "a-propos/index.html");
     assert!(page.contains("<h2 id=\"coeur-de-lyon\">"), "{page}");
     assert!(page.contains("<h2 id=\"aero\">"), "{page}");
     for tag in ["strasse", "lodz", "dong-jing"] {
         let html = t.page("cocotte.maison", &format!("tags/{tag}/index.html"));
-        assert!(html.contains("/about/"), "{tag}: {html}");
+        assert!(html.contains("/a-propos/"), "{tag}: {html}");
     }
 }

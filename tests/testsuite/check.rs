@@ -168,8 +168,8 @@ fn external_links_are_checked_with_bounded_concurrency_and_a_cache() {
     let slow: String = (0..16).map(|i| format!("[s{i}]({u}/slow/{i}) ")).collect();
     t.edit(
         about,
-        "## What members keep",
-        &format!("Read [this]({u}/ok), [that]({u}/gone), [old]({u}/stale) and [cached]({u}/cached-broken).\n\n{slow}\n\n## What members keep"),
+        "## Ce que les membres gardent",
+        &format!("Read [this]({u}/ok), [that]({u}/gone), [old]({u}/stale) and [cached]({u}/cached-broken).\n\n{slow}\n\n## Ce que les membres gardent"),
     );
     let line = t
         .read(about)

@@ -245,7 +245,7 @@ fn held_back_unbuilt_and_tampered_bundles_are_not_deployed() {
     let run = s.t.run(&["deploy", "sansonnet.maison"]);
     run.failure();
     assert!(
-        run.stderr.starts_with("error: sites/sansonnet.maison/site.yaml:31: deploy.held_back: sansonnet.maison is held back\n  hint: set held_back: false, or pass --force"),
+        run.stderr.starts_with("error: sites/sansonnet.maison/site.yaml:60: deploy.held_back: sansonnet.maison is held back\n  hint: set held_back: false, or pass --force"),
         "{}",
         run.stderr
     );
@@ -262,7 +262,8 @@ fn held_back_unbuilt_and_tampered_bundles_are_not_deployed() {
     // A bundle changed after its build.
     s.t.run(&["build", D]).success();
     std::fs::write(
-        s.root().join("dist/cocotte.maison/public/about/index.html"),
+        s.root()
+            .join("dist/cocotte.maison/public/a-propos/index.html"),
         "defaced",
     )
     .unwrap();
@@ -270,7 +271,7 @@ fn held_back_unbuilt_and_tampered_bundles_are_not_deployed() {
     run.failure();
     assert!(
         run.stderr
-            .contains("about/index.html differs from the manifest"),
+            .contains("a-propos/index.html differs from the manifest"),
         "{}",
         run.stderr
     );
@@ -699,7 +700,7 @@ fn a_rollback_during_a_deploy_waits_and_current_never_points_at_a_pruned_release
     s.t.edit(
         "sites/cocotte.maison/site.yaml",
         "redirects:\n",
-        "redirects:\n  - from: /old-news/\n    to: /news/\n",
+        "redirects:\n  - from: /old-news/\n    to: /actualites/\n",
     );
     change(&s, 2);
     s.t.run(&["build", D]).success();

@@ -47,8 +47,8 @@ fn yaml_syntax_error_in_site_config() {
 fn unknown_key_in_site_config() {
     fails_untouched(
         "cocotte.maison",
-        |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: A house", "  tagine: A house"),
-        "error: sites/cocotte.maison/site.yaml:12:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: Une maison", "  tagine: Une maison"),
+        "error: sites/cocotte.maison/site.yaml:20:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -66,7 +66,7 @@ fn colour_that_is_not_a_colour() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "accent: \"#2f5d50\"", "accent: \"red;} body{x:y\""),
-        "error: sites/cocotte.maison/site.yaml:15: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
+        "error: sites/cocotte.maison/site.yaml:23: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
     );
 }
 
@@ -129,7 +129,7 @@ fn template_error_in_a_site_override() {
     fails_untouched(
         "cocotte.maison",
         |t| t.write("sites/cocotte.maison/templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n{{ page.title + 1 }}\n{% endblock %}\n"),
-        "error: sites/cocotte.maison/templates/page.html:3: invalid operation: tried to use + operator on unsupported types string and number\n  hint: while rendering content/cocotte.maison/about.md",
+        "error: sites/cocotte.maison/templates/page.html:3: invalid operation: tried to use + operator on unsupported types string and number\n  hint: while rendering content/cocotte.maison/about.en.md",
     );
 }
 
@@ -137,8 +137,8 @@ fn template_error_in_a_site_override() {
 fn slug_that_escapes_the_output_folder() {
     fails_untouched(
         "cocotte.maison",
-        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "slug: ../../../etc"),
-        "error: content/cocotte.maison/about.md:4: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
+        |t| t.edit("content/cocotte.maison/about.md", "slug: a-propos", "slug: ../../../etc"),
+        "error: content/cocotte.maison/about.md:5: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
     );
 }
 
@@ -146,8 +146,8 @@ fn slug_that_escapes_the_output_folder() {
 fn two_pages_claiming_the_same_url() {
     fails_untouched(
         "cocotte.maison",
-        |t| t.edit("content/cocotte.maison/contact.md", "weight: 3", "weight: 3\nslug: about"),
-        "error: content/cocotte.maison/contact.md: content/cocotte.maison/about.md and content/cocotte.maison/contact.md both claim the URL /about/\n  hint: change the `slug:` of one of them or rename a file",
+        |t| t.edit("content/cocotte.maison/contact.md", "weight: 3", "weight: 3\nslug: a-propos"),
+        "error: content/cocotte.maison/contact.md: content/cocotte.maison/about.md and content/cocotte.maison/contact.md both claim the URL /a-propos/\n  hint: change the `slug:` of one of them or rename a file",
     );
 }
 
@@ -299,7 +299,7 @@ fn site_keep_releases_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
-        "error: sites/cocotte.maison/site.yaml:43:18: deploy.keep_releases: 0 is not between 1 and 100",
+        "error: sites/cocotte.maison/site.yaml:79:18: deploy.keep_releases: 0 is not between 1 and 100",
     );
 }
 
@@ -308,7 +308,7 @@ fn site_paginate_by_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
-        "error: sites/cocotte.maison/site.yaml:44:14: paginate_by: 70000 is not between 0 and 65535",
+        "error: sites/cocotte.maison/site.yaml:80:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
 

@@ -108,8 +108,8 @@ fn hreflang_is_reciprocal_self_referencing_absolute_and_only_on_real_translation
         assert_eq!(unique.len(), langs.len(), "{path}: a language twice");
     }
     assert_eq!(
-        with, 14,
-        "home, about, news, opening, members, a member and 404 pages in two languages"
+        with, 12,
+        "home, about, news, opening, members and a member in two languages (404 pages are no one's translation)"
     );
     for untranslated in ["energie/index.html", "en/enterprise/index.html"] {
         let html = String::from_utf8(out[untranslated].clone()).unwrap();
@@ -367,8 +367,12 @@ fn localised_platform_fields_follow_the_fallback_chain() {
         "{en}"
     );
     assert!(en.contains("<li>Slow massage</li>"), "{en}");
-    // No English bio: the French one, by the chain en → fr.
-    assert!(en.contains("Ana travaille <em>lentement</em>."), "{en}");
+    // No English bio: the French one, by the chain en → fr, marked as French.
+    assert!(
+        en.contains("<div lang=\"fr\"><p>Ana travaille <em>lentement</em>.</p>\n</div>"),
+        "{en}"
+    );
+    assert!(!fr.contains("<div lang="), "{fr}");
     assert!(
         en.contains("<title>Ana Lima — Massage therapist · Maison Fixture</title>"),
         "{en}"
@@ -494,5 +498,405 @@ fn a_multilingual_build_is_deterministic() {
     );
     for (path, bytes) in &first {
         assert!(second[path] == *bytes, "{path} differs between two builds");
+    }
+}
+
+// The demo sites (issue 14, item 8): cocotte.maison and sansonnet.maison are
+// French-first with English translations of most pages, adulttherapytour.com
+// is English-first with French pages, transquinnftw.com has one language.
+// These tests go over every page of every demo site.
+
+/// What a demo site is: its languages (URL prefix, "" for the default, and
+/// locale), how many of its pages have hreflang alternates, and the content
+/// pages it has in one language only, on purpose.
+struct Demo {
+    domain: &'static str,
+    languages: &'static [(&'static str, &'static str)],
+    with_alternates: usize,
+    single_language: &'static [&'static str],
+}
+
+const DEMOS: [Demo; 4] = [
+    Demo {
+        domain: "adulttherapytour.com",
+        languages: &[("", "en-GB"), ("fr", "fr-FR")],
+        // Home, schedule, FAQ and the eight legs, in two languages (404
+        // pages are no one's translation).
+        with_alternates: 22,
+        single_language: &["workshop/index.html"],
+    },
+    Demo {
+        domain: "cocotte.maison",
+        languages: &[("", "fr-FR"), ("en", "en-GB")],
+        // Home, about, services, contact, members and their three pages,
+        // news and three posts and the tags index, in two languages; the
+        // tags have other names (and pages) in each language.
+        with_alternates: 26,
+        single_language: &["actualites/permanence-juridique/index.html"],
+    },
+    Demo {
+        domain: "sansonnet.maison",
+        languages: &[("", "fr-FR"), ("en", "en-GB")],
+        with_alternates: 24,
+        single_language: &["actualites/appel-aux-comperes/index.html"],
+    },
+    Demo {
+        domain: "transquinnftw.com",
+        languages: &[("", "en")],
+        with_alternates: 0,
+        single_language: &[],
+    },
+];
+
+impl Demo {
+    fn base(&self) -> String {
+        format!("https://{}", self.domain)
+    }
+
+    fn multilingual(&self) -> bool {
+        self.languages.len() > 1
+    }
+
+    /// The locale of a bundle path, by its first segment.
+    fn locale_of(&self, path: &str) -> &'static str {
+        let first = path.split('/').next().unwrap_or("");
+        self.languages
+            .iter()
+            .find(|(prefix, _)| !prefix.is_empty() && *prefix == first && path.contains('/'))
+            .unwrap_or(&self.languages[0])
+            .1
+    }
+
+    /// The site path of a language's home page.
+    fn home_of(&self, locale: &str) -> String {
+        let (prefix, _) = self.languages.iter().find(|(_, l)| *l == locale).unwrap();
+        if prefix.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{prefix}/")
+        }
+    }
+}
+
+/// The bundle file a permalink of `base` names, as nginx finds it.
+fn demo_file_of(out: &BTreeMap<String, Vec<u8>>, base: &str, permalink: &str) -> Option<String> {
+    let path = permalink.strip_prefix(base)?.trim_start_matches('/');
+    [format!("{path}index.html"), path.to_string()]
+        .into_iter()
+        .find(|p| out.contains_key(p))
+}
+
+/// The inside of a page's `<nav>` of class `class` (found by class: its
+/// label is an interface string, translated on other languages' pages).
+fn nav_of<'h>(html: &'h str, class: &str) -> Option<&'h str> {
+    html.split(&format!("<nav class=\"{class}\""))
+        .nth(1)?
+        .split("</nav>")
+        .next()
+}
+
+/// The `href`s inside a page's `<nav>` of class `class`.
+fn nav_links<'h>(html: &'h str, class: &str) -> Option<Vec<&'h str>> {
+    Some(
+        nav_of(html, class)?
+            .split("href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+            .collect(),
+    )
+}
+
+/// `(loc, alternates)` of every `<url>` of a sitemap.
+fn sitemap_entries(xml: &str) -> Vec<(String, Vec<(String, String)>)> {
+    xml.split("<url>")
+        .skip(1)
+        .map(|entry| {
+            let loc = entry.split("<loc>").nth(1).unwrap();
+            let loc = loc.split("</loc>").next().unwrap().to_string();
+            let alternates = entry
+                .split("<xhtml:link rel=\"alternate\" hreflang=\"")
+                .skip(1)
+                .map(|rest| {
+                    let (lang, rest) = rest.split_once('"').unwrap();
+                    let href = rest.split("href=\"").nth(1).unwrap();
+                    (
+                        lang.to_string(),
+                        href.split('"').next().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (loc, alternates)
+        })
+        .collect()
+}
+
+fn demo_built() -> (SiteTest, Vec<BTreeMap<String, Vec<u8>>>) {
+    let t = SiteTest::demo();
+    t.run(&["build", "--all"]).success();
+    let outs = DEMOS.iter().map(|d| public(&t, d.domain)).collect();
+    (t, outs)
+}
+
+#[test]
+fn every_demo_page_has_reciprocal_self_referencing_hreflang_to_existing_pages() {
+    let (_t, outs) = demo_built();
+    for (demo, out) in DEMOS.iter().zip(&outs) {
+        let base = demo.base();
+        let mut with = 0;
+        for (path, html) in pages(out) {
+            let locale = demo.locale_of(path);
+            assert_eq!(html_lang(&html), locale, "{}/{path}", demo.domain);
+            let alternates = head_alternates(&html);
+            if alternates.is_empty() {
+                continue;
+            }
+            with += 1;
+            let here = format!("{}/{path}", demo.domain);
+            let own = canonical(&html);
+            assert!(
+                alternates.contains(&(locale.to_string(), own.to_string())),
+                "{here}: no self-reference among {alternates:?}"
+            );
+            let (last, versions) = alternates.split_last().unwrap();
+            // x-default is the default language's version.
+            let default = &demo.languages[0].1;
+            assert_eq!(last.0, "x-default", "{here}");
+            assert!(
+                versions.contains(&(default.to_string(), last.1.clone())),
+                "{here}: x-default {} is not the {default} version",
+                last.1
+            );
+            let mut seen = BTreeSet::new();
+            for (lang, href) in versions {
+                assert!(seen.insert(lang), "{here}: {lang} twice");
+                assert!(href.starts_with(&base), "{here}: {href} is not absolute");
+                let target = demo_file_of(out, &base, href)
+                    .unwrap_or_else(|| panic!("{here}: {href} is not a page"));
+                assert_eq!(demo.locale_of(&target), lang, "{here}: {href}");
+                let theirs = head_alternates(&String::from_utf8(out[&target].clone()).unwrap());
+                assert_eq!(theirs, alternates, "{here} and {target} disagree");
+            }
+        }
+        assert_eq!(with, demo.with_alternates, "{}", demo.domain);
+        for path in demo.single_language {
+            let html = String::from_utf8(out[*path].clone()).unwrap();
+            assert_eq!(head_alternates(&html), [], "{}/{path}", demo.domain);
+        }
+    }
+}
+
+#[test]
+fn every_demo_sitemap_lists_each_page_once_with_the_alternates_of_its_head() {
+    let (_t, outs) = demo_built();
+    for (demo, out) in DEMOS.iter().zip(&outs) {
+        let base = demo.base();
+        let sitemap = String::from_utf8(out["sitemap.xml"].clone()).unwrap();
+        let mut locs = BTreeSet::new();
+        let mut with = 0;
+        for (loc, listed) in sitemap_entries(&sitemap) {
+            let file =
+                demo_file_of(out, &base, &loc).unwrap_or_else(|| panic!("{loc} is not a page"));
+            let html = String::from_utf8(out[&file].clone()).unwrap();
+            assert_eq!(listed, head_alternates(&html), "{loc}");
+            assert_eq!(canonical(&html), loc);
+            assert!(locs.insert(loc.clone()), "{loc} twice");
+            with += usize::from(!listed.is_empty());
+        }
+        // Every translated page (404 pages have no translations).
+        assert_eq!(with, demo.with_alternates, "{}", demo.domain);
+        let every_page: BTreeSet<String> = pages(out)
+            .into_iter()
+            .filter(|(p, _)| !p.ends_with("404.html"))
+            .map(|(p, _)| format!("{base}/{}", p.trim_end_matches("index.html")))
+            .collect();
+        assert_eq!(locs, every_page, "{}", demo.domain);
+    }
+}
+
+#[test]
+fn no_demo_url_doubles_a_language_prefix() {
+    let (_t, outs) = demo_built();
+    for (demo, out) in DEMOS.iter().zip(&outs) {
+        for (prefix, _) in demo.languages.iter().filter(|(p, _)| !p.is_empty()) {
+            let doubled = format!("/{prefix}/{prefix}/");
+            assert!(
+                out.keys().any(|p| p.starts_with(&format!("{prefix}/"))),
+                "{}: no pages under /{prefix}/",
+                demo.domain
+            );
+            for (path, bytes) in out {
+                assert!(!format!("/{path}").contains(&doubled), "{path}");
+                if path.ends_with(".html") || path.ends_with(".xml") {
+                    let text = String::from_utf8_lossy(bytes);
+                    assert!(!text.contains(&doubled), "{}/{path}", demo.domain);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_demo_switcher_and_menu_link_leads_to_a_page_in_the_right_language() {
+    let (_t, outs) = demo_built();
+    for (demo, out) in DEMOS.iter().zip(&outs) {
+        let base = demo.base();
+        let page_of = |href: &str| {
+            demo_file_of(out, &base, &format!("{base}{href}"))
+                .unwrap_or_else(|| panic!("{}{href} is not a file of the bundle", demo.domain))
+        };
+        for (path, html) in pages(out) {
+            let here = format!("{}/{path}", demo.domain);
+            let locale = demo.locale_of(path);
+            let alternates = head_alternates(&html);
+
+            let brand = html.split("class=\"brand\" href=\"").nth(1).unwrap();
+            assert_eq!(
+                brand.split('"').next().unwrap(),
+                demo.home_of(locale),
+                "{here}"
+            );
+
+            // The menu links each page's version in this page's language, where
+            // it has one.
+            for href in nav_links(&html, "site-nav").unwrap_or_default() {
+                let target = page_of(href);
+                let target_html = String::from_utf8(out[&target].clone()).unwrap();
+                if let Some((_, version)) = head_alternates(&target_html)
+                    .into_iter()
+                    .find(|(l, _)| l == locale)
+                {
+                    assert_eq!(format!("{base}{href}"), version, "{here}: menu");
+                }
+            }
+
+            let Some(switcher) = nav_links(&html, "site-nav languages") else {
+                assert!(!demo.multilingual(), "{here}: no language switcher");
+                continue;
+            };
+            assert!(
+                demo.multilingual(),
+                "{here}: a switcher on a one-language site"
+            );
+            let entries: Vec<(&str, &str)> = nav_of(&html, "site-nav languages")
+                .unwrap()
+                .split("<a href=\"")
+                .skip(1)
+                .map(|a| {
+                    let (href, rest) = a.split_once('"').unwrap();
+                    let lang = rest.split("hreflang=\"").nth(1).unwrap();
+                    (href, lang.split('"').next().unwrap())
+                })
+                .collect();
+            assert_eq!(entries.len(), demo.languages.len() - 1, "{here}");
+            assert_eq!(switcher.len(), entries.len(), "{here}");
+            for (href, lang) in entries {
+                page_of(href);
+                // This page in that language, or that language's home.
+                let want = alternates
+                    .iter()
+                    .find(|(l, _)| l == lang)
+                    .map_or_else(|| demo.home_of(lang), |(_, v)| v[base.len()..].to_string());
+                assert_eq!(href, want, "{here}: switcher to {lang}");
+            }
+        }
+    }
+}
+
+/// Links to the demo sites' pages from before they had languages: every
+/// URL of their old sitemaps is still a page, or a redirect to one.
+#[test]
+fn the_demo_sites_old_addresses_still_lead_to_a_page() {
+    let (t, outs) = demo_built();
+    let old: [(&str, &[&str]); 3] = [
+        (
+            "adulttherapytour.com",
+            &[
+                "/",
+                "/faq/",
+                "/tour/",
+                "/tour/amsterdam/",
+                "/tour/berlin/",
+                "/tour/brussels/",
+                "/tour/copenhagen/",
+                "/tour/lisbon/",
+                "/tour/lyon/",
+                "/tour/madrid/",
+                "/tour/zurich/",
+                "/workshop/",
+            ],
+        ),
+        (
+            "cocotte.maison",
+            &[
+                "/",
+                "/about/",
+                "/contact/",
+                "/members/",
+                "/members/ines-caradec/",
+                "/members/jules-marchand/",
+                "/members/margot-lune/",
+                "/news/",
+                "/news/consent-workshop/",
+                "/news/spring-open-house/",
+                "/news/welcome-ines/",
+                "/services/",
+                "/tags/",
+                "/tags/consent/",
+                "/tags/events/",
+                "/tags/members/",
+                "/tags/open-house/",
+                "/tags/workshops/",
+            ],
+        ),
+        (
+            "sansonnet.maison",
+            &[
+                "/",
+                "/about/",
+                "/contact/",
+                "/members/",
+                "/members/divine-gironde/",
+                "/members/lea-fournier/",
+                "/members/tomas-ibarra/",
+                "/news/",
+                "/news/dressing-room-standard/",
+                "/news/winter-season/",
+                "/services/",
+                "/tags/",
+                "/tags/events/",
+                "/tags/house-rules/",
+            ],
+        ),
+    ];
+    for (domain, urls) in old {
+        let out = &outs[DEMOS.iter().position(|d| d.domain == domain).unwrap()];
+        let base = format!("https://{domain}");
+        let conf = t.read(&format!("dist/{domain}/nginx/{domain}.conf"));
+        // `location = "/from/" {` then `return 301 "/to/";`
+        let redirects: BTreeMap<&str, (&str, &str)> = conf
+            .split("location = \"")
+            .skip(1)
+            .map(|rest| {
+                let (from, rest) = rest.split_once('"').unwrap();
+                let ret = rest.split("return ").nth(1).unwrap();
+                let (status, to) = ret.split_once(' ').unwrap();
+                (from, (status, to.split('"').nth(1).unwrap()))
+            })
+            .collect();
+        for (from, (_, to)) in &redirects {
+            assert!(
+                demo_file_of(out, &base, &format!("{base}{to}")).is_some(),
+                "{domain}: {from} redirects to {to}, which is not a page"
+            );
+        }
+        for url in urls {
+            if demo_file_of(out, &base, &format!("{base}{url}")).is_some() {
+                continue;
+            }
+            let (status, _) = redirects
+                .get(url)
+                .unwrap_or_else(|| panic!("{domain}{url} is neither a page nor redirected"));
+            assert_eq!(*status, "301", "{domain}{url} moved for good");
+        }
     }
 }

@@ -514,17 +514,33 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
         );
     }
 
-    // Clean URLs.
-    for path in ["/about/", "/about", "/about/index.html"] {
+    // Clean URLs, in both languages of the site.
+    for path in [
+        "/a-propos/",
+        "/a-propos",
+        "/a-propos/index.html",
+        "/en/about/",
+        "/en/about",
+    ] {
         assert_eq!(s.get(&c, "cocotte.maison", path).status(), 200, "{path}");
     }
+    // A missing page under /en/ gets the English 404 page.
+    let r = s.get(&c, "cocotte.maison", "/en/no/such/page/");
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.bytes().unwrap(),
+        std::fs::read(root.join("dist/cocotte.maison/public/en/404.html")).unwrap()
+    );
     // www and aliases go to the canonical host on 443, path and query kept.
     for host in ["www.cocotte.maison", "cocotte-lyon.fr"] {
-        let r = s.get(&c, host, "/about/?ref=x");
+        let r = s.get(&c, host, "/a-propos/?ref=x");
         assert_eq!(r.status(), 301, "{host}");
         assert_eq!(
             header_values(&r, "location"),
-            [format!("https://cocotte.maison:{}/about/?ref=x", s.https)]
+            [format!(
+                "https://cocotte.maison:{}/a-propos/?ref=x",
+                s.https
+            )]
         );
     }
     // Redirects from site.yaml, exact match, relative Location.
@@ -536,7 +552,13 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     let r = s.get(&c, "cocotte.maison", "/tarifs/");
     assert_eq!(
         (r.status().as_u16(), header_values(&r, "location")),
-        (302, vec!["/services/".to_string()])
+        (302, vec!["/prestations/".to_string()])
+    );
+    // The English-only site's old addresses lead to the pages that replaced them.
+    let r = s.get(&c, "cocotte.maison", "/about/");
+    assert_eq!(
+        (r.status().as_u16(), header_values(&r, "location")),
+        (301, vec!["/a-propos/".to_string()])
     );
     assert_eq!(
         s.get(&c, "cocotte.maison", "/equipe/x").status(),

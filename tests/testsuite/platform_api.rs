@@ -391,7 +391,7 @@ fn fetch_writes_a_public_only_snapshot_that_builds_offline() {
     t.run(&["build", "cocotte.maison"]).success();
     let roster = t.page("cocotte.maison", "members/index.html");
     assert!(roster.contains("Inès Caradec"));
-    assert!(roster.contains(r#"alt="Portrait of Margot Lune""#));
+    assert!(roster.contains(r#"alt="Portrait de Margot Lune""#));
 }
 
 const AVATAR: &str = "/v1/public/media/cocotte/margot-lune.jpg";
@@ -407,7 +407,7 @@ fn avatars_are_downloaded_from_the_api_once_and_published_re_encoded() {
         Some(format!("Bearer {TOKEN}").as_str())
     );
     let page = t.page("cocotte.maison", "members/margot-lune/index.html");
-    assert!(page.contains(r#"alt="Portrait of Margot Lune""#), "{page}");
+    assert!(page.contains(r#"alt="Portrait de Margot Lune""#), "{page}");
     let out = t.output("cocotte.maison");
     let avatars: Vec<&Vec<u8>> = out
         .iter()

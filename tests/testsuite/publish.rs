@@ -115,7 +115,7 @@ fn changed(t: &SiteTest, domain: &str, extra: &[&str]) -> serde_json::Value {
 #[test]
 fn changed_rebuilds_when_drafts_differ_from_the_last_build() {
     let t = SiteTest::demo();
-    let draft = "public/news/annual-report-draft/index.html";
+    let draft = "public/actualites/la-maison-en-chiffres-2026/index.html";
     t.run(&["build", "cocotte.maison"]).success();
     assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
     assert_eq!(
@@ -140,7 +140,7 @@ fn changed_with_strict_does_not_pass_a_build_that_had_warnings() {
     let t = SiteTest::demo();
     t.edit(
         "content/cocotte.maison/about.md",
-        "![The lounge of the Croix-Rousse studio: soft light, two armchairs and a low table](images/studio.jpg)",
+        "![Le salon du studio de la Croix-Rousse\u{a0}: lumière douce, deux fauteuils et une table basse](images/studio.jpg)",
         "![](images/studio.jpg)",
     );
     t.run(&["build", "cocotte.maison"]).success();

@@ -201,9 +201,9 @@ fn css_href(html: &str) -> String {
 #[test]
 fn content_template_and_css_edits_show_up_without_touching_dist() {
     let s = Serving::start(&["cocotte.maison"]);
-    let (status, about) = s.get("cocotte.maison", "/about/");
+    let (status, about) = s.get("cocotte.maison", "/a-propos/");
     assert_eq!(status, 200);
-    assert!(about.contains("What a house is for"));
+    assert!(about.contains("À quoi sert une maison"));
     assert!(
         about.contains(r#"<script data-sitegen="live">"#),
         "serve injects live reload"
@@ -214,15 +214,15 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     let mark = s.lines();
     s.t.edit(
         "content/cocotte.maison/about.md",
-        "## What a house is for",
-        "## What a house is really for",
+        "## À quoi sert une maison",
+        "## À quoi sert vraiment une maison",
     );
-    s.wait_for("cocotte.maison", "/about/", "markdown edit", |b| {
-        b.contains("What a house is really for")
+    s.wait_for("cocotte.maison", "/a-propos/", "markdown edit", |b| {
+        b.contains("À quoi sert vraiment une maison")
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 1 of 19 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 1 of 40 pages rendered"),
         "{line}"
     );
 
@@ -231,25 +231,25 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     let mark = s.lines();
     s.t.edit(
         "content/cocotte.maison/news/consent-workshop.md",
-        "title: \"Workshop: the first five minutes\"",
-        "title: \"Workshop: the first ten minutes\"",
+        "title: \"Atelier\u{a0}: les cinq premières minutes\"",
+        "title: \"Atelier\u{a0}: les dix premières minutes\"",
     );
-    s.wait_for("cocotte.maison", "/tags/consent/", "title edit", |b| {
-        b.contains("the first ten minutes")
+    s.wait_for("cocotte.maison", "/tags/consentement/", "title edit", |b| {
+        b.contains("les dix premières minutes")
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 19 of 19 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 40 of 40 pages rendered"),
         "{line}"
     );
     for (path, what) in [
-        ("/news/", "section listing"),
-        ("/news/welcome-ines/", "prev link"),
+        ("/actualites/", "section listing"),
+        ("/actualites/bienvenue-ines/", "prev link"),
     ] {
         assert!(
             s.get("cocotte.maison", path)
                 .1
-                .contains("the first ten minutes"),
+                .contains("les dix premières minutes"),
             "{what} shows the new title"
         );
     }
@@ -265,9 +265,10 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
         b.contains("page-template-marker")
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
-    // about, contact, services and the three news posts use page.html.
+    // about, contact, services and the news posts (four in French, three
+    // in English) use page.html.
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 6 of 19 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 13 of 40 pages rendered"),
         "{line}"
     );
     assert!(!s
@@ -287,7 +288,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 19 of 19 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 40 of 40 pages rendered"),
         "{line}"
     );
 
@@ -309,7 +310,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     assert_eq!(status, 200);
     assert!(new_css.contains(".css-marker{color:#123456}"), "{new_css}");
     assert_eq!(
-        css_href(&s.get("cocotte.maison", "/about/").1),
+        css_href(&s.get("cocotte.maison", "/a-propos/").1),
         css_href(&home)
     );
     assert!(!s.t.root().join("dist").exists(), "serve wrote to dist/");
@@ -318,10 +319,10 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
 #[test]
 fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
     let s = Serving::start(&["cocotte.maison"]);
-    s.get("cocotte.maison", "/about/");
+    s.get("cocotte.maison", "/a-propos/");
     let good = s.t.read("content/cocotte.maison/about.md");
     s.t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1");
-    let page = s.wait_for("cocotte.maison", "/about/", "overlay", |b| {
+    let page = s.wait_for("cocotte.maison", "/a-propos/", "overlay", |b| {
         b.contains("id=\"sitegen-error\"")
     });
     assert!(
@@ -329,7 +330,7 @@ fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
         "{page}"
     );
     assert!(
-        page.contains("What a house is for"),
+        page.contains("À quoi sert une maison"),
         "the last good page is still there"
     );
     let (status, contact) = s.get("cocotte.maison", "/contact/");
@@ -342,7 +343,7 @@ fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
     );
     std::thread::sleep(Duration::from_millis(400));
     s.t.write("content/cocotte.maison/about.md", &good);
-    s.wait_for("cocotte.maison", "/about/", "overlay cleared", |b| {
+    s.wait_for("cocotte.maison", "/a-propos/", "overlay cleared", |b| {
         !b.contains("sitegen-error")
     });
     let stderr = s.stop();
@@ -396,7 +397,7 @@ fn requests_cannot_read_outside_the_in_memory_bundle() {
         "/assets/%5c..%5c..%5csites/cocotte.maison/site.yaml",
         "//etc/passwd",
         "/_/cocotte.maison/../../sitegen.yaml",
-        "/about/%00.html",
+        "/a-propos/%00.html",
         "/C:%5cWindows%5cwin.ini",
         "http://cocotte.maison.localhost/../../etc/passwd",
     ] {
@@ -431,7 +432,7 @@ fn markdown_images_survive_template_and_listing_edits() {
         urls.dedup();
         urls
     };
-    let (_, about) = s.get("cocotte.maison", "/about/");
+    let (_, about) = s.get("cocotte.maison", "/a-propos/");
     let urls = images(&about);
     assert!(urls.len() >= 4, "the studio photo's variants: {urls:?}");
     let all_found = |when: &str| {
@@ -448,7 +449,7 @@ fn markdown_images_survive_template_and_listing_edits() {
         "</footer>",
         "<p>footer-marker-20</p></footer>",
     );
-    let about = s.wait_for("cocotte.maison", "/about/", "partial edit", |b| {
+    let about = s.wait_for("cocotte.maison", "/a-propos/", "partial edit", |b| {
         b.contains("footer-marker-20")
     });
     assert_eq!(images(&about), urls, "the page still shows the same photo");
@@ -457,11 +458,11 @@ fn markdown_images_survive_template_and_listing_edits() {
     // A title edit on another page shows in listings: everything renders.
     s.t.edit(
         "content/cocotte.maison/news/consent-workshop.md",
-        "title: \"Workshop: the first five minutes\"",
-        "title: \"Workshop: the first twenty minutes\"",
+        "title: \"Atelier\u{a0}: les cinq premières minutes\"",
+        "title: \"Atelier\u{a0}: les vingt premières minutes\"",
     );
-    s.wait_for("cocotte.maison", "/news/", "title edit", |b| {
-        b.contains("the first twenty minutes")
+    s.wait_for("cocotte.maison", "/actualites/", "title edit", |b| {
+        b.contains("les vingt premières minutes")
     });
     all_found("after another page's title edit");
 
@@ -471,7 +472,7 @@ fn markdown_images_survive_template_and_listing_edits() {
         "{% block main %}",
         "{% block main %}<!-- page-marker-20 -->",
     );
-    s.wait_for("cocotte.maison", "/about/", "page template edit", |b| {
+    s.wait_for("cocotte.maison", "/a-propos/", "page template edit", |b| {
         b.contains("page-marker-20")
     });
     all_found("after a page template edit");
@@ -493,8 +494,8 @@ fn only_loopback_names_and_served_domains_are_answered() {
     let p = s.port;
     for (host, target) in [
         ("evil.example", "/"),
-        (&format!("evil.example:{p}") as &str, "/about/"),
-        ("evil.example", "/_/cocotte.maison/about/"),
+        (&format!("evil.example:{p}") as &str, "/a-propos/"),
+        ("evil.example", "/_/cocotte.maison/a-propos/"),
         ("evil.example", "/_sitegen/events?site=cocotte.maison"),
         ("cocotte.maison.evil.example", "/"),
         ("localhost.evil.example", "/"),
@@ -519,7 +520,7 @@ fn only_loopback_names_and_served_domains_are_answered() {
     }
     // The target in absolute form names the host (HTTP says it wins over Host).
     let (status, _) = s.raw_request(&format!(
-        "GET http://evil.example/about/ HTTP/1.1\r\nHost: localhost:{p}\r\nConnection: close\r\n\r\n"
+        "GET http://evil.example/a-propos/ HTTP/1.1\r\nHost: localhost:{p}\r\nConnection: close\r\n\r\n"
     ));
     assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
 
@@ -531,38 +532,38 @@ fn only_loopback_names_and_served_domains_are_answered() {
         (format!("[::1]:{p}"), "/", "sitegen serve"),
         (
             format!("127.0.0.1:{p}"),
-            "/_/cocotte.maison/about/",
-            "What a house is for",
+            "/_/cocotte.maison/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             format!("cocotte.maison.localhost:{p}"),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             "COCOTTE.MAISON.LOCALHOST".to_string(),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             "cocotte.maison".to_string(),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             "cocotte.maison.".to_string(),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             "cocotte-lyon.fr.localhost".to_string(),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
         (
             format!("cocotte-lyon.fr:{p}"),
-            "/about/",
-            "What a house is for",
+            "/a-propos/",
+            "À quoi sert une maison",
         ),
     ] {
         let (status, text) = s.raw(&host, target);
@@ -577,7 +578,7 @@ fn only_get_and_head_are_answered() {
     for method in [
         "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND",
     ] {
-        let (status, text) = s.raw_method(method, "cocotte.maison.localhost", "/about/");
+        let (status, text) = s.raw_method(method, "cocotte.maison.localhost", "/a-propos/");
         assert_eq!(status, "HTTP/1.1 405 Method Not Allowed", "{method}");
         let (head, body) = split_response(&text);
         assert!(
@@ -589,7 +590,7 @@ fn only_get_and_head_are_answered() {
             "{method}"
         );
     }
-    let (status, text) = s.raw_method("HEAD", "cocotte.maison.localhost", "/about/");
+    let (status, text) = s.raw_method("HEAD", "cocotte.maison.localhost", "/a-propos/");
     assert_eq!(status, "HTTP/1.1 200 OK");
     let (head, body) = split_response(&text);
     assert!(head.contains("content-type: text/html"), "{head}");
@@ -647,7 +648,7 @@ fn stalled_and_idle_connections_are_closed() {
         scope.spawn(move || wait_closed(silent, "a client that sends nothing", bound, |_| true));
 
         let mut slow = connect();
-        slow.write_all(b"GET /about/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\nX-Slow: ")
+        slow.write_all(b"GET /a-propos/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\nX-Slow: ")
             .unwrap();
         scope.spawn(move || {
             let got = wait_closed(slow, "headers sent a byte at a time", bound, |s| {
@@ -660,20 +661,20 @@ fn stalled_and_idle_connections_are_closed() {
         });
 
         let mut idle = connect();
-        idle.write_all(b"GET /about/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\n\r\n")
+        idle.write_all(b"GET /a-propos/ HTTP/1.1\r\nHost: cocotte.maison.localhost\r\n\r\n")
             .unwrap();
         scope.spawn(move || {
             let got = wait_closed(idle, "an idle keep-alive connection", bound, |_| true);
             let text = String::from_utf8_lossy(&got);
             assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
             assert!(
-                text.contains("What a house is for"),
+                text.contains("À quoi sert une maison"),
                 "the whole page came first"
             );
         });
     });
     // The server still answers.
-    assert_eq!(s.get("cocotte.maison", "/about/").0, 200);
+    assert_eq!(s.get("cocotte.maison", "/a-propos/").0, 200);
 }
 
 /// The policy nginx sends with a site, from a real build's config.
@@ -717,10 +718,10 @@ fn preview_pages_carry_the_policy_nginx_will_send() {
     // An inline <style> is allowed by hash: the policy depends on the bundle.
     s.t.edit(
         "content/cocotte.maison/about.md",
-        "## What members keep",
-        "<style>.csp-probe{outline:1px solid}</style>\n\n## What members keep",
+        "## Ce que les membres gardent",
+        "<style>.csp-probe{outline:1px solid}</style>\n\n## Ce que les membres gardent",
     );
-    s.wait_for("cocotte.maison", "/about/", "the edit", |b| {
+    s.wait_for("cocotte.maison", "/a-propos/", "the edit", |b| {
         b.contains("csp-probe")
     });
     s.t.run(&["build", "cocotte.maison"]).success();
@@ -730,7 +731,7 @@ fn preview_pages_carry_the_policy_nginx_will_send() {
 
     let r = s
         .client
-        .get(s.url("cocotte.maison", "/about/"))
+        .get(s.url("cocotte.maison", "/a-propos/"))
         .send()
         .unwrap();
     let preview = r.headers()["content-security-policy"]
@@ -774,7 +775,7 @@ fn a_site_whose_first_build_failed_shows_the_error_under_a_policy_that_allows_th
     });
     let r = s
         .client
-        .get(s.url("cocotte.maison", "/about/"))
+        .get(s.url("cocotte.maison", "/a-propos/"))
         .send()
         .unwrap();
     assert_eq!(r.status(), 500);
@@ -812,8 +813,8 @@ fn a_site_whose_first_build_failed_shows_the_error_under_a_policy_that_allows_th
     );
     // Fixed: the site is served.
     s.t.edit(about, "wieght: 1", "weight: 1");
-    s.wait_for("cocotte.maison", "/about/", "the fixed site", |b| {
-        b.contains("What a house is for") && !b.contains("sitegen-error")
+    s.wait_for("cocotte.maison", "/a-propos/", "the fixed site", |b| {
+        b.contains("À quoi sert une maison") && !b.contains("sitegen-error")
     });
 }
 
@@ -847,7 +848,7 @@ mod app {
         let hub = Arc::new(Hub::new(ws, opts));
         let outcome = hub.rebuild("cocotte.maison", &ChangeSet::new(Change::Data));
         assert!(
-            matches!(&outcome, Outcome::Rebuilt { domain, rendered: 19, pages: 19, .. } if domain == "cocotte.maison"),
+            matches!(&outcome, Outcome::Rebuilt { domain, rendered: 40, pages: 40, .. } if domain == "cocotte.maison"),
             "{outcome:?}"
         );
         (t, hub)
@@ -902,14 +903,14 @@ mod app {
         let (_t, hub) = hub();
         for (host, target) in [
             ("evil.example", "/"),
-            ("evil.example:4000", "/about/"),
-            ("evil.example", "/_/cocotte.maison/about/"),
+            ("evil.example:4000", "/a-propos/"),
+            ("evil.example", "/_/cocotte.maison/a-propos/"),
             ("evil.example", "/_sitegen/events?site=cocotte.maison"),
             ("sansonnet.maison.localhost", "/"),
             ("10.1.2.3", "/"),
             ("", "/"),
             // The target in absolute form names the host, not the Host header.
-            ("localhost:4000", "http://evil.example/about/"),
+            ("localhost:4000", "http://evil.example/a-propos/"),
         ] {
             let a = get(&hub, host, target);
             assert_eq!(
@@ -922,10 +923,10 @@ mod app {
         for (host, target, want) in [
             ("localhost:4000", "/", "<h1>sitegen serve</h1><ul><li><a href=\"/_/cocotte.maison/\">cocotte.maison</a> (ok)</li></ul>"),
             ("[::1]:4000", "/", "<h1>sitegen serve</h1>"),
-            ("127.0.0.1:4000", "/_/cocotte.maison/about/", "What a house is for"),
-            ("cocotte.maison.localhost:4000", "/about/", "What a house is for"),
-            ("cocotte.maison", "/about/", "What a house is for"),
-            ("cocotte-lyon.fr.localhost", "/about/", "What a house is for"),
+            ("127.0.0.1:4000", "/_/cocotte.maison/a-propos/", "À quoi sert une maison"),
+            ("cocotte.maison.localhost:4000", "/a-propos/", "À quoi sert une maison"),
+            ("cocotte.maison", "/a-propos/", "À quoi sert une maison"),
+            ("cocotte-lyon.fr.localhost", "/a-propos/", "À quoi sert une maison"),
         ] {
             let a = get(&hub, host, target);
             assert_eq!(a.status, StatusCode::OK, "{host} {target}");
@@ -937,7 +938,7 @@ mod app {
     fn app_answers_only_get_and_head() {
         let (_t, hub) = hub();
         for method in ["POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"] {
-            let a = send(&hub, method, "cocotte.maison.localhost", "/about/");
+            let a = send(&hub, method, "cocotte.maison.localhost", "/a-propos/");
             assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
             assert_eq!(a.header("allow"), "GET, HEAD", "{method}");
             assert_eq!(
@@ -945,7 +946,7 @@ mod app {
                 "{method}"
             );
         }
-        let head = send(&hub, "HEAD", "cocotte.maison.localhost", "/about/");
+        let head = send(&hub, "HEAD", "cocotte.maison.localhost", "/a-propos/");
         assert_eq!(head.status, StatusCode::OK);
         assert_eq!(head.header("content-type"), "text/html; charset=utf-8");
         // The host is checked before the method.
@@ -959,9 +960,13 @@ mod app {
         t.run(&["build", "cocotte.maison"]).success();
         let production = nginx_policy(&t, "cocotte.maison");
 
-        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/a-propos/");
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.body.contains("What a house is for"), "{}", page.body);
+        assert!(
+            page.body.contains("À quoi sert une maison"),
+            "{}",
+            page.body
+        );
         assert!(page
             .body
             .contains("<html data-sitegen-site=\"cocotte.maison\""));
@@ -1024,10 +1029,10 @@ mod app {
             )
         );
 
-        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/a-propos/");
         assert_eq!(page.status, StatusCode::OK);
         assert!(
-            page.body.contains("What a house is for"),
+            page.body.contains("À quoi sert une maison"),
             "the last good page"
         );
         let overlay = page
@@ -1069,14 +1074,14 @@ mod app {
             matches!(
                 outcome,
                 Outcome::Rebuilt {
-                    rendered: 19,
-                    pages: 19,
+                    rendered: 40,
+                    pages: 40,
                     ..
                 }
             ),
             "{outcome:?}"
         );
-        let page = get(&hub, "cocotte.maison.localhost:4000", "/about/");
+        let page = get(&hub, "cocotte.maison.localhost:4000", "/a-propos/");
         assert!(!page.body.contains("sitegen-error"), "{}", page.body);
         assert!(!page
             .header("content-security-policy")
