@@ -248,6 +248,21 @@ mod tests {
     }
 
     #[test]
+    fn date_styles_by_name() {
+        for (name, style) in [
+            ("long", DateStyle::Long),
+            ("medium", DateStyle::Medium),
+            ("short", DateStyle::Short),
+            ("day_month", DateStyle::DayMonth),
+        ] {
+            assert_eq!(DateStyle::parse(name), Some(style));
+            assert!(DateStyle::NAMES.contains(name));
+        }
+        assert_eq!(DateStyle::parse("full"), None);
+        assert_eq!(DateStyle::parse("Long"), None);
+    }
+
+    #[test]
     fn a_locale_icu_cannot_parse_is_named() {
         let e = Formats::new("en_GB").unwrap_err();
         assert!(e.starts_with("\"en_GB\" is not a BCP 47 locale"), "{e}");

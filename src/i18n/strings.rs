@@ -107,7 +107,7 @@ impl Pattern {
                     }
                     parts.push(Part::Arg(name));
                 }
-                '}' => return Err("a lone } : write }} for a literal brace".into()),
+                '}' => return Err("a lone } is not allowed: write }} for a literal brace".into()),
                 c => lit.push(c),
             }
         }
@@ -341,6 +341,30 @@ mod tests {
         );
         assert!(one("").unwrap().is_empty());
         assert!(one("# nothing yet\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn placeholders_and_literal_braces() {
+        let fill =
+            |text: &str| Pattern::parse(text).map(|p| p.fill(|n| Some(format!("<{n}>"))).unwrap());
+        assert_eq!(fill("{a} {{b}} c_{d_2}"), Ok("<a> {b} c_<d_2>".into()));
+        assert_eq!(fill("}} and {{"), Ok("} and {".into()));
+        assert_eq!(
+            fill("a } b"),
+            Err("a lone } is not allowed: write }} for a literal brace".into())
+        );
+        assert_eq!(
+            fill("{a-b}"),
+            Err("{a… is not a placeholder: write {name} with letters, digits and _, or {{ for a literal brace".into())
+        );
+        assert_eq!(
+            fill("{a b}"),
+            Err("{a… is not a placeholder: write {name} with letters, digits and _, or {{ for a literal brace".into())
+        );
+        assert_eq!(
+            fill("{}"),
+            Err("{} is not a placeholder: name it, as in {count}".into())
+        );
     }
 
     #[test]
