@@ -32,6 +32,9 @@ pub struct Shared<'a> {
     /// Tag URL → its items.
     term_items: HashMap<String, Vec<Value>>,
     site_entity: Json,
+    /// Per language other than the default: the tenant's data and tags in
+    /// it, made once per build (`language_context` lays them over the globals).
+    per_language: HashMap<String, Value>,
 }
 
 impl<'a> Shared<'a> {
@@ -63,6 +66,7 @@ impl<'a> Shared<'a> {
             section_items,
             term_items,
             site_entity,
+            per_language: per_language(site, loaded, listings),
         }
     }
 
@@ -83,7 +87,7 @@ impl<'a> Shared<'a> {
             summaries: &self.summaries,
             section_items: &self.section_items,
             term_items: &self.term_items,
-            translated: &loaded.translated,
+            per_language: &self.per_language,
             images: &loaded.images,
         }
     }
@@ -290,21 +294,34 @@ pub fn language_context(
         }
         values["page_entity"] = entity;
     }
-    let mut value = Value::from_serialize(values);
+    let value = Value::from_serialize(values);
     // Pages in another language than the default see the tenant's data and
     // tags in theirs (the globals are the default language's).
-    if let Some(data) = scope.translated.get(&lang.code) {
-        let root = languages.url(lang, "/");
-        let local = minijinja::context! {
-            tenant => Value::from_serialize(&data.tenant),
-            members => Value::from_serialize(&data.profiles),
-            profile => Value::from_serialize(data.profiles.first()),
-            tours => Value::from_serialize(&data.tours),
-            tags => pages::tags::terms_value(scope.listings, &root),
-        };
-        value = minijinja::context! { ..value, ..local };
+    match scope.per_language.get(&lang.code) {
+        Some(local) => minijinja::context! { ..value, ..local.clone() },
+        None => value,
     }
-    value
+}
+
+/// The values a language other than the default overrides: `tenant`,
+/// `members`, `profile`, `tours` (localised fields resolved) and `tags`.
+fn per_language(site: &Site, loaded: &Loaded, listings: &Listings<'_>) -> HashMap<String, Value> {
+    loaded
+        .translated
+        .iter()
+        .filter_map(|(code, data)| {
+            let lang = site.languages.get(code)?;
+            let root = site.languages.url(lang, "/");
+            let local = minijinja::context! {
+                tenant => Value::from_serialize(&data.tenant),
+                members => Value::from_serialize(&data.profiles),
+                profile => Value::from_serialize(data.profiles.first()),
+                tours => Value::from_serialize(&data.tours),
+                tags => pages::tags::terms_value(listings, &root),
+            };
+            Some((code.clone(), local))
+        })
+        .collect()
 }
 
 /// site.yaml's nav in one language: each item's title in it (`titles:`)

@@ -168,9 +168,9 @@ pub struct Scope<'a> {
     pub term_items: &'a HashMap<String, Vec<Value>>,
     /// The image pipeline, for social images of pages (front matter `image:`).
     pub images: &'a ImageQueue,
-    /// The tenant's data as pages in other languages than the default show
-    /// it (localised fields resolved), by language code.
-    pub translated: &'a HashMap<String, crate::platform::PlatformData>,
+    /// By language code (other than the default): the tenant's data and
+    /// tags as its pages show them, laid over the globals.
+    pub per_language: &'a HashMap<String, Value>,
 }
 
 /// The template context of a route.
