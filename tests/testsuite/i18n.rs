@@ -28,18 +28,21 @@ fn public(t: &SiteTest, domain: &str) -> BTreeMap<String, Vec<u8>> {
 
 /// `(hreflang, href)` of every `<link rel="alternate" hreflang>` of a page.
 fn head_alternates(html: &str) -> Vec<(String, String)> {
-    html.split("<link rel=\"alternate\" hreflang=\"")
+    alternates_after(html, "<link rel=\"alternate\" hreflang=\"")
+}
+
+/// `(hreflang, href)` of every tag starting with `opening` (which ends at
+/// the hreflang value): head links and sitemap `xhtml:link`s alike.
+fn alternates_after(text: &str, opening: &str) -> Vec<(String, String)> {
+    text.split(opening)
         .skip(1)
         .map(|rest| {
             let (lang, rest) = rest.split_once('"').unwrap();
-            let href = rest
-                .split("href=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap();
-            (lang.to_string(), href.to_string())
+            let href = rest.split("href=\"").nth(1).unwrap();
+            (
+                lang.to_string(),
+                href.split('"').next().unwrap().to_string(),
+            )
         })
         .collect()
 }
@@ -155,21 +158,8 @@ fn the_sitemap_lists_each_page_once_with_the_alternates_of_its_head() {
             .next()
             .unwrap();
         assert!(locs.insert(loc.to_string()), "{loc} twice");
-        let listed: Vec<(String, String)> = entry
-            .split("<xhtml:link rel=\"alternate\" hreflang=\"")
-            .skip(1)
-            .map(|rest| {
-                let (lang, rest) = rest.split_once('"').unwrap();
-                let href = rest
-                    .split("href=\"")
-                    .nth(1)
-                    .unwrap()
-                    .split('"')
-                    .next()
-                    .unwrap();
-                (lang.to_string(), href.to_string())
-            })
-            .collect();
+        let listed: Vec<(String, String)> =
+            alternates_after(entry, "<xhtml:link rel=\"alternate\" hreflang=\"");
         let file = file_of(&out, loc).unwrap_or_else(|| panic!("{loc} is not a page"));
         let html = String::from_utf8(out[&file].clone()).unwrap();
         assert_eq!(listed, head_alternates(&html), "{loc}");
@@ -613,18 +603,7 @@ fn sitemap_entries(xml: &str) -> Vec<(String, Vec<(String, String)>)> {
         .map(|entry| {
             let loc = entry.split("<loc>").nth(1).unwrap();
             let loc = loc.split("</loc>").next().unwrap().to_string();
-            let alternates = entry
-                .split("<xhtml:link rel=\"alternate\" hreflang=\"")
-                .skip(1)
-                .map(|rest| {
-                    let (lang, rest) = rest.split_once('"').unwrap();
-                    let href = rest.split("href=\"").nth(1).unwrap();
-                    (
-                        lang.to_string(),
-                        href.split('"').next().unwrap().to_string(),
-                    )
-                })
-                .collect();
+            let alternates = alternates_after(entry, "<xhtml:link rel=\"alternate\" hreflang=\"");
             (loc, alternates)
         })
         .collect()
