@@ -62,14 +62,6 @@ enum Op {
     Cover { width: u32, height: u32 },
 }
 
-impl Op {
-    fn width(&self) -> u32 {
-        match self {
-            Op::Resize { width } | Op::Cover { width, .. } => *width,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 struct Job {
     source: PathBuf,
@@ -501,7 +493,10 @@ impl ImageQueue {
     }
 
     /// Decodes `source` once and writes every variant asked of it to the
-    /// cache. Each size is resized from the smallest larger one already made.
+    /// cache. Every variant is made from the original, never from another
+    /// variant: its bytes depend on its cache key alone, not on which other
+    /// variants this run happened to miss (sites sharing a photo, a partly
+    /// filled cache), so one file name always holds one content.
     fn produce(
         &self,
         source: &Path,
@@ -510,33 +505,26 @@ impl ImageQueue {
     ) -> Result<Vec<(String, Vec<u8>)>> {
         let original = self.decode(source)?;
         let mut ops: Vec<Op> = jobs.iter().map(|(_, j)| j.op.clone()).collect();
-        ops.sort_by_key(|op| std::cmp::Reverse(op.width()));
+        ops.sort();
         ops.dedup();
-        let mut sized: Vec<(Op, DynamicImage)> = Vec::with_capacity(ops.len());
-        for op in ops {
-            let img = match op {
-                Op::Resize { width } => {
-                    let from = sized
-                        .iter()
-                        .filter(|(o, _)| matches!(o, Op::Resize { .. }))
-                        .map(|(_, img)| img)
-                        .next_back()
-                        .unwrap_or(&original);
-                    if width < from.width() {
+        let sized: Vec<(Op, DynamicImage)> = ops
+            .into_par_iter()
+            .map(|op| {
+                let img = match op {
+                    Op::Resize { width } if width < original.width() => {
                         let height = ((u64::from(original.height()) * u64::from(width))
                             / u64::from(original.width()))
                         .max(1) as u32;
-                        from.resize_exact(width, height, FilterType::CatmullRom)
-                    } else {
-                        from.clone()
+                        original.resize_exact(width, height, FilterType::CatmullRom)
                     }
-                }
-                Op::Cover { width, height } => {
-                    original.resize_to_fill(width, height, FilterType::CatmullRom)
-                }
-            };
-            sized.push((op, img));
-        }
+                    Op::Resize { .. } => original.clone(),
+                    Op::Cover { width, height } => {
+                        original.resize_to_fill(width, height, FilterType::CatmullRom)
+                    }
+                };
+                (op, img)
+            })
+            .collect();
         drop(original);
         jobs.into_par_iter()
             .map(|(path, job)| {
