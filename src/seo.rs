@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
-use crate::config::{Site, TenantKind};
+use crate::config::{Language, Site, TenantKind};
 use crate::kinds::Entity;
 use crate::platform::{PlatformData, Profile};
 
@@ -63,8 +63,11 @@ fn xml_escape(s: &str) -> String {
 
 /// The site's own entity: an Organization for Org tenants, a Person for Persons.
 /// `member_url` is where a member's page is (`crate::pages::members::url`).
+/// `lang` is the language of the pages that show it (its description);
+/// `data` is the tenant's data in that language.
 pub fn site_entity(
     site: &Site,
+    lang: &Language,
     data: &PlatformData,
     logo_url: Option<&str>,
     member_url: impl Fn(&Profile) -> String,
@@ -78,10 +81,9 @@ pub fn site_entity(
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .collect();
     let description = site
-        .config
-        .brand
-        .tagline
-        .clone()
+        .languages
+        .copy(lang, |l| l.tagline.as_deref())
+        .map(|(t, _)| t.to_string())
         .or_else(|| data.tenant.tagline.as_ref().map(ToString::to_string));
     let kind_entity = site.config.kind.spec().entity;
     let is_person = kind_entity == Entity::Person || data.tenant.kind == TenantKind::Person;

@@ -262,9 +262,11 @@ impl ImageQueue {
             }
             Op::Cover { width, height } => (width, height),
         };
+        // v2: every variant resized from the original (v1 cascaded sizes,
+        // so v1 names could hold other bytes).
         let key = sha256_hex(
             format!(
-                "{}|{op:?}|{format:?}|{}|{wm_key}|v1",
+                "{}|{op:?}|{format:?}|{}|{wm_key}|v2",
                 info.hash, self.cfg.quality
             )
             .as_bytes(),

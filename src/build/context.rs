@@ -15,7 +15,7 @@ use serde_json::{json, Value as Json};
 
 use super::load::Loaded;
 use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant};
-use crate::config::{Site, Workspace};
+use crate::config::{Language, Site, Workspace};
 use crate::content::Page;
 use crate::error::Result;
 use crate::listing::{self, Listings};
@@ -31,7 +31,8 @@ pub struct Shared<'a> {
     section_items: HashMap<&'a str, Vec<Value>>,
     /// Tag URL → its items.
     term_items: HashMap<String, Vec<Value>>,
-    site_entity: Json,
+    /// The site's JSON-LD entity as pages in each language show it, by code.
+    site_entities: HashMap<String, Json>,
     /// Per language other than the default: the tenant's data and tags in
     /// it, made once per build (`language_context` lays them over the globals).
     per_language: HashMap<String, Value>,
@@ -60,12 +61,21 @@ impl<'a> Shared<'a> {
             .map(|t| (t.url(), items(&t.pages)))
             .collect();
         let logo = loaded.assets.urls.get("logo").map(String::as_str);
-        let site_entity = seo::site_entity(site, &loaded.data, logo, pages::members::url);
+        // Member pages are linked at their default-language URL in every language.
+        let site_entities = site
+            .languages
+            .iter()
+            .map(|l| {
+                let data = loaded.data_in(l);
+                let entity = seo::site_entity(site, l, data, logo, pages::members::url);
+                (l.code.clone(), entity)
+            })
+            .collect();
         Shared {
             summaries,
             section_items,
             term_items,
-            site_entity,
+            site_entities,
             per_language: per_language(site, loaded, listings),
         }
     }
@@ -83,7 +93,7 @@ impl<'a> Shared<'a> {
         Scope {
             site,
             listings,
-            site_entity: &self.site_entity,
+            site_entities: &self.site_entities,
             summaries: &self.summaries,
             section_items: &self.section_items,
             term_items: &self.term_items,
@@ -142,21 +152,7 @@ fn globals(
     logo: Option<&str>,
     social: Option<&Variant>,
 ) -> BTreeMap<&'static str, Value> {
-    let c = &site.config;
-    let site_value = json!({
-        "domain": c.domain,
-        "base_url": site.base_url(),
-        "kind": c.kind,
-        "language": c.language,
-        "theme": c.theme,
-        "brand": {
-            "name": c.brand.name, "tagline": c.brand.tagline,
-            "palette": c.brand.palette, "fonts": c.brand.fonts, "logo": logo,
-        },
-        "nav": c.nav,
-        "seo": {"description": c.seo.description, "twitter": c.seo.twitter},
-        "social_image": social.map(|v| json!({"url": v.url, "width": v.width, "height": v.height})),
-    });
+    let site_value = site_value(site, site.languages.default_language(), logo, social);
     let events: Vec<Json> = data
         .tours
         .iter()
@@ -167,7 +163,7 @@ fn globals(
         })
         .collect();
     let mut g = BTreeMap::new();
-    g.insert("site", Value::from_serialize(site_value));
+    g.insert("site", site_value);
     g.insert("tenant", Value::from_serialize(&data.tenant));
     g.insert("members", Value::from_serialize(&data.profiles));
     g.insert("profile", Value::from_serialize(data.profiles.first()));
@@ -175,6 +171,37 @@ fn globals(
     g.insert("tour_events", Value::from_serialize(events));
     g.insert("tags", pages::tags::terms_value(listings, "/"));
     g
+}
+
+/// `site` as pages in `lang` see it: site.yaml's values, with the brand copy
+/// (`brand.tagline`, `seo.description`) in that language or, marked by
+/// `tagline_lang` / `description_lang` (a language code), in its fallback.
+fn site_value(site: &Site, lang: &Language, logo: Option<&str>, social: Option<&Variant>) -> Value {
+    let c = &site.config;
+    let languages = &site.languages;
+    let (tagline, tagline_lang) = languages
+        .copy(lang, |l| l.tagline.as_deref())
+        .map_or((None, None), |(t, l)| (Some(t), l));
+    let (description, description_lang) = languages
+        .copy(lang, |l| l.description.as_deref())
+        .map_or((None, None), |(t, l)| (Some(t), l));
+    Value::from_serialize(json!({
+        "domain": c.domain,
+        "base_url": site.base_url(),
+        "kind": c.kind,
+        "language": c.language,
+        "theme": c.theme,
+        "brand": {
+            "name": c.brand.name, "tagline": tagline, "tagline_lang": tagline_lang,
+            "palette": c.brand.palette, "fonts": c.brand.fonts, "logo": logo,
+        },
+        "nav": c.nav,
+        "seo": {
+            "description": description, "description_lang": description_lang,
+            "twitter": c.seo.twitter,
+        },
+        "social_image": social.map(|v| json!({"url": v.url, "width": v.width, "height": v.height})),
+    }))
 }
 
 /// `picture()` for templates: a content image through the image pipeline.
@@ -303,7 +330,8 @@ pub fn language_context(
     }
 }
 
-/// The values a language other than the default overrides: `tenant`,
+/// The values a language other than the default overrides: `site` (its
+/// brand copy), `tenant`,
 /// `members`, `profile`, `tours` (localised fields resolved) and `tags`.
 fn per_language(site: &Site, loaded: &Loaded, listings: &Listings<'_>) -> HashMap<String, Value> {
     loaded
@@ -312,7 +340,9 @@ fn per_language(site: &Site, loaded: &Loaded, listings: &Listings<'_>) -> HashMa
         .filter_map(|(code, data)| {
             let lang = site.languages.get(code)?;
             let root = site.languages.url(lang, "/");
+            let logo = loaded.assets.urls.get("logo").map(String::as_str);
             let local = minijinja::context! {
+                site => site_value(site, lang, logo, loaded.social.as_ref()),
                 tenant => Value::from_serialize(&data.tenant),
                 members => Value::from_serialize(&data.profiles),
                 profile => Value::from_serialize(data.profiles.first()),

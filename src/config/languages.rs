@@ -23,6 +23,11 @@ pub struct Language {
     /// Codes to fall back to, in order, ending with the default language
     /// (empty for the default language itself).
     pub fallback: Vec<String>,
+    /// Brand copy in this language: `brand.tagline` and `seo.description`
+    /// (the default language's are site.yaml's top-level ones unless its
+    /// `i18n.languages` entry sets its own).
+    pub tagline: Option<String>,
+    pub description: Option<String>,
 }
 
 /// The languages of a site, the default first.
@@ -46,6 +51,8 @@ impl Languages {
                     code,
                     prefix: String::new(),
                     fallback: Vec::new(),
+                    tagline: config.brand.tagline.clone(),
+                    description: config.seo.description.clone(),
                 }],
                 default: 0,
                 multilingual: false,
@@ -128,6 +135,14 @@ impl Languages {
                 label: l.label.clone(),
                 prefix,
                 fallback,
+                tagline: l
+                    .tagline
+                    .clone()
+                    .or_else(|| (i == default).then(|| config.brand.tagline.clone())?),
+                description: l
+                    .description
+                    .clone()
+                    .or_else(|| (i == default).then(|| config.seo.description.clone())?),
             });
         }
         Ok(Languages {
@@ -157,6 +172,21 @@ impl Languages {
     /// `lang` itself, then its fallbacks, ending with the default language.
     pub fn chain<'a>(&'a self, lang: &'a Language) -> impl Iterator<Item = &'a Language> {
         std::iter::once(lang).chain(lang.fallback.iter().filter_map(|c| self.get(c)))
+    }
+
+    /// A piece of brand copy (`|l| l.tagline.as_deref()`) as `lang` shows
+    /// it: its own, else the first of its fallback chain that has one. The
+    /// second value is the code of a fallback language, for a `lang` attribute
+    /// (None when the text is in `lang` itself).
+    pub fn copy<'a>(
+        &'a self,
+        lang: &'a Language,
+        field: impl Fn(&'a Language) -> Option<&'a str>,
+    ) -> Option<(&'a str, Option<&'a str>)> {
+        self.chain(lang).find_map(|l| {
+            let text = field(l)?;
+            Some((text, (l.code != lang.code).then_some(l.code.as_str())))
+        })
     }
 
     /// Splits a language suffix off a file stem: `about.en` → (`about`,

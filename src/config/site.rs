@@ -177,6 +177,13 @@ pub struct LanguageConfig {
     /// version in this one, in order (the default language is always last).
     #[serde(default)]
     pub fallback: Vec<LanguageTag>,
+    /// `brand.tagline` in this language (the top-level one is the default
+    /// language's).
+    #[serde(default)]
+    pub tagline: Option<String>,
+    /// `seo.description` in this language.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 fn default_language() -> LanguageTag {

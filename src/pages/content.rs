@@ -49,9 +49,13 @@ pub fn entries<'a>(site: &'a Site, pages: &'a [Page], listings: &Listings<'a>) -
         .collect()
 }
 
-fn describe<'a>(site: &'a Site, own: Option<&'a str>) -> Option<&'a str> {
-    own.or(site.config.seo.description.as_deref())
-        .or(site.config.brand.tagline.as_deref())
+/// A page's meta description: its own, else the site's description, else
+/// its tagline, in the page's language or along its fallback chain.
+fn describe<'a>(site: &'a Site, lang: &str, own: Option<&'a str>) -> Option<&'a str> {
+    let languages = &site.languages;
+    let lang = languages.get(lang).unwrap_or(languages.default_language());
+    own.or_else(|| Some(languages.copy(lang, |l| l.description.as_deref())?.0))
+        .or_else(|| Some(languages.copy(lang, |l| l.tagline.as_deref())?.0))
 }
 
 /// A content page's context: `page` (and `paginator` on listing pages,
@@ -100,7 +104,11 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         ("title", Value::from(page.front.title.as_str())),
         (
             "description",
-            Value::from(describe(site, page.front.description.as_deref())),
+            Value::from(describe(
+                site,
+                &page.lang,
+                page.front.description.as_deref(),
+            )),
         ),
         ("url", Value::from(page.url.as_str())),
         ("permalink", Value::from(super::permalink(site, &page.url))),
@@ -112,7 +120,10 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         ("extra", Value::from_serialize(&page.front.extra)),
         ("parent", Value::from_serialize(&page.parent)),
         ("source", Value::from(page.rel.as_str())),
-        ("jsonld", Value::from_serialize([scope.site_entity])),
+        (
+            "jsonld",
+            Value::from_serialize([scope.site_entity(&page.lang)]),
+        ),
         ("image", image),
         ("tags", Value::from_serialize(listing::tag_refs(page))),
     ];

@@ -89,7 +89,7 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>)
         "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
         "url": url, "permalink": super::permalink(site, url), "kind": "leg",
         "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
-        "jsonld": [scope.site_entity, event(site, tour, leg, url)],
+        "jsonld": [scope.site_entity(route.lang()), event(site, tour, leg, url)],
     });
     minijinja::context! {
         page => Value::from_serialize(page),

@@ -50,7 +50,7 @@ pub fn context(scope: &Scope<'_>, p: &Profile, route: &Route<'_>) -> Value {
         "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
         "url": url, "permalink": super::permalink(site, &url), "kind": "member",
         "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
-        "jsonld": [scope.site_entity, entity(site, p, &url)],
+        "jsonld": [scope.site_entity(route.lang()), entity(site, p, &url)],
     });
     minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
 }

@@ -158,8 +158,9 @@ impl Route<'_> {
 pub struct Scope<'a> {
     pub site: &'a Site,
     pub listings: &'a Listings<'a>,
-    /// The site's JSON-LD entity, first in every page's `jsonld`.
-    pub site_entity: &'a Json,
+    /// The site's JSON-LD entity by language code, first in every page's
+    /// `jsonld` (`site_entity`).
+    pub site_entities: &'a HashMap<String, Json>,
     /// What listings show of each page, by URL.
     pub summaries: &'a HashMap<&'a str, Value>,
     /// Section URL → its items, as template values.
@@ -171,6 +172,17 @@ pub struct Scope<'a> {
     /// By language code (other than the default): the tenant's data and
     /// tags as its pages show them, laid over the globals.
     pub per_language: &'a HashMap<String, Value>,
+}
+
+impl Scope<'_> {
+    /// The site's JSON-LD entity as pages in `lang` show it.
+    pub fn site_entity(&self, lang: &str) -> &Json {
+        let default = &self.site.languages.default_language().code;
+        self.site_entities
+            .get(lang)
+            .or_else(|| self.site_entities.get(default))
+            .expect("an entity per language")
+    }
 }
 
 /// The template context of a route.

@@ -165,7 +165,7 @@ pub struct Profile {
     #[serde(default)]
     pub role_title: Option<Localized>,
     #[serde(default)]
-    pub pronouns: Option<String>,
+    pub pronouns: Option<Localized>,
     #[serde(default)]
     pub bio: Option<Localized>,
     /// A media reference: a path on the API's origin, or in a snapshot a
@@ -179,12 +179,14 @@ pub struct Profile {
     pub links: Vec<ExternalLink>,
     #[serde(default)]
     pub services: Vec<Localized>,
-    /// Set by sitegen: the language `role_title` / `bio` are shown in when
+    /// Set by sitegen: the language `role_title` / `bio` / `pronouns` are shown in when
     /// it is a fallback for the page's language.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub role_title_lang: Option<String>,
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub bio_lang: Option<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub pronouns_lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -370,6 +372,7 @@ impl PlatformData {
         for p in &mut data.profiles {
             p.role_title_lang = resolve_opt(&mut p.role_title, chain);
             p.bio_lang = resolve_opt(&mut p.bio, chain);
+            p.pronouns_lang = resolve_opt(&mut p.pronouns, chain);
             for s in &mut p.services {
                 s.resolve(chain);
             }

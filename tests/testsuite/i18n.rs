@@ -303,6 +303,73 @@ fn two_pages_on_one_url_in_a_language_name_both_files() {
 }
 
 #[test]
+fn brand_copy_is_per_language_and_marked_where_it_falls_back() {
+    let (t, out) = built();
+    let page =
+        |out: &BTreeMap<String, Vec<u8>>, f: &str| String::from_utf8(out[f].clone()).unwrap();
+    let (fr, en) = (page(&out, "index.html"), page(&out, "en/index.html"));
+    // English has no tagline of its own: the French one, marked as French.
+    assert!(
+        fr.contains("<p class=\"lede\">Un collectif en deux langues</p>"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("Maison Fixture · Un collectif en deux langues</p>"),
+        "{fr}"
+    );
+    assert!(
+        en.contains("<p class=\"lede\" lang=\"fr\">Un collectif en deux langues</p>"),
+        "{en}"
+    );
+    assert!(
+        en.contains("Maison Fixture · <span lang=\"fr\">Un collectif en deux langues</span></p>"),
+        "{en}"
+    );
+
+    let yaml = std::fs::read_to_string(t.root().join("sites/maison.example/site.yaml")).unwrap();
+    let yaml = yaml.replace(
+        "      label: English\n",
+        "      label: English\n      tagline: A collective in two languages\n      description: Two languages, one house.\n",
+    );
+    t.write("sites/maison.example/site.yaml", &yaml);
+    t.write(
+        "content/maison.example/plain.en.md",
+        "---\ntitle: Plain\n---\nText.\n",
+    );
+    t.run(&["build", DOMAIN, "--offline"]).success();
+    let again = public(&t, DOMAIN);
+    assert_eq!(
+        page(&again, "index.html"),
+        fr,
+        "the default language is unchanged"
+    );
+    let en = page(&again, "en/index.html");
+    assert!(
+        en.contains("<title>Maison Fixture — A collective in two languages</title>"),
+        "{en}"
+    );
+    assert!(
+        en.contains("<p class=\"lede\">A collective in two languages</p>"),
+        "{en}"
+    );
+    assert!(
+        en.contains("Maison Fixture · A collective in two languages</p>"),
+        "{en}"
+    );
+    assert!(!en.contains("deux langues"), "{en}");
+    assert!(
+        en.contains("\"description\":\"A collective in two languages\""),
+        "the Organization in English: {en}"
+    );
+    // A page without a description of its own gets the site's, in its language.
+    let plain = page(&again, "en/plain/index.html");
+    assert!(
+        plain.contains("<meta name=\"description\" content=\"Two languages, one house.\">"),
+        "{plain}"
+    );
+}
+
+#[test]
 fn a_single_language_site_keeps_language_suffixes_in_its_urls() {
     let t = SiteTest::from_dir("org-site");
     t.write(
@@ -885,4 +952,58 @@ fn the_demo_sites_old_addresses_still_lead_to_a_page() {
             assert_eq!(*status, "301", "{domain}{url} moved for good");
         }
     }
+}
+
+/// The demo snapshots carry tenant text in both languages: each page shows
+/// its own language's, and where a member wrote only in English the French
+/// page shows the English text marked `lang="en"` (and the brand copy of
+/// site.yaml follows the page's language too).
+#[test]
+fn demo_pages_show_tenant_text_and_brand_copy_in_their_language() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let out = public(&t, "cocotte.maison");
+    let page = |f: &str| String::from_utf8(out[f].clone()).unwrap();
+    let (fr, en) = (
+        page("members/margot-lune/index.html"),
+        page("en/members/margot-lune/index.html"),
+    );
+    assert!(
+        fr.contains("Coach en intimité et cofondatrice · elle"),
+        "{fr}"
+    );
+    assert!(fr.contains("<li>Coaching en intimité</li>"), "{fr}");
+    assert!(fr.contains("Margot a étudié la sexologie"), "{fr}");
+    assert!(
+        !fr.contains("Margot trained") && !fr.contains("lang=\"en\""),
+        "{fr}"
+    );
+    assert!(
+        en.contains("Intimacy coach and co-founder · she/her"),
+        "{en}"
+    );
+    assert!(en.contains("Margot trained in sexology"), "{en}");
+    assert!(
+        !en.contains("Margot a étudié") && !en.contains("lang=\"fr\""),
+        "{en}"
+    );
+    let ines = page("members/ines-caradec/index.html");
+    assert!(
+        ines.contains("<div lang=\"en\"><p>A former physiotherapist from Rennes"),
+        "{ines}"
+    );
+    let (home_fr, home_en) = (page("index.html"), page("en/index.html"));
+    assert!(
+        home_fr.contains("<title>Cocotte — Une maison lyonnaise"),
+        "{home_fr}"
+    );
+    assert!(
+        home_en.contains("<title>Cocotte — A Lyon house"),
+        "{home_en}"
+    );
+    assert!(
+        home_en.contains("Founded in 2019 on the Croix-Rousse"),
+        "{home_en}"
+    );
+    assert!(home_fr.contains("Fondée en 2019"), "{home_fr}");
 }
