@@ -1007,3 +1007,78 @@ fn demo_pages_show_tenant_text_and_brand_copy_in_their_language() {
     );
     assert!(home_fr.contains("Fondée en 2019"), "{home_fr}");
 }
+
+/// `(hreflang, href path)` of a page's head alternates, whatever the host.
+fn alternate_paths(html: &str) -> Vec<(String, String)> {
+    head_alternates(html)
+        .into_iter()
+        .map(|(lang, href)| {
+            let path = href
+                .splitn(4, '/')
+                .nth(3)
+                .map_or("/".into(), |p| format!("/{p}"));
+            (lang, path)
+        })
+        .collect()
+}
+
+/// Incremental preview: editing one language's file re-renders it and the
+/// pages that name it (its translations' hreflang and switcher links, and
+/// the sitemap), and removing a translation takes it out of all of them.
+#[test]
+fn serve_re_renders_an_edited_page_and_its_translations_alternates() {
+    let s = crate::serve::Serving::start(&["cocotte.maison"]);
+    let d = "cocotte.maison";
+    let (status, fr) = s.get(d, "/a-propos/");
+    assert_eq!(status, 200);
+    assert!(
+        alternate_paths(&fr).contains(&("en-GB".into(), "/en/about/".into())),
+        "{fr}"
+    );
+
+    s.t.edit(
+        "content/cocotte.maison/about.en.md",
+        "title: About the house\n",
+        "title: About the house\nslug: about-us\n",
+    );
+    let fr = s.wait_for(d, "/a-propos/", "the French page names the new URL", |b| {
+        alternate_paths(b).contains(&("en-GB".into(), "/en/about-us/".into()))
+    });
+    assert!(
+        nav_links(&fr, "site-nav languages")
+            .unwrap()
+            .contains(&"/en/about-us/"),
+        "the switcher follows: {fr}"
+    );
+    assert!(
+        !fr.contains("/en/about/\""),
+        "no trace of the old URL: {fr}"
+    );
+    let (status, en) = s.get(d, "/en/about-us/");
+    assert_eq!(status, 200);
+    assert!(
+        alternate_paths(&en).contains(&("fr-FR".into(), "/a-propos/".into())),
+        "{en}"
+    );
+    assert_eq!(s.get(d, "/en/about/").0, 404);
+    s.wait_for(d, "/sitemap.xml", "the sitemap follows", |b| {
+        b.contains("/en/about-us/</loc>") && !b.contains("/en/about/<")
+    });
+
+    // A translation removed: the French page has no alternates left, and
+    // its switcher leads to the English home page.
+    std::fs::remove_file(s.t.root().join("content/cocotte.maison/contact.en.md")).unwrap();
+    let fr = s.wait_for(
+        d,
+        "/contact/",
+        "the French page loses its alternates",
+        |b| b.contains("<html") && alternate_paths(b).is_empty(),
+    );
+    assert!(
+        nav_links(&fr, "site-nav languages")
+            .unwrap()
+            .contains(&"/en/"),
+        "{fr}"
+    );
+    assert_eq!(s.get(d, "/en/contact/").0, 404);
+}
