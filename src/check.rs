@@ -625,6 +625,10 @@ enum Find<'a> {
 
 pub struct CheckOptions {
     pub external: bool,
+    /// As `build --strict`: what the build would warn about fails it (a
+    /// string key missing in a language, an image without alt text), and
+    /// every finding is an error.
+    pub strict: bool,
 }
 
 /// Builds `site` in memory and checks it.
@@ -634,6 +638,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         site,
         &BuildOptions {
             mode: crate::build::BuildMode::Preview,
+            strict: opts.strict,
             ..Default::default()
         },
     )?;
@@ -683,7 +688,13 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
             }
         }
     }
+    c.build_warnings(site, &bundle.warnings);
     let mut out = c.out;
+    if opts.strict {
+        for f in &mut out {
+            f.error = true;
+        }
+    }
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.message == b.message);
     Ok(out)
@@ -770,6 +781,30 @@ impl Checker<'_> {
                     self.push(level, "links", page, Find::Text(reference), message);
                 }
             }
+        }
+    }
+
+    /// What the build warned about (a string key shown from a fallback
+    /// language, a platform link dropped): at the file the warning names
+    /// (`templates/_base/base.html: …`), else at the site.
+    fn build_warnings(&mut self, site: &Site, warnings: &[String]) {
+        if self.levels.build == Level::Off {
+            return;
+        }
+        for w in warnings {
+            let (file, message) = match w.split_once(": ") {
+                Some((file, rest)) if !file.contains(' ') && file.contains('/') => {
+                    (file.to_string(), rest.to_string())
+                }
+                _ => (site.domain().to_string(), w.clone()),
+            };
+            self.out.push(Finding {
+                rule: "build",
+                error: self.levels.build == Level::Error,
+                file,
+                line: None,
+                message,
+            });
         }
     }
 

@@ -65,6 +65,10 @@ pub struct CheckArgs {
     /// Also check external links (8 at a time, answers cached for a day).
     #[arg(long)]
     pub external: bool,
+    /// Fail on warnings too: what `build --strict` refuses (a string key
+    /// missing in a language, an image without alt text) and every finding.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,7 @@ fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error>
     };
     let opts = sitegen::check::CheckOptions {
         external: args.external,
+        strict: args.strict,
     };
     let mut failed = Vec::new();
     for domain in &domains {

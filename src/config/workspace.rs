@@ -98,6 +98,10 @@ pub struct CheckConfig {
     /// External links answer (only with `check --external`).
     #[serde(default = "warn")]
     pub external: Level,
+    /// What the build warns about (a string key missing in a language, a
+    /// platform link dropped); `check --strict` fails on them.
+    #[serde(default = "warn")]
+    pub build: Level,
 }
 
 fn error() -> Level {
@@ -118,6 +122,7 @@ impl Default for CheckConfig {
             html: Level::Error,
             json_ld: Level::Error,
             external: Level::Warn,
+            build: Level::Warn,
         }
     }
 }

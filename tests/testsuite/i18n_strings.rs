@@ -357,6 +357,22 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
         format!("error: templates/_base/base.html:56: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
     );
     assert!(t.output(D) == before, "the previous output was changed");
+
+    // `sitegen check` reports the same, and fails on it with --strict.
+    let run = t.run(&["check", D]);
+    run.success();
+    assert!(
+        run.stdout.contains("templates/_base/base.html: warning: [build] string key \"skip_link\" is missing in fr; the page shows the en text\n"),
+        "{}",
+        run.stdout
+    );
+    let run = t.run(&["check", D, "--strict"]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with("error: templates/_base/base.html:56: invalid operation: string key \"skip_link\" is missing in fr (--strict"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
