@@ -254,7 +254,7 @@ pub fn language_context(
     let lang = languages.get(code).unwrap_or(languages.default_language());
     let alternates: &[(String, String)] = plan
         .translations
-        .get(&route.translation_key())
+        .get(&route.translation_key(&site.languages))
         .map_or(&[], Vec::as_slice);
     let base = site.base_url();
     let alternate_values: Vec<Json> = alternates

@@ -142,7 +142,7 @@ impl Plan<'_> {
             ..Default::default()
         };
         for route in &self.routes {
-            let key = route.translation_key();
+            let key = route.translation_key(&site.languages);
             table.key_of.insert(route.url.clone(), key.clone());
             table
                 .versions
@@ -193,7 +193,7 @@ fn translations(
             continue;
         }
         by_key
-            .entry(route.translation_key())
+            .entry(route.translation_key(&site.languages))
             .or_default()
             .push((lang.to_string(), route.url.clone()));
     }
@@ -308,7 +308,10 @@ pub fn sitemap_entry<'r>(
 /// (hreflang, URL) of a route's translations, itself included, then
 /// `x-default` (the default language's version) if it has one.
 fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, String)> {
-    let Some(list) = plan.translations.get(&route.translation_key()) else {
+    let Some(list) = plan
+        .translations
+        .get(&route.translation_key(&site.languages))
+    else {
         return Vec::new();
     };
     let languages = &site.languages;

@@ -6,6 +6,8 @@
 //! language. URLs get their prefix by whole path segments, never by string
 //! replacement, so `/enterprise/` never becomes `/en/terprise/`.
 
+use std::collections::BTreeMap;
+
 use super::site::SiteConfig;
 use crate::error::{Error, Location, Result};
 
@@ -37,6 +39,9 @@ pub struct Languages {
     list: Vec<Language>,
     default: usize,
     multilingual: bool,
+    /// (code, tag slug) → the key its tag page shares with its translations
+    /// (`i18n.tags`); tags not listed there are keyed by their slug.
+    tag_groups: BTreeMap<(String, String), String>,
 }
 
 impl Languages {
@@ -56,6 +61,7 @@ impl Languages {
                 }],
                 default: 0,
                 multilingual: false,
+                tag_groups: BTreeMap::new(),
             });
         };
         let err = |key: &str, msg: String| Error::config(msg).at(at(key));
@@ -145,11 +151,49 @@ impl Languages {
                     .or_else(|| (i == default).then(|| config.seo.description.clone())?),
             });
         }
+        let mut tag_groups = BTreeMap::new();
+        for (i, group) in i18n.tags.iter().enumerate() {
+            let key = format!("i18n.tags[{i}]");
+            for (code, name) in group {
+                if !codes.contains(&code.as_str()) {
+                    return Err(err(
+                        &key,
+                        format!(
+                            "{code} is not a language of the site ({})",
+                            codes.join(", ")
+                        ),
+                    ));
+                }
+                let slug = crate::text::slugify(name);
+                if slug.is_empty() {
+                    return Err(err(&key, format!("tag {name:?} needs letters or digits")));
+                }
+                if tag_groups
+                    .insert((code.clone(), slug), format!("#{i}"))
+                    .is_some()
+                {
+                    return Err(err(
+                        &key,
+                        format!("tag {name:?} ({code}) is in two entries of i18n.tags"),
+                    ));
+                }
+            }
+        }
         Ok(Languages {
             list,
             default,
             multilingual: true,
+            tag_groups,
         })
+    }
+
+    /// What the tag page of `slug` in language `code` shares with its
+    /// translations: its `i18n.tags` entry, else the slug itself.
+    pub fn tag_key(&self, code: &str, slug: &str) -> String {
+        self.tag_groups
+            .get(&(code.to_string(), slug.to_string()))
+            .cloned()
+            .unwrap_or_else(|| slug.to_string())
     }
 
     /// Whether the site has `i18n:` (file suffixes and prefixes apply).

@@ -156,6 +156,13 @@ pub struct I18nConfig {
     pub default: Slug,
     /// Every language of the site, in the order a language switcher lists them.
     pub languages: Vec<LanguageConfig>,
+    /// Tags that are translations of each other, one map per tag: language
+    /// code → the tag as pages in that language write it
+    /// (`{fr: Ateliers, en: Workshops}`). Their tag pages are each other's
+    /// translations (hreflang, switcher). Tags with the same slug in two
+    /// languages are translations without being listed.
+    #[serde(default)]
+    pub tags: Vec<BTreeMap<String, String>>,
 }
 
 /// One language of a multilingual site.

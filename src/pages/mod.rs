@@ -30,7 +30,7 @@ use minijinja::value::Value;
 use serde_json::Value as Json;
 
 use crate::assets::images::ImageQueue;
-use crate::config::{Language, Site};
+use crate::config::{Language, Languages, Site};
 use crate::content::Page;
 use crate::error::Result;
 use crate::listing::{Listings, Pager, Term};
@@ -131,13 +131,13 @@ impl Route<'_> {
     /// What links it to its versions in other languages: a content page's
     /// key, or the record or listing a generated page shows; pager pages
     /// pair by number.
-    pub fn translation_key(&self) -> String {
+    pub fn translation_key(&self, languages: &Languages) -> String {
         let key = match self.source {
             Source::Content(page) => page.key.clone(),
             Source::Member(p) => format!("member:{}", p.id),
             Source::Leg(_, leg) => format!("leg:{}", leg.id),
             Source::Tags => "tags".to_string(),
-            Source::Term(t) => format!("tag:{}", t.slug),
+            Source::Term(t) => format!("tag:{}", languages.tag_key(self.lang(), &t.slug)),
             Source::NotFound => "404".to_string(),
         };
         match &self.pager {

@@ -586,16 +586,23 @@ const DEMOS: [Demo; 4] = [
         domain: "cocotte.maison",
         languages: &[("", "fr-FR"), ("en", "en-GB")],
         // Home, about, services, contact, members and their three pages,
-        // news and three posts and the tags index, in two languages; the
-        // tags have other names (and pages) in each language.
-        with_alternates: 26,
-        single_language: &["actualites/permanence-juridique/index.html"],
+        // news and three posts, the tags index and the five tags paired in
+        // site.yaml (i18n.tags), in two languages.
+        with_alternates: 36,
+        single_language: &[
+            "actualites/permanence-juridique/index.html",
+            "tags/vie-de-la-maison/index.html",
+        ],
     },
     Demo {
         domain: "sansonnet.maison",
         languages: &[("", "fr-FR"), ("en", "en-GB")],
-        with_alternates: 24,
-        single_language: &["actualites/appel-aux-comperes/index.html"],
+        // … and two of its three tags paired in site.yaml.
+        with_alternates: 28,
+        single_language: &[
+            "actualites/appel-aux-comperes/index.html",
+            "tags/artistes/index.html",
+        ],
     },
     Demo {
         domain: "transquinnftw.com",
@@ -1081,4 +1088,72 @@ fn serve_re_renders_an_edited_page_and_its_translations_alternates() {
         "{fr}"
     );
     assert_eq!(s.get(d, "/en/contact/").0, 404);
+}
+
+/// `i18n.tags` pairs tags that are translations of each other: their tag
+/// pages carry hreflang to each other and the switcher follows; unlisted
+/// tags with different slugs stay apart (no alternates, switcher to the
+/// other language's home). A language that is not the site's is an error
+/// at its key, as is a tag listed twice.
+#[test]
+fn tags_listed_as_translations_are_each_others_alternates() {
+    let t = SiteTest::from_dir("multilingual");
+    t.write(
+        "content/maison.example/news/ouverture.md",
+        &t.read("content/maison.example/news/ouverture.md").replacen(
+            "---\n",
+            "---\ntags: [Fête, Maison]\n",
+            1,
+        ),
+    );
+    t.write(
+        "content/maison.example/news/opening.en.md",
+        &t.read("content/maison.example/news/opening.en.md")
+            .replacen("---\n", "---\ntags: [Party, House]\n", 1),
+    );
+    let yaml = t.read("sites/maison.example/site.yaml");
+    t.write(
+        "sites/maison.example/site.yaml",
+        &yaml.replace(
+            "      label: English\n",
+            "      label: English\n  tags:\n    - {fr: Fête, en: Party}\n",
+        ),
+    );
+    t.run(&["build", DOMAIN, "--offline"]).success();
+    let out = public(&t, DOMAIN);
+    let page = |f: &str| String::from_utf8(out[f].clone()).unwrap();
+    let fete = page("tags/fete/index.html");
+    assert_eq!(
+        head_alternates(&fete),
+        [
+            ("fr-FR".to_string(), format!("{BASE}/tags/fete/")),
+            ("en-GB".to_string(), format!("{BASE}/en/tags/party/")),
+            ("x-default".to_string(), format!("{BASE}/tags/fete/")),
+        ]
+    );
+    assert!(nav_links(&fete, "site-nav languages")
+        .unwrap()
+        .contains(&"/en/tags/party/"));
+    let party = page("en/tags/party/index.html");
+    assert!(head_alternates(&party).contains(&("fr-FR".to_string(), format!("{BASE}/tags/fete/"))));
+    // Not listed: Maison and House are not each other's translations.
+    let maison = page("tags/maison/index.html");
+    assert!(head_alternates(&maison).is_empty(), "{maison}");
+    assert!(nav_links(&maison, "site-nav languages")
+        .unwrap()
+        .contains(&"/en/"));
+    t.run(&["check", DOMAIN]).success();
+
+    for (tags, message) in [
+        ("    - {fr: Fête, es: Fiesta}\n", "error: sites/maison.example/site.yaml:17: i18n.tags[0]: es is not a language of the site (fr, en)"),
+        ("    - {fr: Fête, en: Party}\n    - {fr: fête, en: Feast}\n", "error: sites/maison.example/site.yaml:18: i18n.tags[1]: tag \"fête\" (fr) is in two entries of i18n.tags"),
+    ] {
+        t.write(
+            "sites/maison.example/site.yaml",
+            &yaml.replace("      label: English\n", &format!("      label: English\n  tags:\n{tags}")),
+        );
+        let run = t.run(&["build", DOMAIN, "--offline"]);
+        run.failure();
+        assert!(run.stderr.starts_with(message), "{}", run.stderr);
+    }
 }
