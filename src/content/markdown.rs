@@ -37,7 +37,8 @@ pub type ImageHook<'h> = dyn Fn(&str, &str, bool) -> Result<String> + 'h;
 pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Heading>)> {
     let mut toc = Vec::new();
     let mut used = HashSet::new();
-    let events = with_images(Parser::new_ext(markdown, options()), images)?;
+    let mut events = with_images(Parser::new_ext(markdown, options()), images)?;
+    label_task_boxes(&mut events);
     let events = with_heading_anchors(events.into_iter(), &mut toc, &mut used);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
@@ -193,6 +194,26 @@ fn with_heading_anchors<'a>(
     out
 }
 
+/// A task list item's checkbox (`- [x] Written consent`) named by the
+/// item's own text (`aria-label`), so assistive technology says what is
+/// checked; pulldown-cmark's bare `<input>` has no accessible name.
+fn label_task_boxes(events: &mut [Event<'_>]) {
+    for i in 0..events.len() {
+        let Event::TaskListMarker(checked) = events[i] else {
+            continue;
+        };
+        let end = events[i + 1..]
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Item) | Event::Start(Tag::List(_))))
+            .map_or(events.len(), |n| i + 1 + n);
+        let label = crate::text::escape_html(&plain_text(&events[i + 1..end]));
+        let checked = if checked { " checked" } else { "" };
+        events[i] = Event::Html(
+            format!("<input class=\"task\" type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> ").into(),
+        );
+    }
+}
+
 fn plain_text(events: &[Event<'_>]) -> String {
     let mut s = String::new();
     for e in events {
@@ -208,6 +229,18 @@ fn plain_text(events: &[Event<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_list_boxes_are_named_by_their_item() {
+        let (html, _) = render(
+            "- [x] Written *consent* & care\n- [ ] Walk-ins\n  - [x] nested\n",
+            &|_, _, _| Ok(String::new()),
+        )
+        .unwrap();
+        assert!(html.contains("<li><input class=\"task\" type=\"checkbox\" disabled checked aria-label=\"Written consent &amp; care\"> Written <em>consent</em> &amp; care</li>"), "{html}");
+        assert!(html.contains("<input class=\"task\" type=\"checkbox\" disabled aria-label=\"Walk-ins\"> Walk-ins"), "{html}");
+        assert!(html.contains("aria-label=\"nested\""), "{html}");
+    }
 
     #[test]
     fn headings_get_unique_ids_and_anchors() {
