@@ -32,6 +32,9 @@ pub struct Bundle {
     pub inputs: Option<String>,
     /// Short digest of the platform data it was built from, for reports.
     pub data_digest: String,
+    /// The markdown files its pages were made from (drafts left out unless
+    /// the build showed them): the ones a release ships for the edge.
+    pub markdown: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Bundle {

@@ -733,6 +733,27 @@ fn write_release(
         manifest.display().to_string(),
         target.rsync_dest(&format!("{partial}/.sitegen-manifest.json")),
     ])?;
+    // What the edge needs to render the pages again (`edge::ship`), as a
+    // dotfolder nginx does not serve.
+    let edge = dist.join(crate::edge::ship::DIST_DIR);
+    if edge.is_dir() {
+        let into = crate::edge::ship::RELEASE_DIR;
+        let mut args: Vec<String> = vec![
+            "-r".into(),
+            "--checksum".into(),
+            "--delete".into(),
+            "--chmod=D755,F644".into(),
+        ];
+        if let Some(c) = live {
+            args.push(format!("--link-dest={}/{c}/{into}", target.releases_dir()));
+        }
+        args.push(format!("{}/", edge.display()));
+        args.push(format!(
+            "{}/",
+            target.rsync_dest(&format!("{partial}/{into}"))
+        ));
+        target.rsync(&args)?;
+    }
     if let Some(c) = live {
         carry_assets(target, c, partial, dist)?;
     }

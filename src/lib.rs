@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod deploy;
 pub mod digest;
+pub mod edge;
 pub mod error;
 pub mod fsutil;
 pub mod i18n;

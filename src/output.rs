@@ -95,6 +95,12 @@ pub fn write(ws: &Workspace, site: &Site, bundle: &mut Bundle, inputs: String) -
         format!("nginx/{}", nginx::SNIPPET),
         nginx::http_snippet(ws).into_bytes(),
     );
+    for (path, bytes) in crate::edge::ship::sources(ws, site, &bundle.markdown)? {
+        let edge = crate::edge::ship::DIST_DIR;
+        bundle
+            .extra
+            .insert(format!("{edge}/workspace/{path}"), bytes);
+    }
     bundle.write_atomic(&site_output_dir(ws, site.domain()))?;
     phase.done("write");
     Ok(())

@@ -92,6 +92,19 @@ pub fn assemble(
     )?;
     if opts.mode == BuildMode::Preview {
         bundle.source_pages = loaded.pages.clone();
+    } else {
+        bundle.markdown = loaded.pages.iter().map(|p| p.source.clone()).collect();
+        // What the edge needs to render these pages again (`edge::ship`).
+        let edge = crate::edge::ship::DIST_DIR;
+        bundle.extra.insert(
+            format!("{edge}/deps.json"),
+            crate::edge::ship::deps_index(site, &plan.routes),
+        );
+        for (path, bytes) in crate::edge::ship::data(site, &loaded.raw)? {
+            bundle
+                .extra
+                .insert(format!("{edge}/workspace/{path}"), bytes);
+        }
     }
     Ok(bundle)
 }

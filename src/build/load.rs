@@ -24,6 +24,9 @@ pub struct Loaded {
     /// The tenant's data as pages in the default language show it (leg
     /// URLs assigned, localised fields resolved).
     pub data: PlatformData,
+    /// The data as loaded (every language, no URLs assigned): what a
+    /// release ships for the edge.
+    pub raw: Arc<PlatformData>,
     /// The same for each other language of the site, by code.
     pub translated: std::collections::HashMap<String, PlatformData>,
     /// Short digest of the data as loaded, for reports.
@@ -59,6 +62,7 @@ pub fn load(
         None => platform::load(ws, site, opts.fetch)?,
     };
     let data_digest = data.digest();
+    let raw = Arc::new(data.clone());
     crate::pages::legs::assign_urls(&mut data);
     let languages = &site.languages;
     let chain = |lang| -> Vec<&str> { languages.chain(lang).map(|l| l.code.as_str()).collect() };
@@ -86,6 +90,7 @@ pub fn load(
     Ok(Loaded {
         pages,
         data,
+        raw,
         translated,
         data_digest,
         assets,

@@ -628,8 +628,24 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
         .join("data/platform")
         .join(site.config.tenant.slug.as_str());
     fsutil::create_dir_all(&dir)?;
-    let mut data = data;
-    for p in &mut data.profiles {
+    for (rel, bytes) in snapshot_files(&data)? {
+        // Never write through a link that leads out of the snapshot folder.
+        let file = site.roots.snapshot.check(&dir.join(&rel))?;
+        if let Some(parent) = file.parent() {
+            fsutil::create_dir_all(parent)?;
+        }
+        fsutil::write_atomic(&file, &bytes)?;
+    }
+    Ok((data, dir))
+}
+
+/// Guarded public data as snapshot files (path in the snapshot folder →
+/// bytes): `tenant.json`, `profiles.json`, `tours.json` and each avatar as
+/// `media/<profile slug>.<ext>`, which `avatar_url` then names.
+pub fn snapshot_files(data: &PlatformData) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut profiles = data.profiles.clone();
+    for p in &mut profiles {
         if let Some(file) = &p.avatar_file {
             let bytes = fsutil::read(file)?;
             let ext = image::guess_format(&bytes)
@@ -637,9 +653,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
                 .and_then(|f| f.extensions_str().first().copied())
                 .unwrap_or("bin");
             let rel = format!("media/{}.{ext}", p.slug);
-            // Never write through a link that leads out of the snapshot folder.
-            let file = site.roots.snapshot.check(&dir.join(&rel))?;
-            fsutil::write_atomic(&file, &bytes)?;
+            out.push((rel.clone(), bytes));
             p.avatar_url = Some(rel);
         }
     }
@@ -650,7 +664,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
         ),
         (
             "profiles.json",
-            serde_json::json!({"items": data.profiles, "next": null}),
+            serde_json::json!({"items": profiles, "next": null}),
         ),
         (
             "tours.json",
@@ -660,7 +674,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
     for (name, value) in files {
         let mut json = serde_json::to_vec_pretty(&value).expect("serializes");
         json.push(b'\n');
-        fsutil::write_atomic(&site.roots.snapshot.check(&dir.join(name))?, &json)?;
+        out.push((name.to_string(), json));
     }
-    Ok((data, dir))
+    Ok(out)
 }

@@ -8,6 +8,7 @@ mod browser;
 mod build;
 mod check;
 mod deploy;
+mod edge;
 mod errors;
 mod fixtures;
 mod i18n;
