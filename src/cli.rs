@@ -52,6 +52,34 @@ pub enum Command {
     /// Preview sites from memory with live reload while you edit
     /// (all sites when none are named). Nothing under dist/ is written.
     Serve(ServeArgs),
+    /// On the web server: keep deployed sites fresh when platform data
+    /// changes (signed events, a reconcile loop); `edge status` reports.
+    Edge(EdgeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EdgeArgs {
+    #[command(subcommand)]
+    pub action: Option<EdgeAction>,
+    /// Loopback address to listen on (nginx proxies the webhook host to it).
+    #[arg(long, default_value = "127.0.0.1:7433")]
+    pub listen: std::net::SocketAddr,
+    /// Seconds between two reconciling refreshes of every tenant.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub reconcile_secs: u64,
+    /// Deploy targets to keep fresh (each site's deploy.target, local paths).
+    pub targets: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdgeAction {
+    /// Print what a running `sitegen edge` says of each site.
+    Status {
+        /// Where the daemon listens.
+        #[arg(long, default_value = "127.0.0.1:7433")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Debug, Args)]

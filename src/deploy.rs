@@ -417,10 +417,18 @@ pub enum NginxOutcome {
     WouldInstall,
 }
 
+#[derive(Default)]
 pub struct DeployOptions {
     pub force: bool,
     pub dry_run: bool,
+    /// Deploy only if this release is still the live one once the lock is
+    /// held (`edge`: pages rendered from a release's sources never replace
+    /// a release deployed meanwhile); else fail with `LIVE_CHANGED`.
+    pub expect_live: Option<String>,
 }
+
+/// The message of a deploy refused because `expect_live` is no longer live.
+pub const LIVE_CHANGED: &str = "the live release changed while the pages were rendered";
 
 /// The finished bundle in `dist/<domain>/`: every file the manifest lists,
 /// with its size and hash, and nothing else. Returns the manifest's hash and
@@ -553,6 +561,11 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
     let lock = target.lock_site()?;
     let state = target.state()?;
     let current = state.current.clone();
+    if let Some(expected) = &opts.expect_live {
+        if current.as_deref() != Some(expected.as_str()) {
+            return Err(Error::deploy(LIVE_CHANGED).hint("render again from the live release"));
+        }
+    }
     let public = format!("{}/", dist.join("public").display());
     let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
 

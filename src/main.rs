@@ -8,8 +8,8 @@ use clap::Parser;
 use rayon::prelude::*;
 
 use sitegen::cli::{
-    BuildArgs, CheckArgs, Cli, Command, DeployArgs, DomainArg, FetchArgs, NewArgs, RollbackArgs,
-    ServeArgs,
+    BuildArgs, CheckArgs, Cli, Command, DeployArgs, DomainArg, EdgeAction, EdgeArgs, FetchArgs,
+    NewArgs, RollbackArgs, ServeArgs,
 };
 use sitegen::deploy::{self, NginxOutcome};
 use sitegen::{BuildOptions, Error, Outcome, Workspace};
@@ -43,6 +43,9 @@ fn init_logging(cli: &Cli) {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    if let Command::Edge(args) = &cli.command {
+        return edge(args);
+    }
     let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
@@ -54,6 +57,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Check(args) => check(cli, &ws, args),
         Command::New(args) => new(&ws, args),
         Command::Serve(args) => serve(ws, args),
+        Command::Edge(_) => unreachable!("handled before the workspace is opened"),
     }
 }
 
@@ -490,10 +494,7 @@ fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
             }
             continue;
         }
-        let opts = deploy::DeployOptions {
-            force: false,
-            dry_run: false,
-        };
+        let opts = deploy::DeployOptions::default();
         match deploy::deploy(ws, &site, &opts) {
             Ok(d) => {
                 deployed += 1;
@@ -530,6 +531,7 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
     let opts = deploy::DeployOptions {
         force: args.force,
         dry_run: args.dry_run,
+        ..Default::default()
     };
     let d = deploy::deploy(ws, &site, &opts)?;
     let nginx = match d.nginx {
@@ -583,4 +585,64 @@ fn print_error(err: &Error) {
         }
         source = cause.source();
     }
+}
+
+/// `sitegen edge`: the daemon, or `edge status`.
+fn edge(args: &EdgeArgs) -> Result<ExitCode, Error> {
+    if let Some(EdgeAction::Status { listen }) = &args.action {
+        return edge_status(*listen);
+    }
+    if args.targets.is_empty() {
+        return Err(
+            Error::config("sitegen edge needs the deploy targets to keep fresh")
+                .hint("sitegen edge --listen 127.0.0.1:7433 /srv/www/<domain>..."),
+        );
+    }
+    let secret = std::env::var("SITEGEN_EDGE_SECRET").unwrap_or_default();
+    sitegen::redact::register(&secret);
+    sitegen::edge::daemon::run(sitegen::edge::daemon::EdgeOptions {
+        listen: args.listen,
+        targets: args.targets.clone(),
+        secret: secret.into_bytes(),
+        reconcile: std::time::Duration::from_secs(args.reconcile_secs),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitegen edge status`: one line per site from the daemon's health report.
+fn edge_status(listen: std::net::SocketAddr) -> Result<ExitCode, Error> {
+    let url = format!("http://{listen}/_sitegen/health");
+    let body = reqwest::blocking::Client::new()
+        .get(&url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.bytes())
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            Error::config(format!("no sitegen edge answers at {listen}: {e}"))
+                .hint("is the daemon running? (systemctl status sitegen-edge)")
+        })?;
+    let mut failing = false;
+    for s in body["sites"].as_array().into_iter().flatten() {
+        let text = |k: &str| s[k].as_str().unwrap_or("-").to_string();
+        let age = s["data_age_secs"]
+            .as_u64()
+            .map_or("never fetched".to_string(), |a| format!("data {a} s old"));
+        let error = s["last_error"].as_str();
+        failing |= error.is_some();
+        println!(
+            "{}  {}  live {}  {age}  {}",
+            text("domain"),
+            text("tenant"),
+            text("live"),
+            error.map_or("ok".to_string(), |e| format!("last error: {e}"))
+        );
+    }
+    Ok(if failing {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

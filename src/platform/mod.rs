@@ -608,6 +608,11 @@ fn api_config(ws: &Workspace, site: &Site) -> Result<Option<api::ApiConfig>> {
     }))
 }
 
+/// Whether builds of `site` read the platform API (else snapshots).
+pub fn has_api(ws: &Workspace, site: &Site) -> Result<bool> {
+    Ok(api_config(ws, site)?.is_some())
+}
+
 /// Loads the site's tenant data from its source, guarded.
 pub fn load(ws: &Workspace, site: &Site, mode: FetchMode) -> Result<PlatformData> {
     Fetcher::new(ws, site, mode)?.load()

@@ -78,3 +78,173 @@ fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages
         "the shipped workspace builds other pages: {differ:?}"
     );
 }
+
+use std::process::{Child, Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::deploy::{current, wait_for, wait_serving};
+use crate::fake_api::{FakeApi, TOKEN};
+use crate::nginx::{free_port, Server};
+
+const D: &str = "cocotte.maison";
+const SECRET: &str = "edge-test-secret-0123456789";
+
+/// A running `sitegen edge`, killed when dropped.
+struct Daemon {
+    child: Child,
+    port: u16,
+    err: std::path::PathBuf,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Daemon {
+    fn start(s: &Server, api: &FakeApi, reconcile_secs: u64) -> Daemon {
+        let port = free_port();
+        let root = s.root();
+        let err = root.join("edge.stderr");
+        let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(["edge", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--reconcile-secs", &reconcile_secs.to_string()])
+            .arg(root.join("srv").join(D))
+            .env("SITEGEN_EDGE_SECRET", SECRET)
+            .env("SITEGEN_PLATFORM_TOKEN", TOKEN)
+            .env("SITEGEN_PLATFORM_API", &api.url)
+            .env_remove("SITEGEN_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        let d = Daemon { child, port, err };
+        wait_for("the edge to answer", || d.health().is_some());
+        d
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn health(&self) -> Option<serde_json::Value> {
+        let r = reqwest::blocking::get(self.url("/_sitegen/health")).ok()?;
+        serde_json::from_slice(&r.bytes().ok()?).ok()
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// Sends `body` signed at `ts` with `secret`; the status.
+    fn post(&self, body: &str, ts: i64, secret: &str) -> u16 {
+        let sig = sitegen::edge::events::sign(secret.as_bytes(), ts, body.as_bytes());
+        reqwest::blocking::Client::new()
+            .post(self.url("/_sitegen/events"))
+            .header("Sitegen-Timestamp", ts.to_string())
+            .header("Sitegen-Signature", sig)
+            .body(body.to_string())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn event(id: &str, tenant: &str) -> String {
+    format!(r#"{{"id":"{id}","tenant":"{tenant}","type":"member.updated","entity":"prof_c1"}}"#)
+}
+
+/// A server whose nginx serves cocotte.maison deployed from a build that
+/// read the fake platform API.
+fn deployed_from_api() -> (Server, FakeApi) {
+    let mut s = Server::new();
+    let api = FakeApi::start(&s.t.root().join("data/platform"));
+    let yaml = s.t.read("sitegen.yaml");
+    s.t.write(
+        "sitegen.yaml",
+        &format!(
+            "{yaml}platform:\n  api_base: {}\n  retries: 0\n  timeout_ms: 2000\n",
+            api.url
+        ),
+    );
+    let env = [("SITEGEN_PLATFORM_TOKEN", TOKEN)];
+    s.t.run_env(&["build", D], &env).success();
+    s.start();
+    s.t.run_env(&["deploy", D], &env).success();
+    wait_serving(&s, D);
+    (s, api)
+}
+
+/// The edge end to end: a member's name changes on the API, one signed
+/// event, and nginx serves the new name on the member page, the roster and
+/// the home page in a new release; refused requests change nothing.
+#[test]
+fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
+    let (s, api) = deployed_from_api();
+    let edge = Daemon::start(&s, &api, 3600);
+    let c = s.client();
+    let page = |path: &str| s.get(&c, D, path).text().unwrap();
+    assert!(page("/members/margot-lune/").contains("Margot Lune"));
+    // The start-up reconcile finds nothing new: the same release stays live.
+    let first = current(&s);
+    wait_for("the start-up refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
+    });
+    assert_eq!(current(&s), first, "{}", edge.stderr());
+
+    api.edit("cocotte", "profiles", |v| {
+        let text = v.to_string().replace("Margot Lune", "Margot Soleil");
+        *v = serde_json::from_str(&text).unwrap();
+    });
+    // Refused: no effect, whatever they say.
+    assert_eq!(
+        edge.post(&event("ev_bad", "org:cocotte"), now(), "wrong-secret"),
+        401
+    );
+    assert_eq!(
+        edge.post(&event("ev_old", "org:cocotte"), now() - 301, SECRET),
+        401
+    );
+    assert_eq!(
+        edge.post(&event("ev_other", "org:sansonnet"), now(), SECRET),
+        404
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(current(&s), first, "{}", edge.stderr());
+    assert!(page("/members/margot-lune/").contains("Margot Lune"));
+
+    assert_eq!(edge.post(&event("ev_1", "org:cocotte"), now(), SECRET), 202);
+    wait_for("the new name on the member page", || {
+        page("/members/margot-lune/").contains("Margot Soleil")
+    });
+    assert_ne!(current(&s), first);
+    for path in ["/members/", "/", "/en/members/margot-lune/"] {
+        let html = page(path);
+        assert!(html.contains("Margot Soleil"), "{path}");
+        assert!(!html.contains("Margot Lune"), "{path}");
+    }
+    assert!(page("/sitemap.xml").contains("/members/margot-lune/"));
+    let log = edge.stderr();
+    assert!(
+        log.contains("edge: cocotte.maison: member.updated prof_c1: "),
+        "{log}"
+    );
+    // A replayed id is answered and ignored.
+    let live = current(&s);
+    assert_eq!(edge.post(&event("ev_1", "org:cocotte"), now(), SECRET), 200);
+    let h = edge.health().unwrap();
+    assert_eq!(h["sites"][0]["live"], live.trim_start_matches("releases/"));
+    assert!(h["sites"][0]["last_error"].is_null(), "{h}");
+    assert!(h["sites"][0]["data_age_secs"].as_u64().is_some(), "{h}");
+}

@@ -1,0 +1,505 @@
+//! `sitegen edge`: the daemon on the web server. One per host, serving the
+//! deploy targets it is given, on loopback only.
+//!
+//! - `POST /_sitegen/events`: a signed platform event (`events`). Wrong
+//!   signature or stale timestamp → 401; a repeated id → 200; a tenant none
+//!   of the targets shows → 404; accepted → 202. Nothing else is done on
+//!   the request: the event wakes its tenant's worker.
+//! - One worker per tenant: events arriving together are coalesced (the
+//!   worker waits `COALESCE`, then takes every reason queued meanwhile), and
+//!   a tenant's fetches never overlap (single-flight). A refresh renders
+//!   each site of the tenant again from its live release's shipped sources
+//!   with fresh data (same client, cache and tenant guard as a build; the
+//!   tenant is the site's own, never the event's) and publishes the result
+//!   as a deploy to the same target: a new release made by hard links plus
+//!   the changed files, under the target's lock, switched atomically, and
+//!   only if the release it was rendered from is still live (a deploy or a
+//!   rollback meanwhile wins; the edge renders again from it). A failed
+//!   fetch or render changes nothing on disk.
+//! - A reconcile loop refreshes every tenant at start and every
+//!   `reconcile` interval (conditional requests: unchanged data costs a
+//!   304), catching lost events.
+//! - `GET /_sitegen/health`: per site the live release, when its data was
+//!   last fetched, the last refresh and the last error.
+//!
+//! Each site keeps its working state in `<target>/.sitegen-edge-state/`:
+//! a copy of the live release's workspace (with its platform and image
+//! caches) and the build output it deploys from.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use super::events::{self, Refused, Seen};
+use super::ship;
+use crate::build::{BuildMode, BuildOptions};
+use crate::config::Workspace;
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+/// How long a worker waits after a wake-up for more events of its tenant.
+const COALESCE: Duration = Duration::from_millis(50);
+/// The working folder of a target.
+pub const STATE_DIR: &str = ".sitegen-edge-state";
+
+pub struct EdgeOptions {
+    pub listen: SocketAddr,
+    pub targets: Vec<PathBuf>,
+    /// The shared secret events are signed with (`SITEGEN_EDGE_SECRET`).
+    pub secret: Vec<u8>,
+    /// Interval of the reconcile loop.
+    pub reconcile: Duration,
+}
+
+/// What `/_sitegen/health` says of one site.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Health {
+    pub domain: String,
+    pub tenant: String,
+    pub target: String,
+    /// The release `current` points at.
+    pub live: Option<String>,
+    /// Unix seconds of the last successful fetch of the tenant's data.
+    pub data_fetched_at: Option<u64>,
+    /// Seconds since then.
+    pub data_age_secs: Option<u64>,
+    /// Unix seconds of the last refresh that ended (well or not).
+    pub last_refresh_at: Option<u64>,
+    /// Why the last refresh failed; None once one succeeds.
+    pub last_error: Option<String>,
+    pub refreshes: u64,
+}
+
+struct EdgeSite {
+    domain: String,
+    tenant: String,
+    target: PathBuf,
+    health: Mutex<Health>,
+}
+
+struct Worker {
+    wake: Notify,
+    reasons: Mutex<Vec<String>>,
+    sites: Vec<Arc<EdgeSite>>,
+}
+
+impl Worker {
+    fn push(&self, reason: String) {
+        self.reasons.lock().expect("lock").push(reason);
+        self.wake.notify_one();
+    }
+}
+
+struct Edge {
+    secret: Vec<u8>,
+    workers: HashMap<String, Arc<Worker>>,
+    sites: Vec<Arc<EdgeSite>>,
+    seen: Mutex<Seen>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The site a target serves, from its live release's `deps.json`.
+fn site_of(target: &Path) -> Result<EdgeSite> {
+    let deps_file = target
+        .join("current")
+        .join(ship::RELEASE_DIR)
+        .join("deps.json");
+    let text = fsutil::read(&deps_file).map_err(|e| {
+        e.hint("deploy the site with this version of sitegen first: its release carries what the edge renders from")
+    })?;
+    let deps: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| Error::deploy(format!("{}: {e}", deps_file.display())))?;
+    let field = |k: &str| deps[k].as_str().map(str::to_string);
+    let (Some(domain), Some(tenant)) = (field("domain"), field("tenant")) else {
+        return Err(Error::deploy(format!(
+            "{} names no domain and tenant",
+            deps_file.display()
+        )));
+    };
+    Ok(EdgeSite {
+        health: Mutex::new(Health {
+            domain: domain.clone(),
+            tenant: tenant.clone(),
+            target: target.display().to_string(),
+            live: live_release(target),
+            ..Default::default()
+        }),
+        domain,
+        tenant,
+        target: target.to_path_buf(),
+    })
+}
+
+/// The id of the release `current` points at.
+fn live_release(target: &Path) -> Option<String> {
+    let link = std::fs::read_link(target.join("current")).ok()?;
+    Some(link.file_name()?.to_string_lossy().into_owned())
+}
+
+/// Runs the daemon until the process ends.
+pub fn run(opts: EdgeOptions) -> Result<()> {
+    if !opts.listen.ip().is_loopback() {
+        return Err(Error::config(format!(
+            "sitegen edge listens on loopback only, not {}",
+            opts.listen
+        ))
+        .hint("use --listen 127.0.0.1:<port> and let nginx proxy the webhook host to it"));
+    }
+    if opts.secret.len() < 16 {
+        return Err(Error::config(
+            "SITEGEN_EDGE_SECRET must be set to a shared secret of at least 16 bytes",
+        ));
+    }
+    let mut sites = Vec::new();
+    for target in &opts.targets {
+        let target = std::fs::canonicalize(target)
+            .map_err(|e| Error::io(target, "open the deploy target", e))?;
+        sites.push(Arc::new(site_of(&target)?));
+    }
+    let mut by_tenant: BTreeMap<String, Vec<Arc<EdgeSite>>> = BTreeMap::new();
+    for s in &sites {
+        by_tenant
+            .entry(s.tenant.clone())
+            .or_default()
+            .push(s.clone());
+    }
+    let workers: HashMap<String, Arc<Worker>> = by_tenant
+        .into_iter()
+        .map(|(tenant, sites)| {
+            let w = Worker {
+                wake: Notify::new(),
+                reasons: Mutex::new(Vec::new()),
+                sites,
+            };
+            (tenant, Arc::new(w))
+        })
+        .collect();
+    let edge = Arc::new(Edge {
+        secret: opts.secret,
+        workers,
+        sites,
+        seen: Mutex::new(Seen::default()),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io(Path::new("."), "start the runtime", e))?;
+    runtime.block_on(serve(edge, opts.listen, opts.reconcile))
+}
+
+async fn serve(edge: Arc<Edge>, listen: SocketAddr, reconcile: Duration) -> Result<()> {
+    for worker in edge.workers.values() {
+        tokio::spawn(work(worker.clone()));
+    }
+    let reconciling = edge.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(reconcile);
+        loop {
+            tick.tick().await;
+            for w in reconciling.workers.values() {
+                w.push("reconcile".into());
+            }
+        }
+    });
+    let app = Router::new()
+        .route("/_sitegen/events", post(event))
+        .route("/_sitegen/health", get(health))
+        .layer(DefaultBodyLimit::max(events::MAX_BODY))
+        .with_state(edge.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::io(Path::new(&listen.to_string()), "listen", e))?;
+    let domains: Vec<&str> = edge.sites.iter().map(|s| s.domain.as_str()).collect();
+    eprintln!(
+        "edge: listening on {} for {}",
+        listener.local_addr().map_or(listen, |a| a),
+        domains.join(", ")
+    );
+    axum::serve(listener, app)
+        .await
+        .map_err(|e| Error::io(Path::new(&listen.to_string()), "serve", e))
+}
+
+async fn event(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = now_secs() as i64;
+    let ev = match events::verify(
+        &edge.secret,
+        header("sitegen-timestamp"),
+        header("sitegen-signature"),
+        &body,
+        now,
+    ) {
+        Ok(ev) => ev,
+        Err(Refused::Signature) => return (StatusCode::UNAUTHORIZED, "bad signature\n".into()),
+        Err(Refused::Stale) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "timestamp too far from now\n".into(),
+            )
+        }
+        Err(Refused::Body(m)) => return (StatusCode::BAD_REQUEST, format!("{m}\n")),
+    };
+    let Some(worker) = edge.workers.get(&ev.tenant) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "no site of this tenant here\n".into(),
+        );
+    };
+    if !edge.seen.lock().expect("lock").first_time(&ev.id, now) {
+        return (StatusCode::OK, "already received\n".into());
+    }
+    let what = match &ev.entity {
+        Some(e) => format!("{} {e}", ev.kind),
+        None => ev.kind.clone(),
+    };
+    worker.push(what);
+    (StatusCode::ACCEPTED, "accepted\n".into())
+}
+
+async fn health(State(edge): State<Arc<Edge>>) -> axum::Json<serde_json::Value> {
+    let now = now_secs();
+    let sites: Vec<Health> = edge
+        .sites
+        .iter()
+        .map(|s| {
+            let mut h = s.health.lock().expect("lock").clone();
+            h.live = live_release(&s.target);
+            h.data_age_secs = h.data_fetched_at.map(|t| now.saturating_sub(t));
+            h
+        })
+        .collect();
+    axum::Json(serde_json::json!({ "sites": sites }))
+}
+
+/// A tenant's worker: one refresh at a time, events coalesced.
+async fn work(worker: Arc<Worker>) {
+    loop {
+        worker.wake.notified().await;
+        tokio::time::sleep(COALESCE).await;
+        let reasons = std::mem::take(&mut *worker.reasons.lock().expect("lock"));
+        if reasons.is_empty() {
+            continue;
+        }
+        for site in &worker.sites {
+            let site = site.clone();
+            let reasons = reasons.clone();
+            let _ = tokio::task::spawn_blocking(move || refresh_logged(&site, &reasons)).await;
+        }
+    }
+}
+
+fn refresh_logged(site: &EdgeSite, reasons: &[String]) {
+    let started = Instant::now();
+    let why = summarize(reasons);
+    let result = refresh(site);
+    let ms = started.elapsed().as_millis();
+    let mut h = site.health.lock().expect("lock");
+    h.last_refresh_at = Some(now_secs());
+    h.refreshes += 1;
+    match result {
+        Ok(r) => {
+            h.data_fetched_at = Some(r.fetched_at);
+            h.last_error = None;
+            h.live = Some(r.release.clone());
+            if r.changed_pages > 0 || !r.unchanged {
+                eprintln!(
+                    "edge: {}: {why}: {} pages in {ms} ms → {}",
+                    site.domain, r.changed_pages, r.release
+                );
+            } else {
+                tracing::info!("edge: {}: {why}: no change ({ms} ms)", site.domain);
+            }
+        }
+        Err(e) => {
+            let msg = crate::redact::redact(&e.to_string()).into_owned();
+            eprintln!(
+                "edge: {}: {why}: failed, the live release is untouched: {msg}",
+                site.domain
+            );
+            h.last_error = Some(msg);
+        }
+    }
+}
+
+fn summarize(reasons: &[String]) -> String {
+    match reasons {
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        [] => "refresh".into(),
+    }
+}
+
+struct Refreshed {
+    release: String,
+    unchanged: bool,
+    changed_pages: usize,
+    fetched_at: u64,
+}
+
+/// Renders the site again from its live release's sources with fresh data
+/// and deploys the result to the same target, if the release it rendered
+/// from is still live (else once more from the new one).
+fn refresh(site: &EdgeSite) -> Result<Refreshed> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match refresh_once(site) {
+            Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {}
+            other => return other,
+        }
+    }
+}
+
+fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
+    let target = &site.target;
+    let live = live_release(target)
+        .ok_or_else(|| Error::deploy(format!("{} has no live release", target.display())))?;
+    let state = target.join(STATE_DIR);
+    let ws_dir = workspace_of(target, &live, &state)?;
+    let ws = Workspace::open(&ws_dir, Some(&state.join("dist")))?;
+    let config = ws.load_site(&site.domain)?;
+    let configured = config
+        .config
+        .deploy
+        .target
+        .as_ref()
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let configured = std::fs::canonicalize(&configured).unwrap_or_else(|_| configured.into());
+    if &configured != target {
+        return Err(Error::config(format!(
+            "{} deploys to {}, not to {}",
+            site.domain,
+            configured.display(),
+            target.display()
+        ))
+        .hint("give sitegen edge the site's own deploy.target (a local path)"));
+    }
+    if !crate::platform::has_api(&ws, &config)? {
+        return Err(Error::config(format!(
+            "{}: no platform API is configured: there is nothing to refresh from",
+            site.domain
+        ))
+        .hint("set platform.api_base in sitegen.yaml or SITEGEN_PLATFORM_API for the daemon"));
+    }
+    let before = manifest_hashes(&target.join("current").join(".sitegen-manifest.json"));
+    let opts = BuildOptions {
+        mode: BuildMode::Publish,
+        fetch: crate::platform::FetchMode::Online,
+        ..Default::default()
+    };
+    crate::output::build_and_write(&ws, &site.domain, &opts)?;
+    let fetched_at = now_secs();
+    let after = manifest_hashes(&crate::manifest::path(&crate::output::site_output_dir(
+        &ws,
+        &site.domain,
+    )));
+    if after == before {
+        // Every published file is the same: nothing to deploy.
+        return Ok(Refreshed {
+            release: live,
+            unchanged: true,
+            changed_pages: 0,
+            fetched_at,
+        });
+    }
+    let deployed = crate::deploy::deploy(
+        &ws,
+        &config,
+        &crate::deploy::DeployOptions {
+            expect_live: Some(live),
+            ..Default::default()
+        },
+    )?;
+    let changed_pages = after
+        .iter()
+        .filter(|(p, h)| p.ends_with(".html") && before.get(*p) != Some(*h))
+        .count()
+        + before
+            .keys()
+            .filter(|p| p.ends_with(".html") && !after.contains_key(*p))
+            .count();
+    Ok(Refreshed {
+        release: deployed.release,
+        unchanged: deployed.unchanged,
+        changed_pages,
+        fetched_at,
+    })
+}
+
+/// Path → sha256 of a manifest's files (empty if it cannot be read).
+fn manifest_hashes(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|text| crate::manifest::Manifest::parse(&text, path).ok())
+        .map(|m| m.files.into_iter().map(|f| (f.path, f.sha256)).collect())
+        .unwrap_or_default()
+}
+
+/// The working copy of the live release's shipped workspace, made again
+/// when the live release changed (a deploy, a rollback); the caches under
+/// `.sitegen/` are kept across copies.
+fn workspace_of(target: &Path, live: &str, state: &Path) -> Result<PathBuf> {
+    let ws = state.join("workspace");
+    let marker = state.join("workspace.from");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(live) && ws.is_dir() {
+        return Ok(ws);
+    }
+    let shipped = target
+        .join("releases")
+        .join(live)
+        .join(ship::RELEASE_DIR)
+        .join("workspace");
+    let fresh = state.join("workspace.new");
+    if fresh.exists() {
+        fsutil::remove_dir_all(&fresh)?;
+    }
+    copy_tree(&shipped, &fresh)?;
+    let cache = ws.join(".sitegen");
+    if cache.is_dir() {
+        fsutil::rename(&cache, &fresh.join(".sitegen"))?;
+    }
+    if ws.exists() {
+        fsutil::remove_dir_all(&ws)?;
+    }
+    fsutil::rename(&fresh, &ws)?;
+    fsutil::write_atomic(&marker, live.as_bytes())?;
+    Ok(ws)
+}
+
+/// Copies regular files and folders; links are not followed (the shipped
+/// workspace has none: ship.rs writes plain files).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(|e| Error::io(from, "read the shipped workspace", e.into()))?;
+        let rel = entry.path().strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            fsutil::create_dir_all(&dest)?;
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest)
+                .map_err(|e| Error::io(entry.path(), "copy the shipped workspace", e))?;
+        }
+    }
+    Ok(())
+}
