@@ -104,14 +104,14 @@ impl Drop for Daemon {
 }
 
 impl Daemon {
-    fn start(s: &Server, api: &FakeApi, reconcile_secs: u64) -> Daemon {
+    fn start(s: &Server, api: &FakeApi, reconcile_secs: u64, domains: &[&str]) -> Daemon {
         let port = free_port();
         let root = s.root();
         let err = root.join("edge.stderr");
         let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
             .args(["edge", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--reconcile-secs", &reconcile_secs.to_string()])
-            .arg(root.join("srv").join(D))
+            .args(domains.iter().map(|d| root.join("srv").join(d)))
             .env("SITEGEN_EDGE_SECRET", SECRET)
             .env("SITEGEN_PLATFORM_TOKEN", TOKEN)
             .env("SITEGEN_PLATFORM_API", &api.url)
@@ -164,9 +164,9 @@ fn event(id: &str, tenant: &str) -> String {
     format!(r#"{{"id":"{id}","tenant":"{tenant}","type":"member.updated","entity":"prof_c1"}}"#)
 }
 
-/// A server whose nginx serves cocotte.maison deployed from a build that
-/// read the fake platform API.
-fn deployed_from_api() -> (Server, FakeApi) {
+/// A server whose nginx serves `domains`, deployed from builds that read
+/// the fake platform API.
+fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi) {
     let mut s = Server::new();
     let api = FakeApi::start(&s.t.root().join("data/platform"));
     let yaml = s.t.read("sitegen.yaml");
@@ -178,10 +178,18 @@ fn deployed_from_api() -> (Server, FakeApi) {
         ),
     );
     let env = [("SITEGEN_PLATFORM_TOKEN", TOKEN)];
-    s.t.run_env(&["build", D], &env).success();
     s.start();
-    s.t.run_env(&["deploy", D], &env).success();
-    wait_serving(&s, D);
+    for d in domains {
+        let file = format!("sites/{d}/site.yaml");
+        s.t.write(
+            &file,
+            &s.t.read(&file)
+                .replace("held_back: true", "held_back: false"),
+        );
+        s.t.run_env(&["build", d], &env).success();
+        s.t.run_env(&["deploy", d], &env).success();
+        wait_serving(&s, d);
+    }
     (s, api)
 }
 
@@ -190,8 +198,8 @@ fn deployed_from_api() -> (Server, FakeApi) {
 /// the home page in a new release; refused requests change nothing.
 #[test]
 fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
-    let (s, api) = deployed_from_api();
-    let edge = Daemon::start(&s, &api, 3600);
+    let (s, api) = deployed_from_api(&[D]);
+    let edge = Daemon::start(&s, &api, 3600, &[D]);
     let c = s.client();
     let page = |path: &str| s.get(&c, D, path).text().unwrap();
     assert!(page("/members/margot-lune/").contains("Margot Lune"));
@@ -235,11 +243,11 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
         assert!(!html.contains("Margot Lune"), "{path}");
     }
     assert!(page("/sitemap.xml").contains("/members/margot-lune/"));
-    let log = edge.stderr();
-    assert!(
-        log.contains("edge: cocotte.maison: member.updated prof_c1: "),
-        "{log}"
-    );
+    // One line per re-render (written once the switch is done).
+    wait_for("the re-render's log line", || {
+        edge.stderr()
+            .contains("edge: cocotte.maison: member.updated prof_c1: ")
+    });
     // A replayed id is answered and ignored.
     let live = current(&s);
     assert_eq!(edge.post(&event("ev_1", "org:cocotte"), now(), SECRET), 200);
@@ -247,4 +255,122 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
     assert_eq!(h["sites"][0]["live"], live.trim_start_matches("releases/"));
     assert!(h["sites"][0]["last_error"].is_null(), "{h}");
     assert!(h["sites"][0]["data_age_secs"].as_u64().is_some(), "{h}");
+}
+
+/// The live release of `domain`'s target, as `current` names it.
+fn live_of(s: &Server, domain: &str) -> std::path::PathBuf {
+    let target = s.root().join("srv").join(domain);
+    target.join(std::fs::read_link(target.join("current")).unwrap())
+}
+
+/// Safety nets and isolation: a change nobody announced is caught by the
+/// reconcile loop (a member who stops sharing: their page answers 404 and
+/// their name is in no file of the live release); the other tenant's site
+/// is never touched; while the API fails, the live pages stay and health
+/// says why and how old the data is.
+#[test]
+fn reconcile_catches_unannounced_changes_tenants_stay_apart_and_api_outages_change_nothing() {
+    let other = "sansonnet.maison";
+    let (s, api) = deployed_from_api(&[D, other]);
+    let other_live = live_of(&s, other);
+    let other_files = tree(&other_live);
+    let edge = Daemon::start(&s, &api, 1, &[D, other]);
+    let c = s.client();
+    assert_eq!(s.get(&c, D, "/members/jules-marchand/").status(), 200);
+
+    // No event: the reconcile loop finds it.
+    api.edit("cocotte", "profiles", |v| {
+        for p in v["items"].as_array_mut().unwrap() {
+            if p["id"] == "prof_c2" {
+                p["shared_publicly"] = false.into();
+            }
+        }
+    });
+    wait_for("the unshared member's page to go", || {
+        s.get(&c, D, "/members/jules-marchand/").status() == 404
+    });
+    let live = live_of(&s, D);
+    for (path, bytes) in tree(&live) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("Marchand"),
+            "{path} still names the member who stopped sharing"
+        );
+    }
+    assert!(!s.get(&c, D, "/members/").text().unwrap().contains("Jules"));
+
+    // The other tenant's site: same release, same bytes, after many rounds.
+    wait_for("more reconcile rounds", || {
+        edge.health().is_some_and(|h| {
+            h["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["refreshes"].as_u64() >= Some(3))
+        })
+    });
+    assert_eq!(live_of(&s, other), other_live);
+    assert!(tree(&other_live) == other_files);
+
+    // The API fails: nothing changes, and health says so.
+    api.always(
+        "/v1/public/tenants/cocotte/profiles",
+        crate::fake_api::Fault::Status(500),
+    );
+    api.edit("cocotte", "profiles", |v| {
+        let text = v.to_string().replace("Margot Lune", "Margot Soleil");
+        *v = serde_json::from_str(&text).unwrap();
+    });
+    assert_eq!(
+        edge.post(&event("ev_down", "org:cocotte"), now(), SECRET),
+        202
+    );
+    wait_for("health to report the failure", || {
+        edge.health().is_some_and(|h| {
+            h["sites"].as_array().unwrap().iter().any(|x| {
+                x["domain"] == D && x["last_error"].as_str().is_some_and(|e| e.contains("500"))
+            })
+        })
+    });
+    let h = edge.health().unwrap();
+    let site = h["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["domain"] == D)
+        .unwrap();
+    assert!(site["data_age_secs"].as_u64().is_some(), "{h}");
+    assert_eq!(live_of(&s, D), live, "{}", edge.stderr());
+    assert!(s
+        .get(&c, D, "/members/margot-lune/")
+        .text()
+        .unwrap()
+        .contains("Margot Lune"));
+    assert!(
+        edge.stderr()
+            .contains("failed, the live release is untouched"),
+        "{}",
+        edge.stderr()
+    );
+    let status = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .args([
+            "edge",
+            "status",
+            "--listen",
+            &format!("127.0.0.1:{}", edge.port),
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        !status.status.success(),
+        "a failing site fails the status: {out}"
+    );
+    assert!(
+        out.contains("cocotte.maison  org:cocotte  live ") && out.contains("last error: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("sansonnet.maison  org:sansonnet  live ") && out.contains("  ok\n"),
+        "{out}"
+    );
 }
