@@ -326,7 +326,44 @@ pub fn http_snippet(ws: &Workspace) -> String {
     o.push_str("    server_tokens off;\n    ssl_reject_handshake on;\n");
     o.push_str(TLS_SETTINGS);
     o.push_str("}\n");
+    if let Some(hook) = &n.hook_host {
+        hook_server(&mut o, n, hook.as_str());
+    }
     o
+}
+
+/// The webhook host of `sitegen edge`: signed platform events to the
+/// daemon on loopback, small bodies, rate-limited; nothing else answers.
+fn hook_server(o: &mut String, n: &crate::config::NginxConfig, hook: &str) {
+    let _ = writeln!(
+        o,
+        "\n# Platform events for `sitegen edge` ({hook}): only POST /_sitegen/events,\n# at most 64 KiB, 10 a second per client (bursts of 20), to the daemon on loopback.\nlimit_req_zone $binary_remote_addr zone=sitegen_hooks:1m rate=10r/s;\nserver {{"
+    );
+    listens(o, &n.http_listen, n.ipv6, "");
+    let _ = writeln!(o, "    server_name {hook};\n    server_tokens off;");
+    let _ = writeln!(
+        o,
+        "    location ^~ /.well-known/acme-challenge/ {{\n        root \"{}\";\n        default_type text/plain;\n        try_files $uri =404;\n    }}\n    location / {{\n        return 404;\n    }}\n}}\nserver {{",
+        n.acme_webroot
+    );
+    listens(o, &n.https_listen, n.ipv6, " ssl");
+    let _ = writeln!(o, "    server_name {hook};\n    server_tokens off;");
+    let _ = writeln!(
+        o,
+        "    ssl_certificate \"{}/{hook}/fullchain.pem\";",
+        n.cert_dir
+    );
+    let _ = writeln!(
+        o,
+        "    ssl_certificate_key \"{}/{hook}/privkey.pem\";",
+        n.cert_dir
+    );
+    o.push_str(TLS_SETTINGS);
+    let _ = writeln!(
+        o,
+        "    client_max_body_size 64k;\n    location = /_sitegen/events {{\n        limit_except POST {{\n            deny all;\n        }}\n        limit_req zone=sitegen_hooks burst=20 nodelay;\n        proxy_pass http://{};\n        proxy_set_header Host $host;\n    }}\n    location / {{\n        return 404;\n    }}\n}}",
+        n.edge_listen
+    );
 }
 
 #[cfg(test)]

@@ -155,6 +155,18 @@ pub struct NginxConfig {
     /// Command that reloads nginx after a changed config passed the check.
     #[serde(default = "default_reload_command")]
     pub reload_command: Vec<String>,
+    /// The host the platform sends events to (`sitegen edge`): the shared
+    /// snippet gets a server for it that passes `POST /_sitegen/events`
+    /// (64 KiB at most, rate-limited) to `edge_listen`, and nothing else.
+    #[serde(default)]
+    pub hook_host: Option<super::yaml::Hostname>,
+    /// Where `sitegen edge` listens (loopback).
+    #[serde(default = "default_edge_listen")]
+    pub edge_listen: Listen,
+}
+
+fn default_edge_listen() -> Listen {
+    Listen::parse("127.0.0.1:7433").expect("valid")
 }
 
 fn yes() -> bool {
@@ -190,6 +202,8 @@ impl Default for NginxConfig {
             conf_dir: None,
             test_command: default_test_command(),
             reload_command: default_reload_command(),
+            hook_host: None,
+            edge_listen: default_edge_listen(),
         }
     }
 }

@@ -131,10 +131,12 @@ pub fn sources(
 }
 
 /// The data the pages were built from, as a snapshot under
-/// `workspace/data/platform/<tenant>/`.
+/// `workspace/data/platform/<tenant>/`: the records only (guarded, public
+/// fields); avatars stay on the API (the edge fetches them as a build
+/// does), so no photo's original metadata reaches the release.
 pub fn data(site: &Site, data: &PlatformData) -> Result<Vec<(String, Vec<u8>)>> {
     let dir = format!("data/platform/{}", site.config.tenant.slug);
-    Ok(crate::platform::snapshot_files(data)?
+    Ok(crate::platform::snapshot_files(data, false)?
         .into_iter()
         .map(|(rel, bytes)| (format!("{dir}/{rel}"), bytes))
         .collect())

@@ -633,7 +633,7 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
         .join("data/platform")
         .join(site.config.tenant.slug.as_str());
     fsutil::create_dir_all(&dir)?;
-    for (rel, bytes) in snapshot_files(&data)? {
+    for (rel, bytes) in snapshot_files(&data, true)? {
         // Never write through a link that leads out of the snapshot folder.
         let file = site.roots.snapshot.check(&dir.join(&rel))?;
         if let Some(parent) = file.parent() {
@@ -645,12 +645,13 @@ pub fn fetch_snapshot(ws: &Workspace, site: &Site) -> Result<(PlatformData, Path
 }
 
 /// Guarded public data as snapshot files (path in the snapshot folder →
-/// bytes): `tenant.json`, `profiles.json`, `tours.json` and each avatar as
-/// `media/<profile slug>.<ext>`, which `avatar_url` then names.
-pub fn snapshot_files(data: &PlatformData) -> Result<Vec<(String, Vec<u8>)>> {
+/// bytes): `tenant.json`, `profiles.json`, `tours.json` and, `with_media`,
+/// each avatar as `media/<profile slug>.<ext>`, which `avatar_url` then
+/// names (without, `avatar_url` stays the API's).
+pub fn snapshot_files(data: &PlatformData, with_media: bool) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     let mut profiles = data.profiles.clone();
-    for p in &mut profiles {
+    for p in profiles.iter_mut().filter(|_| with_media) {
         if let Some(file) = &p.avatar_file {
             let bytes = fsutil::read(file)?;
             let ext = image::guess_format(&bytes)

@@ -53,7 +53,7 @@ fn no_published_image_carries_gps_exif_xmp_or_iptc_and_no_original_is_copied() {
     }
     t.run(&["build", "--all"]).success();
     let mut images = 0;
-    for (path, bytes) in t.files_under("dist") {
+    for (path, bytes) in t.dist_published() {
         if !is_raster(&path) {
             continue;
         }
@@ -670,7 +670,7 @@ fn css_errors_name_file_line_and_column_and_imports_stay_in_the_theme() {
 fn text_files_have_gzip_twins_with_identical_content() {
     let t = SiteTest::demo();
     t.run(&["build", "--all"]).success();
-    let all = t.files_under("dist");
+    let all = t.dist_published();
     let mut twins = 0;
     let by_path: BTreeMap<&str, &Vec<u8>> = all.iter().map(|(p, b)| (p.as_str(), b)).collect();
     for (path, bytes) in &by_path {

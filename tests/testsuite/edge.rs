@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::harness::{tree, SiteTest};
+use crate::harness::tree;
 
 /// A published build carries what the edge needs to render its pages again:
 /// the site's sources as a workspace, the platform data it was built from
@@ -10,8 +10,8 @@ use crate::harness::{tree, SiteTest};
 /// That workspace alone builds the very same pages.
 #[test]
 fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages() {
-    let t = SiteTest::demo();
-    t.run(&["build", "cocotte.maison"]).success();
+    let (t, api) = crate::platform_api::api_site();
+    crate::platform_api::build(&t, &["build", "cocotte.maison"]).success();
     let edge = t.root().join("dist/cocotte.maison/edge");
     let deps: serde_json::Value =
         serde_json::from_slice(&std::fs::read(edge.join("deps.json")).unwrap()).unwrap();
@@ -40,28 +40,40 @@ fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages
         "every page is in the index: {pages:?}"
     );
 
-    let shipped = tree(&edge);
+    let shipped = t.edge_files("cocotte.maison");
     for (path, bytes) in &shipped {
-        // Platform records: public fields only. (Images are sources, shipped
-        // as the repository and the snapshot hold them; the demo's carry an
-        // EXIF canary that only published variants must drop.)
+        // Platform records: public fields of shared profiles only, and no
+        // avatar (the edge fetches it from the API as a build does). The
+        // brand's own images are shipped as its repository holds them (the
+        // demo's carry EXIF canaries that only published variants drop).
         let text = String::from_utf8_lossy(bytes);
-        if !path.ends_with(".jpg") {
+        if !path.starts_with("workspace/content/") && !path.starts_with("workspace/sites/") {
             assert!(!text.contains("CANARY"), "{path} carries private data");
         }
         assert!(
             !path.contains("draft"),
             "{path}: drafts stay in the repository"
         );
+        assert!(!path.contains("/media/"), "{path}: avatars stay on the API");
     }
-    assert!(shipped.contains_key("workspace/data/platform/cocotte/media/margot-lune.jpg"));
+    let profiles =
+        String::from_utf8_lossy(&shipped["workspace/data/platform/cocotte/profiles.json"])
+            .into_owned();
+    assert!(profiles.contains("Margot Lune"), "{profiles}");
+    assert!(!profiles.contains("celine-hidden"), "{profiles}");
     assert!(shipped.contains_key("workspace/templates/_base/base.html"));
     assert!(!shipped
         .keys()
         .any(|p| p.starts_with("workspace/templates/tour-site/")));
 
     let ws = edge.join("workspace");
-    let run = t.run(&["--root", ws.to_str().unwrap(), "build", "cocotte.maison"]);
+    let run = t.run_env(
+        &["--root", ws.to_str().unwrap(), "build", "cocotte.maison"],
+        &[
+            ("SITEGEN_PLATFORM_TOKEN", crate::fake_api::TOKEN),
+            ("SITEGEN_PLATFORM_API", &api.url),
+        ],
+    );
     run.success();
     let again = tree(&ws.join("dist/cocotte.maison/public"));
     let before: BTreeMap<String, Vec<u8>> = public
@@ -104,8 +116,13 @@ impl Drop for Daemon {
 }
 
 impl Daemon {
-    fn start(s: &Server, api: &FakeApi, reconcile_secs: u64, domains: &[&str]) -> Daemon {
-        let port = free_port();
+    fn start(
+        s: &Server,
+        api: &FakeApi,
+        port: u16,
+        reconcile_secs: u64,
+        domains: &[&str],
+    ) -> Daemon {
         let root = s.root();
         let err = root.join("edge.stderr");
         let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
@@ -166,17 +183,24 @@ fn event(id: &str, tenant: &str) -> String {
 
 /// A server whose nginx serves `domains`, deployed from builds that read
 /// the fake platform API.
-fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi) {
+/// nginx also proxies the webhook host `hooks.test` to the daemon's port.
+fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi, u16) {
     let mut s = Server::new();
     let api = FakeApi::start(&s.t.root().join("data/platform"));
+    let port = free_port();
     let yaml = s.t.read("sitegen.yaml");
     s.t.write(
         "sitegen.yaml",
-        &format!(
-            "{yaml}platform:\n  api_base: {}\n  retries: 0\n  timeout_ms: 2000\n",
-            api.url
-        ),
+        &format!("{yaml}  hook_host: hooks.test\n  edge_listen: \"127.0.0.1:{port}\"\nplatform:\n  api_base: {}\n  retries: 0\n  timeout_ms: 2000\n", api.url),
     );
+    let certs = s.root().join("certs");
+    std::fs::create_dir_all(certs.join("hooks.test")).unwrap();
+    std::fs::copy(
+        certs.join("self.pem"),
+        certs.join("hooks.test/fullchain.pem"),
+    )
+    .unwrap();
+    std::fs::copy(certs.join("self.key"), certs.join("hooks.test/privkey.pem")).unwrap();
     let env = [("SITEGEN_PLATFORM_TOKEN", TOKEN)];
     s.start();
     for d in domains {
@@ -190,7 +214,7 @@ fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi) {
         s.t.run_env(&["deploy", d], &env).success();
         wait_serving(&s, d);
     }
-    (s, api)
+    (s, api, port)
 }
 
 /// The edge end to end: a member's name changes on the API, one signed
@@ -198,8 +222,8 @@ fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi) {
 /// the home page in a new release; refused requests change nothing.
 #[test]
 fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
-    let (s, api) = deployed_from_api(&[D]);
-    let edge = Daemon::start(&s, &api, 3600, &[D]);
+    let (s, api, port) = deployed_from_api(&[D]);
+    let edge = Daemon::start(&s, &api, port, 3600, &[D]);
     let c = s.client();
     let page = |path: &str| s.get(&c, D, path).text().unwrap();
     assert!(page("/members/margot-lune/").contains("Margot Lune"));
@@ -232,7 +256,38 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
     assert_eq!(current(&s), first, "{}", edge.stderr());
     assert!(page("/members/margot-lune/").contains("Margot Lune"));
 
-    assert_eq!(edge.post(&event("ev_1", "org:cocotte"), now(), SECRET), 202);
+    // The accepted one comes the way the platform sends it: through nginx's
+    // webhook host, which passes nothing else.
+    let hooks = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .resolve(
+            "hooks.test",
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .build()
+        .unwrap();
+    let url = |path: &str| s.https_url("hooks.test", path);
+    assert_eq!(
+        hooks.get(url("/_sitegen/events")).send().unwrap().status(),
+        403
+    );
+    assert_eq!(
+        hooks.get(url("/_sitegen/health")).send().unwrap().status(),
+        404
+    );
+    let body = event("ev_1", "org:cocotte");
+    let ts = now();
+    let r = hooks
+        .post(url("/_sitegen/events"))
+        .header("Sitegen-Timestamp", ts.to_string())
+        .header(
+            "Sitegen-Signature",
+            sitegen::edge::events::sign(SECRET.as_bytes(), ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 202);
     wait_for("the new name on the member page", || {
         page("/members/margot-lune/").contains("Margot Soleil")
     });
@@ -271,10 +326,10 @@ fn live_of(s: &Server, domain: &str) -> std::path::PathBuf {
 #[test]
 fn reconcile_catches_unannounced_changes_tenants_stay_apart_and_api_outages_change_nothing() {
     let other = "sansonnet.maison";
-    let (s, api) = deployed_from_api(&[D, other]);
+    let (s, api, port) = deployed_from_api(&[D, other]);
     let other_live = live_of(&s, other);
     let other_files = tree(&other_live);
-    let edge = Daemon::start(&s, &api, 1, &[D, other]);
+    let edge = Daemon::start(&s, &api, port, 1, &[D, other]);
     let c = s.client();
     assert_eq!(s.get(&c, D, "/members/jules-marchand/").status(), 200);
 

@@ -48,7 +48,7 @@ fn unknown_key_in_site_config() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: Une maison", "  tagine: Une maison"),
-        "error: sites/cocotte.maison/site.yaml:20:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: sites/cocotte.maison/site.yaml:29:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -66,7 +66,7 @@ fn colour_that_is_not_a_colour() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "accent: \"#2f5d50\"", "accent: \"red;} body{x:y\""),
-        "error: sites/cocotte.maison/site.yaml:23: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
+        "error: sites/cocotte.maison/site.yaml:32: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
     );
 }
 
@@ -299,7 +299,7 @@ fn site_keep_releases_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
-        "error: sites/cocotte.maison/site.yaml:79:18: deploy.keep_releases: 0 is not between 1 and 100",
+        "error: sites/cocotte.maison/site.yaml:88:18: deploy.keep_releases: 0 is not between 1 and 100",
     );
 }
 
@@ -308,7 +308,7 @@ fn site_paginate_by_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
-        "error: sites/cocotte.maison/site.yaml:80:14: paginate_by: 70000 is not between 0 and 65535",
+        "error: sites/cocotte.maison/site.yaml:89:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
 

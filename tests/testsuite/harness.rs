@@ -147,9 +147,25 @@ impl SiteTest {
         tree(&self.root().join(rel))
     }
 
-    /// Every file under `dist/<domain>/` (public and manifest), path → bytes.
+    /// Every file under `dist/<domain>/` (public and manifest), path → bytes,
+    /// but the edge folder (`edge_files`).
     pub fn output(&self, domain: &str) -> BTreeMap<String, Vec<u8>> {
-        tree(&self.root().join("dist").join(domain))
+        let mut files = tree(&self.root().join("dist").join(domain));
+        files.retain(|p, _| !p.starts_with("edge/"));
+        files
+    }
+
+    /// Every file under `dist/` but the sites' edge folders (sources and
+    /// data for the edge, never served), path → bytes.
+    pub fn dist_published(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = self.files_under("dist");
+        files.retain(|p, _| p.split('/').nth(1) != Some("edge"));
+        files
+    }
+
+    /// What the build ships for the edge (`dist/<domain>/edge/`), path → bytes.
+    pub fn edge_files(&self, domain: &str) -> BTreeMap<String, Vec<u8>> {
+        tree(&self.root().join("dist").join(domain).join("edge"))
     }
 }
 
