@@ -364,7 +364,12 @@ fn refresh(site: &EdgeSite) -> Result<Refreshed> {
     loop {
         attempt += 1;
         match refresh_once(site) {
-            Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {}
+            Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {
+                eprintln!(
+                    "edge: {}: the live release changed while rendering; rendering again from it",
+                    site.domain
+                );
+            }
             other => return other,
         }
     }
