@@ -508,3 +508,82 @@ fn a_deploy_during_a_re_render_is_never_reverted() {
         }
     );
 }
+
+/// A new tour leg on the API gets its page after one event (the route set
+/// changes, not only page contents), in both languages of the tour site.
+#[test]
+fn a_new_leg_gets_its_page() {
+    let tour = "adulttherapytour.com";
+    let (s, api, port) = deployed_from_api(&[tour]);
+    let edge = Daemon::start(&s, &api, port, 3600, &[tour]);
+    let c = s.client();
+    assert_eq!(s.get(&c, tour, "/tour/vienna/").status(), 404);
+    api.edit("ada-marlowe", "tours", |v| {
+        let legs = v["items"][0]["legs"].as_array_mut().unwrap();
+        legs.push(serde_json::json!({
+            "id": "leg_11", "city": "Vienna", "country": "Austria", "venue": "Rabenhof",
+            "start_date": "2027-07-02", "end_date": "2027-07-02", "status": "open",
+            "booking_url": "https://tickets.example/att/vienna"
+        }));
+    });
+    let body = r#"{"id":"ev_leg","tenant":"person:ada-marlowe","type":"tour.updated","entity":"tour_2027"}"#;
+    assert_eq!(edge.post(body, now(), SECRET), 202);
+    wait_for("the new leg's page", || {
+        s.get(&c, tour, "/tour/vienna/").status() == 200
+    });
+    assert!(s.get(&c, tour, "/tour/").text().unwrap().contains("Vienna"));
+    assert!(s
+        .get(&c, tour, "/sitemap.xml")
+        .text()
+        .unwrap()
+        .contains("/tour/vienna/"));
+    assert_eq!(s.get(&c, tour, "/fr/tournee/vienna/").status(), 200);
+}
+
+/// The daemon refuses to listen anywhere but loopback, and to start without
+/// a real secret or targets it can serve.
+#[test]
+fn the_edge_refuses_public_addresses_weak_secrets_and_undeployed_targets() {
+    let t = crate::harness::SiteTest::demo();
+    let run = |args: &[&str], secret: &str| t.run_env(args, &[("SITEGEN_EDGE_SECRET", secret)]);
+    let target = t.root().join("srv/none");
+    std::fs::create_dir_all(&target).unwrap();
+    let target = target.to_str().unwrap();
+    let r = run(&["edge", "--listen", "0.0.0.0:7433", target], SECRET);
+    r.failure();
+    assert!(
+        r.stderr
+            .starts_with("error: sitegen edge listens on loopback only, not 0.0.0.0:7433"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["edge", "--listen", "127.0.0.1:0", target], "short");
+    r.failure();
+    assert!(
+        r.stderr
+            .contains("SITEGEN_EDGE_SECRET must be set to a shared secret of at least 16 bytes"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["edge", "--listen", "127.0.0.1:0", target], SECRET);
+    r.failure();
+    assert!(
+        r.stderr.contains("current/.sitegen-edge/deps.json"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("deploy the site with this version of sitegen first"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["edge", "status", "--listen", "127.0.0.1:1"], SECRET);
+    r.failure();
+    assert!(
+        r.stderr
+            .starts_with("error: no sitegen edge answers at 127.0.0.1:1"),
+        "{}",
+        r.stderr
+    );
+}
