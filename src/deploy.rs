@@ -31,9 +31,9 @@
 //! Reads `dist/` only; the nginx config it ships must be the one the current
 //! settings generate (else: rebuild).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 use crate::bundle::Bundle;
@@ -421,13 +421,10 @@ pub enum NginxOutcome {
 pub struct DeployOptions {
     pub force: bool,
     pub dry_run: bool,
-    /// Deploy only if this release is still the live one once the lock is
-    /// held (`edge`: pages rendered from a release's sources never replace
-    /// a release deployed meanwhile); else fail with `LIVE_CHANGED`.
-    pub expect_live: Option<String>,
 }
 
-/// The message of a deploy refused because `expect_live` is no longer live.
+/// Why `publish` refused: the release the pages were rendered from is no
+/// longer the live one (a deploy or rollback happened meanwhile).
 pub const LIVE_CHANGED: &str = "the live release changed while the pages were rendered";
 
 /// The finished bundle in `dist/<domain>/`: every file the manifest lists,
@@ -561,11 +558,6 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
     let lock = target.lock_site()?;
     let state = target.state()?;
     let current = state.current.clone();
-    if let Some(expected) = &opts.expect_live {
-        if current.as_deref() != Some(expected.as_str()) {
-            return Err(Error::deploy(LIVE_CHANGED).hint("render again from the live release"));
-        }
-    }
     let public = format!("{}/", dist.join("public").display());
     let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
 
@@ -602,6 +594,117 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         pruned,
         changes: Vec::new(),
     })
+}
+
+/// The edge's deploy: a completed bundle (`output::build_complete`) goes
+/// from memory into a new release of the site's local target, as hard links
+/// to the live release's files where the bytes are the same (by the live
+/// manifest) and new files where they are not — no whole copy of the site in
+/// `dist/` and no rsync of it. Everything else is `deploy`: the target's
+/// lock, refused unless `expect_live` is still live, the previous release's
+/// assets carried over, the nginx config installed only if it changed,
+/// an atomic switch, pruning. `dist/<domain>/` gets only the nginx config
+/// and the manifest, which the install and the asset carry-over read.
+pub fn publish(
+    ws: &Workspace,
+    site: &Site,
+    bundle: &Bundle,
+    expect_live: &str,
+) -> Result<Deployed> {
+    let target = Target::of(site)?;
+    if target.login.is_some() {
+        return Err(Error::deploy(format!(
+            "{}: the edge publishes to local targets only",
+            site.domain()
+        )));
+    }
+    let dist = crate::output::site_output_dir(ws, site.domain());
+    let manifest = bundle.manifest().to_json();
+    for (path, bytes) in bundle.extra.iter().filter(|(p, _)| p.starts_with("nginx/")) {
+        fsutil::create_dir_all(&dist.join("nginx"))?;
+        fsutil::write_atomic(&dist.join(path), bytes)?;
+    }
+    fsutil::write_atomic(&manifest::path(&dist), &manifest)?;
+    let manifest_hash = sha256_hex(&manifest);
+    let lock = target.lock_site()?;
+    let state = target.state()?;
+    let current = state.current.clone();
+    if current.as_deref() != Some(expect_live) {
+        return Err(Error::deploy(LIVE_CHANGED).hint("render again from the live release"));
+    }
+    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
+    let new = if unchanged {
+        None
+    } else {
+        let id = release_id(&manifest_hash);
+        let partial = format!("{}/{id}.partial", target.releases_dir());
+        let live = format!("{}/{expect_live}", target.releases_dir());
+        let written = write_release_from(bundle, &manifest, Path::new(&live), Path::new(&partial))
+            .and_then(|()| carry_assets(&target, expect_live, &partial, &dist));
+        if let Err(e) = written {
+            target.discard(&partial);
+            return Err(e.hint("the live release was not touched"));
+        }
+        Some((id, partial))
+    };
+    let (release, nginx) = go_live(ws, site, &target, &dist, new, current.as_deref(), &state)?;
+    let pruned = prune(
+        &target,
+        site.config.deploy.keep_releases.max(1) as usize,
+        &release,
+        &state,
+    )?;
+    drop(lock);
+    Ok(Deployed {
+        release,
+        unchanged,
+        previous: current,
+        nginx,
+        pruned,
+        changes: Vec::new(),
+    })
+}
+
+/// Writes `bundle` into `partial` (local), hard-linking every file whose
+/// bytes the live release already has (per its manifest), and the edge
+/// folder beside it.
+fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &Path) -> Result<()> {
+    use rayon::prelude::*;
+    let live_manifest = live.join(".sitegen-manifest.json");
+    let same: BTreeMap<String, String> = std::fs::read(&live_manifest)
+        .ok()
+        .and_then(|text| Manifest::parse(&text, &live_manifest).ok())
+        .map(|m| m.files.into_iter().map(|f| (f.path, f.sha256)).collect())
+        .unwrap_or_default();
+    let dirs: BTreeSet<PathBuf> = bundle
+        .files
+        .keys()
+        .filter_map(|p| Path::new(p).parent().map(|d| partial.join(d)))
+        .chain(std::iter::once(partial.to_path_buf()))
+        .collect();
+    for dir in &dirs {
+        fsutil::create_dir_all(dir)?;
+    }
+    bundle.files.par_iter().try_for_each(|(path, bytes)| {
+        crate::bundle::check_bundle_path(path)?;
+        let to = partial.join(path);
+        if same.get(path).is_some_and(|h| *h == sha256_hex(bytes))
+            && std::fs::hard_link(live.join(path), &to).is_ok()
+        {
+            return Ok(());
+        }
+        fsutil::write(&to, bytes)
+    })?;
+    fsutil::write(&partial.join(".sitegen-manifest.json"), manifest)?;
+    let edge = format!("{}/", crate::edge::ship::DIST_DIR);
+    for (path, bytes) in &bundle.extra {
+        if let Some(rel) = path.strip_prefix(&edge) {
+            let file = partial.join(crate::edge::ship::RELEASE_DIR).join(rel);
+            fsutil::create_dir_all(file.parent().expect("inside"))?;
+            fsutil::write(&file, bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// `deploy --dry-run`: what rsync would change against the live release.

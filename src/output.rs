@@ -71,6 +71,24 @@ pub fn build_if_changed(
     Ok(Outcome::Built(BuildReport::new(&bundle, started)))
 }
 
+/// Builds a site for publishing and completes it as `write` would, without
+/// writing it: the edge publishes it from memory (`deploy::publish`).
+pub fn build_complete(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bundle> {
+    let data = match &opts.data {
+        Some(d) => d.clone(),
+        None => Arc::new(platform::load(ws, site, opts.fetch)?),
+    };
+    let digest = inputs::digest(ws, site, &data, opts);
+    let opts = BuildOptions {
+        data: Some(data),
+        mode: BuildMode::Publish,
+        ..opts.clone()
+    };
+    let mut bundle = build_site(ws, site, &opts)?;
+    complete(ws, site, &mut bundle, digest)?;
+    Ok(bundle)
+}
+
 /// Loads, builds and writes one site. On any error nothing is written and
 /// the previous output stays as it was.
 pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Result<BuildReport> {
@@ -82,6 +100,17 @@ pub fn build_and_write(ws: &Workspace, domain: &str, opts: &BuildOptions) -> Res
 
 /// Completes a published bundle and writes it to `dist/<domain>/`.
 pub fn write(ws: &Workspace, site: &Site, bundle: &mut Bundle, inputs: String) -> Result<()> {
+    complete(ws, site, bundle, inputs)?;
+    let mut phase = Phases::new(site.domain());
+    bundle.write_atomic(&site_output_dir(ws, site.domain()))?;
+    phase.done("write");
+    Ok(())
+}
+
+/// What a deployable bundle has beyond the pages: gzip twins of the other
+/// text files, the inputs digest, the nginx config and snippet, and what
+/// the edge renders from.
+fn complete(ws: &Workspace, site: &Site, bundle: &mut Bundle, inputs: String) -> Result<()> {
     let mut phase = Phases::new(site.domain());
     // Every page got its twin as it rendered; the other text files get theirs here.
     assets::precompress(&mut bundle.files, |path| path.ends_with(".html"));
@@ -101,7 +130,5 @@ pub fn write(ws: &Workspace, site: &Site, bundle: &mut Bundle, inputs: String) -
             .extra
             .insert(format!("{edge}/workspace/{path}"), bytes);
     }
-    bundle.write_atomic(&site_output_dir(ws, site.domain()))?;
-    phase.done("write");
     Ok(())
 }

@@ -413,14 +413,16 @@ fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
         fetch: crate::platform::FetchMode::Online,
         ..Default::default()
     };
-    crate::output::build_and_write(&ws, &site.domain, &opts)?;
+    let bundle = crate::output::build_complete(&ws, &config, &opts)?;
     let fetched_at = now_secs();
-    let after = manifest_hashes(&crate::manifest::path(&crate::output::site_output_dir(
-        &ws,
-        &site.domain,
-    )));
+    let after: BTreeMap<String, String> = bundle
+        .manifest()
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.sha256))
+        .collect();
     if after == before {
-        // Every published file is the same: nothing to deploy.
+        // Every published file is the same: nothing to publish.
         return Ok(Refreshed {
             release: live,
             unchanged: true,
@@ -428,14 +430,9 @@ fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
             fetched_at,
         });
     }
-    let deployed = crate::deploy::deploy(
-        &ws,
-        &config,
-        &crate::deploy::DeployOptions {
-            expect_live: Some(live),
-            ..Default::default()
-        },
-    )?;
+    let deployed = crate::deploy::publish(&ws, &config, &bundle, &live)?;
+    // The new release ships the sources this workspace holds: no copy next time.
+    fsutil::write_atomic(&state.join("workspace.from"), deployed.release.as_bytes())?;
     let changed_pages = after
         .iter()
         .filter(|(p, h)| p.ends_with(".html") && before.get(*p) != Some(*h))
