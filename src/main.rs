@@ -531,7 +531,6 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
     let opts = deploy::DeployOptions {
         force: args.force,
         dry_run: args.dry_run,
-        ..Default::default()
     };
     let d = deploy::deploy(ws, &site, &opts)?;
     let nginx = match d.nginx {
