@@ -676,6 +676,9 @@ fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &P
         .and_then(|text| Manifest::parse(&text, &live_manifest).ok())
         .map(|m| m.files.into_iter().map(|f| (f.path, f.sha256)).collect())
         .unwrap_or_default();
+    for path in bundle.files.keys() {
+        crate::bundle::check_bundle_path(path)?;
+    }
     let dirs: BTreeSet<PathBuf> = bundle
         .files
         .keys()
@@ -684,16 +687,18 @@ fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &P
         .collect();
     for dir in &dirs {
         fsutil::create_dir_all(dir)?;
+        set_mode(dir, 0o755)?;
     }
     bundle.files.par_iter().try_for_each(|(path, bytes)| {
-        crate::bundle::check_bundle_path(path)?;
         let to = partial.join(path);
         if same.get(path).is_some_and(|h| *h == sha256_hex(bytes))
             && std::fs::hard_link(live.join(path), &to).is_ok()
         {
             return Ok(());
         }
-        fsutil::write(&to, bytes)
+        fsutil::write(&to, bytes)?;
+        // What rsync's --chmod=D755,F644 gives a deploy, whatever the umask.
+        set_mode(&to, 0o644)
     })?;
     fsutil::write(&partial.join(".sitegen-manifest.json"), manifest)?;
     let edge = format!("{}/", crate::edge::ship::DIST_DIR);
@@ -705,6 +710,12 @@ fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &P
         }
     }
     Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(path, "set the permissions of", e))
 }
 
 /// `deploy --dry-run`: what rsync would change against the live release.
@@ -896,7 +907,11 @@ fn carry_assets(target: &Target, live: &str, partial: &str, dist: &Path) -> Resu
     let have: BTreeSet<&str> = new.paths().collect();
     let carry: Vec<String> = old
         .paths()
-        .filter(|p| p.starts_with("assets/") && !have.contains(p))
+        // Stylesheets, scripts and fonts only: images may come from platform
+        // records (a portrait), and one that left the site must not stay
+        // served because a page was open somewhere.
+        .filter(|p| p.starts_with("assets/") && !p.starts_with("assets/images/"))
+        .filter(|p| !have.contains(p))
         .filter(|p| crate::bundle::check_bundle_path(p).is_ok())
         .map(q)
         .collect();

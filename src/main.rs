@@ -611,7 +611,11 @@ fn edge(args: &EdgeArgs) -> Result<ExitCode, Error> {
 /// `sitegen edge status`: one line per site from the daemon's health report.
 fn edge_status(listen: std::net::SocketAddr) -> Result<ExitCode, Error> {
     let url = format!("http://{listen}/_sitegen/health");
-    let body = reqwest::blocking::Client::new()
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| Error::config(format!("cannot ask {listen}: {e}")))?;
+    let body = client
         .get(&url)
         .timeout(std::time::Duration::from_secs(5))
         .send()

@@ -361,7 +361,7 @@ fn hook_server(o: &mut String, n: &crate::config::NginxConfig, hook: &str) {
     o.push_str(TLS_SETTINGS);
     let _ = writeln!(
         o,
-        "    client_max_body_size 64k;\n    location = /_sitegen/events {{\n        limit_except POST {{\n            deny all;\n        }}\n        limit_req zone=sitegen_hooks burst=20 nodelay;\n        proxy_pass http://{};\n        proxy_set_header Host $host;\n    }}\n    location / {{\n        return 404;\n    }}\n}}",
+        "    client_max_body_size 64k;\n    location = /_sitegen/events {{\n        limit_except POST {{\n            deny all;\n        }}\n        limit_req zone=sitegen_hooks burst=20 nodelay;\n        limit_req_status 429;\n        proxy_pass http://{};\n        proxy_set_header Host $host;\n    }}\n    location / {{\n        return 404;\n    }}\n}}",
         n.edge_listen
     );
 }

@@ -160,13 +160,14 @@ pub struct NginxConfig {
     /// (64 KiB at most, rate-limited) to `edge_listen`, and nothing else.
     #[serde(default)]
     pub hook_host: Option<super::yaml::Hostname>,
-    /// Where `sitegen edge` listens (loopback).
+    /// Where `sitegen edge` listens: a loopback IP and port (the daemon
+    /// refuses any other address).
     #[serde(default = "default_edge_listen")]
-    pub edge_listen: Listen,
+    pub edge_listen: std::net::SocketAddr,
 }
 
-fn default_edge_listen() -> Listen {
-    Listen::parse("127.0.0.1:7433").expect("valid")
+fn default_edge_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 7433))
 }
 
 fn yes() -> bool {

@@ -93,14 +93,23 @@ struct Worker {
     sites: Vec<Arc<EdgeSite>>,
 }
 
+/// Reasons kept per pending refresh (the rest are only counted).
+const MAX_REASONS: usize = 100;
+
 impl Worker {
     fn push(&self, reason: String) {
-        self.reasons.lock().expect("lock").push(reason);
+        let mut reasons = self.reasons.lock().expect("lock");
+        if reasons.len() < MAX_REASONS {
+            reasons.push(reason);
+        }
+        drop(reasons);
         self.wake.notify_one();
     }
 }
 
 struct Edge {
+    /// Requests refused (bad signature, stale, not an event), for health.
+    refused: std::sync::atomic::AtomicU64,
     secret: Vec<u8>,
     workers: HashMap<String, Arc<Worker>>,
     sites: Vec<Arc<EdgeSite>>,
@@ -190,6 +199,7 @@ pub fn run(opts: EdgeOptions) -> Result<()> {
         })
         .collect();
     let edge = Arc::new(Edge {
+        refused: Default::default(),
         secret: opts.secret,
         workers,
         sites,
@@ -250,14 +260,25 @@ async fn event(
         now,
     ) {
         Ok(ev) => ev,
-        Err(Refused::Signature) => return (StatusCode::UNAUTHORIZED, "bad signature\n".into()),
-        Err(Refused::Stale) => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                "timestamp too far from now\n".into(),
-            )
+        Err(refused) => {
+            let (status, why) = match refused {
+                Refused::Signature => (StatusCode::UNAUTHORIZED, "bad signature".to_string()),
+                Refused::Stale => (
+                    StatusCode::UNAUTHORIZED,
+                    "timestamp too far from now".into(),
+                ),
+                Refused::Body(m) => (StatusCode::BAD_REQUEST, m),
+            };
+            // Logged at 1, 2, 4, 8… refusals: a wrong secret shows, a flood does not.
+            let n = edge
+                .refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            if n.is_power_of_two() {
+                eprintln!("edge: event refused ({why}); {n} refused so far");
+            }
+            return (status, format!("{why}\n"));
         }
-        Err(Refused::Body(m)) => return (StatusCode::BAD_REQUEST, format!("{m}\n")),
     };
     let Some(worker) = edge.workers.get(&ev.tenant) else {
         return (
@@ -265,8 +286,17 @@ async fn event(
             "no site of this tenant here\n".into(),
         );
     };
-    if !edge.seen.lock().expect("lock").first_time(&ev.id, now) {
-        return (StatusCode::OK, "already received\n".into());
+    {
+        let mut seen = edge.seen.lock().expect("lock");
+        if !seen.first_time(&ev.id, now) {
+            if seen.is_full() {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too many events, retry later\n".into(),
+                );
+            }
+            return (StatusCode::OK, "already received\n".into());
+        }
     }
     let what = match &ev.entity {
         Some(e) => format!("{} {e}", ev.kind),
@@ -288,7 +318,8 @@ async fn health(State(edge): State<Arc<Edge>>) -> axum::Json<serde_json::Value> 
             h
         })
         .collect();
-    axum::Json(serde_json::json!({ "sites": sites }))
+    let refused = edge.refused.load(std::sync::atomic::Ordering::Relaxed);
+    axum::Json(serde_json::json!({ "refused_events": refused, "sites": sites }))
 }
 
 /// A tenant's worker: one refresh at a time, events coalesced.
@@ -301,9 +332,23 @@ async fn work(worker: Arc<Worker>) {
             continue;
         }
         for site in &worker.sites {
-            let site = site.clone();
+            let run = site.clone();
             let reasons = reasons.clone();
-            let _ = tokio::task::spawn_blocking(move || refresh_logged(&site, &reasons)).await;
+            let done = tokio::task::spawn_blocking(move || refresh_logged(&run, &reasons)).await;
+            if done.is_err() {
+                // A panic: say so where the operator looks, like any failure.
+                eprintln!(
+                    "edge: {}: the refresh stopped unexpectedly; the live release is untouched",
+                    site.domain
+                );
+                let mut h = site
+                    .health
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                h.last_error =
+                    Some("the refresh stopped unexpectedly (a bug: please report it)".into());
+                h.last_refresh_at = Some(now_secs());
+            }
         }
     }
 }

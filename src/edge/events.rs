@@ -19,8 +19,8 @@ pub const TOLERANCE: i64 = 300;
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// One platform event, as its body says.
+/// Fields the platform may add later are ignored.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
 pub struct Event {
     pub id: String,
     /// `org:<slug>` or `person:<slug>`.
@@ -72,6 +72,13 @@ pub fn verify(
     if event.id.is_empty() || event.id.len() > 200 {
         return Err(Refused::Body("id must be 1 to 200 characters".into()));
     }
+    // Logged: short and printable, so an event cannot forge log lines.
+    let printable = |s: &str| s.len() <= 100 && !s.chars().any(char::is_control);
+    if !printable(&event.kind) || !event.entity.as_deref().is_none_or(printable) {
+        return Err(Refused::Body(
+            "type and entity must be printable, 100 characters at most".into(),
+        ));
+    }
     Ok(event)
 }
 
@@ -96,6 +103,10 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// How many ids `Seen` keeps at most: beyond, events are refused (503)
+/// until old ones leave the window.
+pub const MAX_SEEN: usize = 100_000;
+
 /// Event ids seen within the replay window (twice `TOLERANCE`: an older
 /// request is refused by its timestamp anyway).
 #[derive(Default)]
@@ -105,7 +116,8 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Records `id` at `now`; false if it was seen before (a repeat).
+    /// Records `id` at `now`; false if it was seen before (a repeat), or if
+    /// the set is full (`is_full` tells which).
     pub fn first_time(&mut self, id: &str, now: i64) -> bool {
         while let Some((t, _)) = self.order.front() {
             if now - t <= 2 * TOLERANCE {
@@ -117,9 +129,18 @@ impl Seen {
         if self.at.contains_key(id) {
             return false;
         }
+        if self.at.len() >= MAX_SEEN {
+            return false;
+        }
         self.at.insert(id.to_string(), now);
         self.order.push_back((now, id.to_string()));
         true
+    }
+}
+
+impl Seen {
+    pub fn is_full(&self) -> bool {
+        self.at.len() >= MAX_SEEN
     }
 }
 
@@ -197,6 +218,49 @@ mod tests {
             Err(Refused::Stale)
         );
         assert!(check(b"s3cret", Some(&ts), Some(&sig), BODY, now + 300).is_ok());
+        for (body, why) in [
+            (
+                r#"{"id":"","tenant":"org:a","type":"t"}"#.to_string(),
+                "empty id",
+            ),
+            (
+                format!(
+                    r#"{{"id":"{}","tenant":"org:a","type":"t"}}"#,
+                    "x".repeat(201)
+                ),
+                "long id",
+            ),
+            (
+                r#"{"id":"a","tenant":"org:a","type":"t\nedge: forged"}"#.to_string(),
+                "control character",
+            ),
+            (
+                format!(
+                    r#"{{"id":"a","tenant":"org:a","type":"t","entity":"{}"}}"#,
+                    "e".repeat(101)
+                ),
+                "long entity",
+            ),
+        ] {
+            let sig = sign(b"s3cret", now, body.as_bytes());
+            assert!(
+                matches!(
+                    check(b"s3cret", Some(&ts), Some(&sig), body.as_bytes(), now),
+                    Err(Refused::Body(_))
+                ),
+                "{why}"
+            );
+        }
+        let longest = format!(
+            r#"{{"id":"{}","tenant":"org:a","type":"t","entity":"{}","added":1}}"#,
+            "x".repeat(200),
+            "e".repeat(100)
+        );
+        let sig = sign(b"s3cret", now, longest.as_bytes());
+        assert!(
+            check(b"s3cret", Some(&ts), Some(&sig), longest.as_bytes(), now).is_ok(),
+            "limits are inclusive; new fields are ignored"
+        );
         let junk = b"{\"id\":\"x\"}";
         let junk_sig = sign(b"s3cret", now, junk);
         assert!(matches!(
@@ -214,5 +278,13 @@ mod tests {
         assert!(!seen.first_time("a", 600));
         // Forgotten after the window, when its timestamp is refused anyway.
         assert!(seen.first_time("a", 601));
+        // Bounded: a flood of fresh ids fills it, and then nothing is new
+        // until the window moves on.
+        for i in 0..MAX_SEEN {
+            seen.first_time(&format!("f{i}"), 700);
+        }
+        assert!(seen.is_full());
+        assert!(!seen.first_time("new", 700));
+        assert!(seen.first_time("new", 700 + 601));
     }
 }
