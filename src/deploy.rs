@@ -565,27 +565,51 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
         return dry_run(ws, &target, current, public, &manifest_hash, unchanged);
     }
 
-    // The new release, written beside the live one as `<id>.partial`.
+    let deployed = ship(
+        ws,
+        site,
+        &target,
+        &dist,
+        &state,
+        &manifest_hash,
+        |partial| write_release(&target, current.as_deref(), &public, partial, &dist),
+    );
+    drop(lock);
+    deployed
+}
+
+/// What deploy and publish share once the target's lock is held: unless the
+/// live release is this build, `write` fills `<id>.partial` (deleted again
+/// if it fails), then the nginx config, the switch and pruning (`go_live`).
+fn ship(
+    ws: &Workspace,
+    site: &Site,
+    target: &Target,
+    dist: &Path,
+    state: &State,
+    manifest_hash: &str,
+    write: impl FnOnce(&str) -> Result<()>,
+) -> Result<Deployed> {
+    let current = state.current.clone();
+    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
     let new = if unchanged {
         None
     } else {
-        let id = release_id(&manifest_hash);
+        let id = release_id(manifest_hash);
         let partial = format!("{}/{id}.partial", target.releases_dir());
-        if let Err(e) = write_release(&target, current.as_deref(), &public, &partial, &dist) {
+        if let Err(e) = write(&partial) {
             target.discard(&partial);
             return Err(e.hint("the live release was not touched"));
         }
         Some((id, partial))
     };
-
-    let (release, nginx) = go_live(ws, site, &target, &dist, new, current.as_deref(), &state)?;
+    let (release, nginx) = go_live(ws, site, target, dist, new, current.as_deref(), state)?;
     let pruned = prune(
-        &target,
+        target,
         site.config.deploy.keep_releases.max(1) as usize,
         &release,
-        &state,
+        state,
     )?;
-    drop(lock);
     Ok(Deployed {
         release,
         unchanged,
@@ -632,37 +656,21 @@ pub fn publish(
     if current.as_deref() != Some(expect_live) {
         return Err(Error::deploy(LIVE_CHANGED).hint("render again from the live release"));
     }
-    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
-    let new = if unchanged {
-        None
-    } else {
-        let id = release_id(&manifest_hash);
-        let partial = format!("{}/{id}.partial", target.releases_dir());
-        let live = format!("{}/{expect_live}", target.releases_dir());
-        let written = write_release_from(bundle, &manifest, Path::new(&live), Path::new(&partial))
-            .and_then(|()| carry_assets(&target, expect_live, &partial, &dist));
-        if let Err(e) = written {
-            target.discard(&partial);
-            return Err(e.hint("the live release was not touched"));
-        }
-        Some((id, partial))
-    };
-    let (release, nginx) = go_live(ws, site, &target, &dist, new, current.as_deref(), &state)?;
-    let pruned = prune(
+    let live = format!("{}/{expect_live}", target.releases_dir());
+    let deployed = ship(
+        ws,
+        site,
         &target,
-        site.config.deploy.keep_releases.max(1) as usize,
-        &release,
+        &dist,
         &state,
-    )?;
+        &manifest_hash,
+        |partial| {
+            write_release_from(bundle, &manifest, Path::new(&live), Path::new(partial))?;
+            carry_assets(&target, expect_live, partial, &dist)
+        },
+    );
     drop(lock);
-    Ok(Deployed {
-        release,
-        unchanged,
-        previous: current,
-        nginx,
-        pruned,
-        changes: Vec::new(),
-    })
+    deployed
 }
 
 /// Writes `bundle` into `partial` (local), hard-linking every file whose
