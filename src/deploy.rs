@@ -848,18 +848,9 @@ fn write_release(
     partial: &str,
     dist: &Path,
 ) -> Result<()> {
-    let mut args: Vec<String> = vec![
-        "-r".into(),
-        "--checksum".into(),
-        "--delete".into(),
-        "--chmod=D755,F644".into(),
-    ];
-    if let Some(c) = live {
-        args.push(format!("--link-dest={}/{c}", target.releases_dir()));
-    }
-    args.push(public.to_string());
-    args.push(format!("{}/", target.rsync_dest(partial)));
-    target.rsync(&args)?;
+    let releases = target.releases_dir();
+    let link_dest = live.map(|c| format!("{releases}/{c}"));
+    rsync_tree(target, public, partial, link_dest)?;
     // The manifest goes along (a dotfile: nginx does not serve it), so the
     // next deploy knows which assets this release published.
     let manifest = manifest::path(dist);
@@ -873,26 +864,34 @@ fn write_release(
     let edge = dist.join(crate::edge::ship::DIST_DIR);
     if edge.is_dir() {
         let into = crate::edge::ship::RELEASE_DIR;
-        let mut args: Vec<String> = vec![
-            "-r".into(),
-            "--checksum".into(),
-            "--delete".into(),
-            "--chmod=D755,F644".into(),
-        ];
-        if let Some(c) = live {
-            args.push(format!("--link-dest={}/{c}/{into}", target.releases_dir()));
-        }
-        args.push(format!("{}/", edge.display()));
-        args.push(format!(
-            "{}/",
-            target.rsync_dest(&format!("{partial}/{into}"))
-        ));
-        target.rsync(&args)?;
+        rsync_tree(
+            target,
+            &format!("{}/", edge.display()),
+            &format!("{partial}/{into}"),
+            live.map(|c| format!("{releases}/{c}/{into}")),
+        )?;
     }
     if let Some(c) = live {
         carry_assets(target, c, partial, dist)?;
     }
     Ok(())
+}
+
+/// Copies the folder `from` (with a trailing slash) to `into` on the target,
+/// hard-linking files that `link_dest` already has with the same content.
+fn rsync_tree(target: &Target, from: &str, into: &str, link_dest: Option<String>) -> Result<()> {
+    let mut args: Vec<String> = vec![
+        "-r".into(),
+        "--checksum".into(),
+        "--delete".into(),
+        "--chmod=D755,F644".into(),
+    ];
+    if let Some(dir) = link_dest {
+        args.push(format!("--link-dest={dir}"));
+    }
+    args.push(from.to_string());
+    args.push(format!("{}/", target.rsync_dest(into)));
+    target.rsync(&args).map(drop)
 }
 
 /// Hard-links into the new release the fingerprinted assets the live release
