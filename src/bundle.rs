@@ -32,6 +32,8 @@ pub struct Bundle {
     pub inputs: Option<String>,
     /// Short digest of the platform data it was built from, for reports.
     pub data_digest: String,
+    /// When its pages change next by the clock alone (`crate::clock`).
+    pub next_change: Option<time::OffsetDateTime>,
     /// The markdown files its pages were made from (drafts left out unless
     /// the build showed them): the ones a release ships for the edge.
     pub markdown: std::collections::BTreeSet<PathBuf>,
@@ -75,7 +77,9 @@ impl Bundle {
 
     /// The bundle's manifest (see `manifest`).
     pub fn manifest(&self) -> Manifest {
-        Manifest::of(&self.domain, self.inputs.as_deref(), &self.files)
+        let mut m = Manifest::of(&self.domain, self.inputs.as_deref(), &self.files);
+        m.next_change = self.next_change.map(crate::clock::format);
+        m
     }
 
     /// Writes `<dest>/public/**` and `<dest>/manifest.json`: first into a

@@ -629,6 +629,8 @@ pub struct CheckOptions {
     /// string key missing in a language, an image without alt text), and
     /// every finding is an error.
     pub strict: bool,
+    /// The instant to build for (`--clock`).
+    pub now: Option<time::OffsetDateTime>,
 }
 
 /// Builds `site` in memory and checks it.
@@ -639,6 +641,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         &BuildOptions {
             mode: crate::build::BuildMode::Preview,
             strict: opts.strict,
+            now: opts.now,
             ..Default::default()
         },
     )?;

@@ -23,6 +23,11 @@ pub struct Cli {
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Build as if it were this instant (2027-03-01 or 2027-03-01T18:30:00Z):
+    /// preview what a date shows (a tour leg over shows as past). The edge's
+    /// and serve's clocks start there and run on.
+    #[arg(long, global = true, value_parser = crate::clock::parse)]
+    pub clock: Option<time::OffsetDateTime>,
     #[command(subcommand)]
     pub command: Command,
 }

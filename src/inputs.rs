@@ -94,13 +94,23 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
         data: _,
         mode: _,
         incremental: _,
+        // Not an input either: the output depends on the clock only at the
+        // instants the manifest records (`next_change`), and `--changed`
+        // builds again once that one has passed.
+        now: _,
     } = opts;
     h.update(format!("options drafts={drafts} strict={strict}\0").as_bytes());
 }
 
-/// The inputs digest recorded in a built site's manifest, if any.
-pub fn recorded(dist: &Path) -> Option<String> {
-    crate::manifest::Manifest::read(dist).ok()?.inputs
+/// The inputs digest recorded in a built site's manifest, if any and if
+/// its pages have not changed by the clock alone by `now` (a tour leg
+/// became past since): then the same inputs no longer give the same output.
+pub fn recorded(dist: &Path, now: time::OffsetDateTime) -> Option<String> {
+    let manifest = crate::manifest::Manifest::read(dist).ok()?;
+    if manifest.outdated_at(now) {
+        return None;
+    }
+    manifest.inputs
 }
 
 /// Whether `domain` is in shard `index` of `count` (1-based), by a stable hash.

@@ -7,6 +7,7 @@ pub mod build;
 pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod deploy;

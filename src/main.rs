@@ -11,6 +11,7 @@ use sitegen::cli::{
     BuildArgs, CheckArgs, Cli, Command, DeployArgs, DomainArg, EdgeAction, EdgeArgs, FetchArgs,
     NewArgs, RollbackArgs, ServeArgs,
 };
+use sitegen::clock::Clock;
 use sitegen::deploy::{self, NginxOutcome};
 use sitegen::{BuildOptions, Error, Outcome, Workspace};
 
@@ -44,7 +45,7 @@ fn init_logging(cli: &Cli) {
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
     if let Command::Edge(args) = &cli.command {
-        return edge(args);
+        return edge(cli, args);
     }
     let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
     match &cli.command {
@@ -56,7 +57,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Releases(args) => releases(&ws, args),
         Command::Check(args) => check(cli, &ws, args),
         Command::New(args) => new(&ws, args),
-        Command::Serve(args) => serve(ws, args),
+        Command::Serve(args) => serve(cli, ws, args),
         Command::Edge(_) => unreachable!("handled before the workspace is opened"),
     }
 }
@@ -71,6 +72,7 @@ fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error>
     let opts = sitegen::check::CheckOptions {
         external: args.external,
         strict: args.strict,
+        now: cli.clock,
     };
     let mut failed = Vec::new();
     for domain in &domains {
@@ -137,7 +139,7 @@ fn new(ws: &Workspace, args: &NewArgs) -> Result<ExitCode, Error> {
 }
 
 /// `sitegen serve`: the watch-mode preview until interrupted.
-fn serve(ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> {
+fn serve(cli: &Cli, ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> {
     let domains = if args.domains.is_empty() {
         ws.domains()?
     } else {
@@ -151,6 +153,7 @@ fn serve(ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> {
         domains,
         drafts: args.drafts,
         refresh: args.refresh,
+        clock: cli.clock.map_or_else(Clock::system, Clock::starting_at),
     };
     sitegen::serve::serve(ws, opts)?;
     Ok(ExitCode::SUCCESS)
@@ -278,6 +281,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         drafts: args.drafts,
         fetch: args.fetch_mode(),
         strict: args.strict,
+        now: cli.clock,
         ..Default::default()
     };
     let started = Instant::now();
@@ -587,7 +591,7 @@ fn print_error(err: &Error) {
 }
 
 /// `sitegen edge`: the daemon, or `edge status`.
-fn edge(args: &EdgeArgs) -> Result<ExitCode, Error> {
+fn edge(cli: &Cli, args: &EdgeArgs) -> Result<ExitCode, Error> {
     if let Some(EdgeAction::Status { listen }) = &args.action {
         return edge_status(*listen);
     }
@@ -604,6 +608,7 @@ fn edge(args: &EdgeArgs) -> Result<ExitCode, Error> {
         targets: args.targets.clone(),
         secret: secret.into_bytes(),
         reconcile: std::time::Duration::from_secs(args.reconcile_secs),
+        clock: cli.clock.map_or_else(Clock::system, Clock::starting_at),
     })?;
     Ok(ExitCode::SUCCESS)
 }

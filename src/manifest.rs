@@ -26,6 +26,10 @@ pub struct Manifest {
     /// builds that record none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<String>,
+    /// When the pages change next by the clock alone (RFC 3339, UTC): a
+    /// tour leg becomes past. `build --changed` builds again from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_change: Option<String>,
     pub files: Vec<Entry>,
 }
 
@@ -53,6 +57,7 @@ impl Manifest {
             generator: concat!("sitegen ", env!("CARGO_PKG_VERSION")).to_string(),
             domain: domain.to_string(),
             inputs: inputs.map(str::to_string),
+            next_change: None,
             files,
         }
     }
@@ -77,6 +82,14 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Manifest> {
         let path = path(dir);
         Manifest::parse(&fsutil::read(&path)?, &path)
+    }
+
+    /// Whether the output changes by the clock alone by `now`.
+    pub fn outdated_at(&self, now: time::OffsetDateTime) -> bool {
+        self.next_change
+            .as_deref()
+            .and_then(|t| crate::clock::parse(t).ok())
+            .is_some_and(|t| t <= now)
     }
 
     /// Paths of the files it lists.

@@ -51,7 +51,8 @@ pub fn build_if_changed(
     };
     let digest = inputs::digest(ws, &site, &data, opts);
     if changed_only
-        && inputs::recorded(&site_output_dir(ws, domain)).as_deref() == Some(digest.as_str())
+        && inputs::recorded(&site_output_dir(ws, domain), opts.now()).as_deref()
+            == Some(digest.as_str())
     {
         return Ok(Outcome::Unchanged {
             warnings: data

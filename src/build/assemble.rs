@@ -23,6 +23,7 @@ pub fn assemble(
 ) -> Result<Bundle> {
     let mut bundle = Bundle::new(site.domain());
     bundle.data_digest = loaded.data_digest.clone();
+    bundle.next_change = loaded.next_change;
     bundle.pages = rendered.len();
     bundle.rendered = rendered.len();
     let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();

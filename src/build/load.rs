@@ -31,6 +31,8 @@ pub struct Loaded {
     pub translated: std::collections::HashMap<String, PlatformData>,
     /// Short digest of the data as loaded, for reports.
     pub data_digest: String,
+    /// When the pages change next by the clock alone (a leg becomes past).
+    pub next_change: Option<time::OffsetDateTime>,
     pub assets: Assets,
     pub images: Arc<ImageQueue>,
     /// The site's social image (`seo.social_image`).
@@ -64,6 +66,7 @@ pub fn load(
     let data_digest = data.digest();
     let raw = Arc::new(data.clone());
     crate::pages::legs::assign_urls(&mut data);
+    let next_change = crate::pages::legs::mark_past(&mut data, opts.now());
     let languages = &site.languages;
     let chain = |lang| -> Vec<&str> { languages.chain(lang).map(|l| l.code.as_str()).collect() };
     let translated = languages
@@ -93,6 +96,7 @@ pub fn load(
         raw,
         translated,
         data_digest,
+        next_change,
         assets,
         images,
         social,

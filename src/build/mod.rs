@@ -64,6 +64,16 @@ pub struct BuildOptions {
     pub mode: BuildMode,
     /// Re-render only what an edit touched; take the rest from a previous bundle.
     pub incremental: Option<Incremental>,
+    /// The build's instant (`--clock`; default: the system's), for what
+    /// changes with time (see `crate::clock`).
+    pub now: Option<time::OffsetDateTime>,
+}
+
+impl BuildOptions {
+    /// The instant the build renders for.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.now.unwrap_or_else(time::OffsetDateTime::now_utc)
+    }
 }
 
 /// What one site's build produced, for the summary line.

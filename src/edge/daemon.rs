@@ -19,6 +19,9 @@
 //! - A reconcile loop refreshes every tenant at start and every
 //!   `reconcile` interval (conditional requests: unchanged data costs a
 //!   304), catching lost events.
+//! - Time: a build says when its pages change next by the clock alone (a
+//!   tour leg becomes past, `Bundle::next_change`); the site is refreshed
+//!   at that instant (checked every second against the daemon's clock).
 //! - `GET /_sitegen/health`: per site the live release, when its data was
 //!   last fetched, the last refresh and the last error.
 //!
@@ -38,14 +41,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
+use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use super::events::{self, Refused, Seen};
 use super::ship;
 use crate::build::{BuildMode, BuildOptions};
+use crate::clock::Clock;
 use crate::config::Workspace;
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::platform::FetchMode;
 
 /// How long a worker waits after a wake-up for more events of its tenant.
 const COALESCE: Duration = Duration::from_millis(50);
@@ -59,6 +65,8 @@ pub struct EdgeOptions {
     pub secret: Vec<u8>,
     /// Interval of the reconcile loop.
     pub reconcile: Duration,
+    /// The clock pages are rendered for (`--clock`, running on).
+    pub clock: crate::clock::Clock,
 }
 
 /// What `/_sitegen/health` says of one site.
@@ -78,6 +86,9 @@ pub struct Health {
     /// Why the last refresh failed; None once one succeeds.
     pub last_error: Option<String>,
     pub refreshes: u64,
+    /// When the pages change next by the clock alone (RFC 3339): the site
+    /// is refreshed then.
+    pub next_change: Option<String>,
 }
 
 struct EdgeSite {
@@ -85,6 +96,10 @@ struct EdgeSite {
     tenant: String,
     target: PathBuf,
     health: Mutex<Health>,
+    /// When the live pages change by the clock alone; taken when it is due.
+    next_change: Mutex<Option<OffsetDateTime>>,
+    /// A change by the clock is due and not yet published.
+    clock_due: std::sync::atomic::AtomicBool,
 }
 
 struct Worker {
@@ -108,6 +123,7 @@ impl Worker {
 }
 
 struct Edge {
+    clock: Clock,
     /// Requests refused (bad signature, stale, not an event), for health.
     refused: std::sync::atomic::AtomicU64,
     secret: Vec<u8>,
@@ -140,7 +156,13 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
             deps_file.display()
         )));
     };
+    let next_change = crate::manifest::Manifest::read(&target.join("current"))
+        .ok()
+        .and_then(|m| m.next_change)
+        .and_then(|t| crate::clock::parse(&t).ok());
     Ok(EdgeSite {
+        clock_due: Default::default(),
+        next_change: Mutex::new(next_change),
         health: Mutex::new(Health {
             domain: domain.clone(),
             tenant: tenant.clone(),
@@ -199,6 +221,7 @@ pub fn run(opts: EdgeOptions) -> Result<()> {
         })
         .collect();
     let edge = Arc::new(Edge {
+        clock: opts.clock,
         refused: Default::default(),
         secret: opts.secret,
         workers,
@@ -214,8 +237,30 @@ pub fn run(opts: EdgeOptions) -> Result<()> {
 
 async fn serve(edge: Arc<Edge>, listen: SocketAddr, reconcile: Duration) -> Result<()> {
     for worker in edge.workers.values() {
-        tokio::spawn(work(worker.clone()));
+        tokio::spawn(work(worker.clone(), edge.clock));
     }
+    let timed = edge.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let now = timed.clock.now();
+            for w in timed.workers.values() {
+                let mut due = false;
+                for s in &w.sites {
+                    let mut next = s.next_change.lock().expect("lock");
+                    if next.take_if(|t| *t <= now).is_some() {
+                        s.clock_due
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        due = true;
+                    }
+                }
+                if due {
+                    w.push("the clock (a tour date is over)".into());
+                }
+            }
+        }
+    });
     let reconciling = edge.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(reconcile);
@@ -323,7 +368,7 @@ async fn health(State(edge): State<Arc<Edge>>) -> axum::Json<serde_json::Value> 
 }
 
 /// A tenant's worker: one refresh at a time, events coalesced.
-async fn work(worker: Arc<Worker>) {
+async fn work(worker: Arc<Worker>, clock: Clock) {
     loop {
         worker.wake.notified().await;
         tokio::time::sleep(COALESCE).await;
@@ -334,7 +379,8 @@ async fn work(worker: Arc<Worker>) {
         for site in &worker.sites {
             let run = site.clone();
             let reasons = reasons.clone();
-            let done = tokio::task::spawn_blocking(move || refresh_logged(&run, &reasons)).await;
+            let done =
+                tokio::task::spawn_blocking(move || refresh_logged(&run, &reasons, clock)).await;
             if done.is_err() {
                 // A panic: say so where the operator looks, like any failure.
                 eprintln!(
@@ -353,19 +399,39 @@ async fn work(worker: Arc<Worker>) {
     }
 }
 
-fn refresh_logged(site: &EdgeSite, reasons: &[String]) {
+fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
     let started = Instant::now();
     let why = summarize(reasons);
-    let result = refresh(site);
+    let mut result = refresh(site, clock, FetchMode::Online);
+    let mut api_error = None;
+    if result.is_err() && site.clock_due.load(std::sync::atomic::Ordering::Relaxed) {
+        // The clock changed the pages but the API cannot answer: render
+        // them from the data last fetched, and still report the failure.
+        api_error = result
+            .err()
+            .map(|e| crate::redact::redact(&e.to_string()).into_owned());
+        result = refresh(site, clock, FetchMode::Offline);
+    }
     let ms = started.elapsed().as_millis();
     let mut h = site.health.lock().expect("lock");
     h.last_refresh_at = Some(now_secs());
     h.refreshes += 1;
     match result {
         Ok(r) => {
-            h.data_fetched_at = Some(r.fetched_at);
-            h.last_error = None;
+            site.clock_due
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+            *site.next_change.lock().expect("lock") = r.next_change;
+            h.next_change = r.next_change.map(crate::clock::format);
             h.live = Some(r.release.clone());
+            if let Some(msg) = &api_error {
+                eprintln!(
+                    "edge: {}: {why}: the API failed ({msg}); rendered from the data fetched before",
+                    site.domain
+                );
+            } else {
+                h.data_fetched_at = Some(r.fetched_at);
+            }
+            h.last_error = api_error;
             if r.changed_pages > 0 || !r.unchanged {
                 eprintln!(
                     "edge: {}: {why}: {} pages in {ms} ms → {}",
@@ -395,6 +461,7 @@ fn summarize(reasons: &[String]) -> String {
 }
 
 struct Refreshed {
+    next_change: Option<OffsetDateTime>,
     release: String,
     unchanged: bool,
     changed_pages: usize,
@@ -404,11 +471,11 @@ struct Refreshed {
 /// Renders the site again from its live release's sources with fresh data
 /// and deploys the result to the same target, if the release it rendered
 /// from is still live (else once more from the new one).
-fn refresh(site: &EdgeSite) -> Result<Refreshed> {
+fn refresh(site: &EdgeSite, clock: Clock, fetch: FetchMode) -> Result<Refreshed> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match refresh_once(site) {
+        match refresh_once(site, clock.now(), fetch) {
             Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {
                 eprintln!(
                     "edge: {}: the live release changed while rendering; rendering again from it",
@@ -420,7 +487,7 @@ fn refresh(site: &EdgeSite) -> Result<Refreshed> {
     }
 }
 
-fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
+fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Result<Refreshed> {
     let target = &site.target;
     let live = live_release(target)
         .ok_or_else(|| Error::deploy(format!("{} has no live release", target.display())))?;
@@ -455,7 +522,8 @@ fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
     let before = manifest_hashes(&target.join("current").join(".sitegen-manifest.json"));
     let opts = BuildOptions {
         mode: BuildMode::Publish,
-        fetch: crate::platform::FetchMode::Online,
+        fetch,
+        now: Some(now),
         ..Default::default()
     };
     let bundle = crate::output::build_complete(&ws, &config, &opts)?;
@@ -469,6 +537,7 @@ fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
     if after == before {
         // Every published file is the same: nothing to publish.
         return Ok(Refreshed {
+            next_change: bundle.next_change,
             release: live,
             unchanged: true,
             changed_pages: 0,
@@ -487,6 +556,7 @@ fn refresh_once(site: &EdgeSite) -> Result<Refreshed> {
             .filter(|p| p.ends_with(".html") && !after.contains_key(*p))
             .count();
     Ok(Refreshed {
+        next_change: bundle.next_change,
         release: deployed.release,
         unchanged: deployed.unchanged,
         changed_pages,

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
+use time::OffsetDateTime;
 
 use super::{Entry, Route, Scope, Source};
 use crate::config::{Language, Site};
@@ -79,6 +80,27 @@ pub fn assign_urls(data: &mut PlatformData) {
         }
         leg.url = format!("{SECTION}{unique}/");
     }
+}
+
+/// Marks the legs whose end date is over at `now` as past: from 00:00 UTC
+/// the day after it. Returns the next instant a leg becomes past, when the
+/// pages change by the clock alone. A date that does not parse is never past
+/// (the leg shows as its status says).
+pub fn mark_past(data: &mut PlatformData, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let mut next: Option<OffsetDateTime> = None;
+    for leg in data.tours.iter_mut().flat_map(|t| &mut t.legs) {
+        let Some(over) = crate::clock::parse_date(&leg.end_date)
+            .and_then(|d| d.next_day())
+            .map(|d| d.with_time(time::Time::MIDNIGHT).assume_utc())
+        else {
+            continue;
+        };
+        leg.past = over <= now;
+        if !leg.past {
+            next = Some(next.map_or(over, |n| n.min(over)));
+        }
+    }
+    next
 }
 
 pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>) -> Value {

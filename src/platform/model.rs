@@ -225,6 +225,10 @@ pub struct TourLeg {
     /// Set by sitegen: the leg page's URL (`/tour/lyon/`).
     #[serde(default, skip_deserializing)]
     pub url: String,
+    /// Set by sitegen: the leg's end date is over (at the build's instant,
+    /// in UTC); templates show it as past, whatever its status.
+    #[serde(default, skip_deserializing)]
+    pub past: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

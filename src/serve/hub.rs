@@ -160,6 +160,7 @@ impl Hub {
             data: Some(data.clone()),
             mode: BuildMode::Preview,
             incremental: changes.incremental(self.last_good(domain)),
+            now: Some(self.opts.clock.now()),
             ..Default::default()
         };
         let bundle = build_site(&self.ws, &site, &opts)?;

@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// Reload platform data on every rebuild instead of once per session.
     pub refresh: bool,
+    /// The clock pages are built for (`--clock`, running on).
+    pub clock: crate::clock::Clock,
 }
 
 /// Starts the server and blocks until it is stopped.

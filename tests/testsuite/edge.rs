@@ -123,10 +123,23 @@ impl Daemon {
         reconcile_secs: u64,
         domains: &[&str],
     ) -> Daemon {
+        Daemon::start_with(s, api, port, reconcile_secs, domains, &[])
+    }
+
+    /// `start` with more arguments before the targets (`--clock …`).
+    fn start_with(
+        s: &Server,
+        api: &FakeApi,
+        port: u16,
+        reconcile_secs: u64,
+        domains: &[&str],
+        args: &[&str],
+    ) -> Daemon {
         let root = s.root();
         let err = root.join("edge.stderr");
         let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
             .args(["edge", "--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
             .args(["--reconcile-secs", &reconcile_secs.to_string()])
             .args(domains.iter().map(|d| root.join("srv").join(d)))
             .env("SITEGEN_EDGE_SECRET", SECRET)
@@ -609,4 +622,153 @@ fn the_edge_refuses_public_addresses_weak_secrets_and_undeployed_targets() {
         "{}",
         r.stderr
     );
+}
+
+/// Time-driven refresh: a tour leg shows as past from 00:00 UTC the day
+/// after its end date, by the clock alone (no event, no data change). The
+/// daemon's clock is injected with `--clock` and runs on from there.
+/// While the API is down, the clock still moves legs to past, rendered
+/// from the data last fetched, and health still reports the failure.
+#[test]
+fn a_leg_moves_to_past_at_its_end_date_by_the_clock_alone() {
+    let tour = "adulttherapytour.com";
+    let (s, api, port) = deployed_from_api(&[tour]);
+    let c = s.client();
+    let page = |path: &str| s.get(&c, tour, path).text().unwrap();
+    // Built today (2026): every leg is ahead, the first change is Lisbon's.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            s.root()
+                .join("srv")
+                .join(tour)
+                .join("current/.sitegen-manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["next_change"], "2027-03-07T00:00:00Z");
+    assert!(page("/tour/madrid/").contains("Limited"));
+    assert!(!page("/tour/").contains("status-past"));
+
+    // Madrid ends on 19 March 2027: past from 2027-03-20T00:00:00Z. The
+    // daemon's clock starts 4 s before; Lisbon (6 March) is past already.
+    let edge = Daemon::start_with(
+        &s,
+        &api,
+        port,
+        3600,
+        &[tour],
+        &["--clock", "2027-03-19T23:59:56Z"],
+    );
+    wait_for("Lisbon to show as past", || {
+        page("/tour/lisbon/").contains("This date is over")
+    });
+    let h = edge.health().unwrap();
+    assert_eq!(h["sites"][0]["next_change"], "2027-03-20T00:00:00Z", "{h}");
+    // The API goes down; the clock still moves Madrid to past.
+    api.always(
+        "/v1/public/tenants/ada-marlowe/tours",
+        crate::fake_api::Fault::Status(500),
+    );
+    wait_for("Madrid to show as past", || {
+        page("/tour/madrid/").contains("This date is over")
+    });
+    let madrid = page("/tour/madrid/");
+    assert!(
+        madrid.contains("status-past") && !madrid.contains("Book a place"),
+        "{madrid}"
+    );
+    let schedule = page("/tour/");
+    assert_eq!(schedule.matches("status-past").count(), 2, "{schedule}");
+    let home = page("/");
+    assert!(
+        !home.contains("/tour/madrid/") && home.contains("/tour/lyon/"),
+        "{home}"
+    );
+    assert!(page("/fr/tournee/madrid/").contains("Passé"));
+    let h = edge.health().unwrap();
+    let site = &h["sites"][0];
+    assert_eq!(site["next_change"], "2027-04-04T00:00:00Z", "{h}");
+    assert!(
+        site["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("500")),
+        "the API failure is still reported: {h}"
+    );
+    assert!(
+        edge.stderr()
+            .contains("rendered from the data fetched before"),
+        "{}",
+        edge.stderr()
+    );
+}
+
+/// Every switch of `current` is atomic for visitors: while the edge
+/// publishes one release after another, each response nginx gives for a
+/// page is a whole page of one release (one name, complete), never a mix,
+/// an error or a missing file.
+#[test]
+fn every_switch_is_atomic_under_a_request_loop() {
+    let (s, api, port) = deployed_from_api(&[D]);
+    let edge = Daemon::start(&s, &api, port, 3600, &[D]);
+    wait_for("the start-up refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
+    });
+    let names: Vec<String> = std::iter::once("Margot Lune".to_string())
+        .chain((1..=6).map(|i| format!("Margot Version{i}")))
+        .collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let paths = ["/members/margot-lune/", "/members/", "/"];
+    let loops: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            let stop = stop.clone();
+            let c = s.client();
+            let url = s.https_url(D, path);
+            std::thread::spawn(move || {
+                let mut seen: Vec<(u16, String)> = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = c.get(&url).send().unwrap();
+                    let status = r.status().as_u16();
+                    seen.push((status, r.text().unwrap()));
+                }
+                seen
+            })
+        })
+        .collect();
+    let c = s.client();
+    for (i, pair) in names.windows(2).enumerate() {
+        let (from, to) = (pair[0].clone(), pair[1].clone());
+        api.edit("cocotte", "profiles", move |v| {
+            *v = serde_json::from_str(&v.to_string().replace(&from, &to)).unwrap();
+        });
+        let id = format!("ev_atomic_{i}");
+        assert_eq!(edge.post(&event(&id, "org:cocotte"), now(), SECRET), 202);
+        wait_for("the new name", || {
+            s.get(&c, D, "/members/margot-lune/")
+                .text()
+                .unwrap()
+                .contains(&pair[1])
+        });
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0;
+    for (path, handle) in paths.iter().zip(loops) {
+        let seen = handle.join().unwrap();
+        total += seen.len();
+        let mut versions = std::collections::BTreeSet::new();
+        for (status, body) in &seen {
+            assert_eq!(*status, 200, "{path}: {body}");
+            assert!(body.trim_end().ends_with("</html>"), "{path}: a cut page");
+            let shown: Vec<&String> = names.iter().filter(|n| body.contains(n.as_str())).collect();
+            assert_eq!(shown.len(), 1, "{path} shows {shown:?}");
+            versions.insert(shown[0].clone());
+        }
+        assert!(
+            versions.len() >= 2,
+            "{path}: the loop saw only {versions:?}"
+        );
+    }
+    eprintln!("{total} responses, each a whole page of one release");
 }

@@ -844,6 +844,7 @@ mod app {
             domains: vec!["cocotte.maison".to_string()],
             drafts: false,
             refresh: false,
+            clock: sitegen::clock::Clock::system(),
         };
         let hub = Arc::new(Hub::new(ws, opts));
         let outcome = hub.rebuild("cocotte.maison", &ChangeSet::new(Change::Data));
