@@ -133,6 +133,30 @@ fn changed_rebuilds_when_drafts_differ_from_the_last_build() {
     assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
 }
 
+/// `--changed` sees time: a build records when its pages change by the
+/// clock alone (the next tour leg to end shows as past from 00:00 UTC the
+/// day after), and `--changed` builds again from that instant on.
+#[test]
+fn changed_builds_again_once_a_tour_leg_is_over() {
+    let t = SiteTest::demo();
+    let d = "adulttherapytour.com";
+    t.run(&["--clock", "2027-05-20T10:00:00Z", "build", d])
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&t.read(&format!("dist/{d}/manifest.json"))).unwrap();
+    // Copenhagen ends on 28 May 2027.
+    assert_eq!(manifest["next_change"], "2027-05-29T00:00:00Z");
+    let copenhagen = |t: &SiteTest| {
+        String::from_utf8(t.output(d)["public/tour/copenhagen/index.html"].clone()).unwrap()
+    };
+    assert!(!copenhagen(&t).contains("status-past"));
+    let at = |clock: &str| changed(&t, d, &["--clock", clock])["status"].clone();
+    assert_eq!(at("2027-05-28T23:59:59Z"), "unchanged");
+    assert_eq!(at("2027-05-29T00:00:00Z"), "built");
+    assert!(copenhagen(&t).contains("status-past"));
+    assert_eq!(at("2027-05-29T00:00:01Z"), "unchanged");
+}
+
 /// A build that passed with warnings is not "unchanged" for `--strict`,
 /// which fails on them.
 #[test]
