@@ -19,6 +19,10 @@
 //! - A reconcile loop refreshes every tenant at start and every
 //!   `reconcile` interval (conditional requests: unchanged data costs a
 //!   304), catching lost events.
+//! - Deploys and rollbacks: when `current` points at a release the daemon
+//!   did not make, the site is refreshed from that release's sources
+//!   (checked every second), so CI's data is never older than the edge's
+//!   for long.
 //! - Time: a build says when its pages change next by the clock alone (a
 //!   tour leg becomes past, `Bundle::next_change`); the site is refreshed
 //!   at that instant (checked every second against the daemon's clock).
@@ -100,6 +104,9 @@ struct EdgeSite {
     next_change: Mutex<Option<OffsetDateTime>>,
     /// A change by the clock is due and not yet published.
     clock_due: std::sync::atomic::AtomicBool,
+    /// The live release as the daemon last saw or made it: another one
+    /// means a deploy or a rollback, rendered again with fresh data.
+    seen_live: Mutex<Option<String>>,
 }
 
 struct Worker {
@@ -161,6 +168,7 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
         .and_then(|m| m.next_change)
         .and_then(|t| crate::clock::parse(&t).ok());
     Ok(EdgeSite {
+        seen_live: Mutex::new(live_release(target)),
         clock_due: Default::default(),
         next_change: Mutex::new(next_change),
         health: Mutex::new(Health {
@@ -248,6 +256,17 @@ async fn serve(edge: Arc<Edge>, listen: SocketAddr, reconcile: Duration) -> Resu
             for w in timed.workers.values() {
                 let mut due = false;
                 for s in &w.sites {
+                    let live = live_release(&s.target);
+                    let mut seen = s.seen_live.lock().expect("lock");
+                    if *seen != live {
+                        // A deploy or rollback: render its sources with fresh data.
+                        w.push(format!(
+                            "a new live release ({})",
+                            live.as_deref().unwrap_or("none")
+                        ));
+                        *seen = live;
+                    }
+                    drop(seen);
                     let mut next = s.next_change.lock().expect("lock");
                     if next.take_if(|t| *t <= now).is_some() {
                         s.clock_due
@@ -421,6 +440,7 @@ fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
             site.clock_due
                 .store(false, std::sync::atomic::Ordering::Relaxed);
             *site.next_change.lock().expect("lock") = r.next_change;
+            *site.seen_live.lock().expect("lock") = Some(r.release.clone());
             h.next_change = r.next_change.map(crate::clock::format);
             h.live = Some(r.release.clone());
             if let Some(msg) = &api_error {

@@ -772,3 +772,48 @@ fn every_switch_is_atomic_under_a_request_loop() {
     }
     eprintln!("{total} responses, each a whole page of one release");
 }
+
+/// After a rollback (or a deploy) the edge renders the now-live release's
+/// sources again with fresh data, without waiting for an event or the
+/// reconcile loop, and never brings back the release it made before.
+#[test]
+fn a_rollback_is_rendered_again_with_fresh_data_and_kept() {
+    let (s, api, port) = deployed_from_api(&[D]);
+    let edge = Daemon::start(&s, &api, port, 3600, &[D]);
+    wait_for("the start-up refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
+    });
+    let first = current(&s);
+    let rename = |from: &str, to: &str| {
+        let (from, to) = (from.to_string(), to.to_string());
+        api.edit("cocotte", "profiles", move |v| {
+            *v = serde_json::from_str(&v.to_string().replace(&from, &to)).unwrap();
+        });
+    };
+    let c = s.client();
+    let member = || s.get(&c, D, "/members/margot-lune/").text().unwrap();
+    rename("Margot Lune", "Margot Soleil");
+    assert_eq!(
+        edge.post(&event("ev_r1", "org:cocotte"), now(), SECRET),
+        202
+    );
+    wait_for("the edge's release", || member().contains("Margot Soleil"));
+    let edges = current(&s);
+    assert_ne!(edges, first);
+
+    // The name changes again, and no event comes; the operator rolls back.
+    rename("Margot Soleil", "Margot Étoile");
+    let env = [("SITEGEN_PLATFORM_TOKEN", TOKEN)];
+    s.t.run_env(&["rollback", D], &env).success();
+    wait_for("the rolled-back release rendered again", || {
+        member().contains("Margot Étoile")
+    });
+    let live = current(&s);
+    assert!(live != first && live != edges, "{live}");
+    assert!(
+        edge.stderr().contains("a new live release"),
+        "{}",
+        edge.stderr()
+    );
+}
