@@ -125,8 +125,15 @@ fn complete(ws: &Workspace, site: &Site, bundle: &mut Bundle, inputs: String) ->
         format!("nginx/{}", nginx::SNIPPET),
         nginx::http_snippet(ws).into_bytes(),
     );
+    let edge = crate::edge::ship::DIST_DIR;
+    if !crate::edge::ship::enabled(ws) {
+        // No edge on this host: releases carry only what nginx serves.
+        bundle
+            .extra
+            .retain(|path, _| !path.starts_with(&format!("{edge}/")));
+        return Ok(());
+    }
     for (path, bytes) in crate::edge::ship::sources(ws, site, &bundle.markdown)? {
-        let edge = crate::edge::ship::DIST_DIR;
         bundle
             .extra
             .insert(format!("{edge}/workspace/{path}"), bytes);

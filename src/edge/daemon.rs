@@ -152,7 +152,7 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
         .join(ship::RELEASE_DIR)
         .join("deps.json");
     let text = fsutil::read(&deps_file).map_err(|e| {
-        e.hint("deploy the site with this version of sitegen first: its release carries what the edge renders from")
+        e.hint("set nginx.hook_host in sitegen.yaml, then build and deploy the site: only then does a release carry what the edge renders from")
     })?;
     let deps: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| Error::deploy(format!("{}: {e}", deps_file.display())))?;
@@ -256,8 +256,11 @@ async fn serve(edge: Arc<Edge>, listen: SocketAddr, reconcile: Duration) -> Resu
             for w in timed.workers.values() {
                 let mut due = false;
                 for s in &w.sites {
+                    // Held while the edge publishes: its own switch is no news.
+                    let Ok(mut seen) = s.seen_live.try_lock() else {
+                        continue;
+                    };
                     let live = live_release(&s.target);
-                    let mut seen = s.seen_live.lock().expect("lock");
                     if *seen != live {
                         // A deploy or rollback: render its sources with fresh data.
                         w.push(format!(
@@ -440,7 +443,6 @@ fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
             site.clock_due
                 .store(false, std::sync::atomic::Ordering::Relaxed);
             *site.next_change.lock().expect("lock") = r.next_change;
-            *site.seen_live.lock().expect("lock") = Some(r.release.clone());
             h.next_change = r.next_change.map(crate::clock::format);
             h.live = Some(r.release.clone());
             if let Some(msg) = &api_error {
@@ -564,7 +566,10 @@ fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Resul
             fetched_at,
         });
     }
+    let mut seen = site.seen_live.lock().expect("lock");
     let deployed = crate::deploy::publish(&ws, &config, &bundle, &live)?;
+    *seen = Some(deployed.release.clone());
+    drop(seen);
     // The new release ships the sources this workspace holds: no copy next time.
     fsutil::write_atomic(&state.join("workspace.from"), deployed.release.as_bytes())?;
     let changed_pages = after

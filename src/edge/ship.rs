@@ -12,6 +12,10 @@
 //!                                 as `sitegen fetch` writes a snapshot
 //! ```
 //!
+//! Only workspaces that run the edge ship it (`enabled`: `nginx.hook_host`
+//! is set, the host the platform posts events to); the others' releases
+//! hold only what nginx serves.
+//!
 //! Every file is read through its root (`fsutil::Root`), as for
 //! publishing: a link out of a root fails the build, and nothing outside
 //! the site's own folders is shipped.
@@ -32,6 +36,12 @@ pub const DIST_DIR: &str = "edge";
 pub const RELEASE_DIR: &str = ".sitegen-edge";
 /// Format of `deps.json`.
 pub const FORMAT: u64 = 1;
+
+/// Whether releases carry what the edge needs: the workspace has a webhook
+/// host for `sitegen edge` (`nginx.hook_host`).
+pub fn enabled(ws: &Workspace) -> bool {
+    ws.config.nginx.hook_host.is_some()
+}
 
 /// The record keys a page shows: `tenant`, `members` (the list: who is in
 /// it and what the roster shows of each), `member:<id>`, `tours` (the list

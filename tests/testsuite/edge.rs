@@ -11,6 +11,14 @@ use crate::harness::tree;
 #[test]
 fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages() {
     let (t, api) = crate::platform_api::api_site();
+    // Without a webhook host there is no edge: nothing is shipped for it.
+    crate::platform_api::build(&t, &["build", "cocotte.maison"]).success();
+    assert!(!t.root().join("dist/cocotte.maison/edge").exists());
+    let yaml = t.read("sitegen.yaml");
+    t.write(
+        "sitegen.yaml",
+        &format!("{yaml}nginx:\n  hook_host: hooks.example.net\n"),
+    );
     crate::platform_api::build(&t, &["build", "cocotte.maison"]).success();
     let edge = t.root().join("dist/cocotte.maison/edge");
     let deps: serde_json::Value =
@@ -240,6 +248,21 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
     let c = s.client();
     let page = |path: &str| s.get(&c, D, path).text().unwrap();
     assert!(page("/members/margot-lune/").contains("Margot Lune"));
+    // The release carries what the edge needs, where nginx does not serve it.
+    let release = s.root().join("srv").join(D).join(current(&s));
+    for file in [
+        "deps.json",
+        "workspace/sites/cocotte.maison/site.yaml",
+        "workspace/data/platform/cocotte/profiles.json",
+    ] {
+        assert!(release.join(".sitegen-edge").join(file).is_file(), "{file}");
+    }
+    for path in [
+        "/.sitegen-edge/deps.json",
+        "/.sitegen-edge/workspace/sitegen.yaml",
+    ] {
+        assert_eq!(s.get(&c, D, path).status(), 404, "{path}");
+    }
     // The start-up reconcile finds nothing new: the same release stays live.
     let first = current(&s);
     wait_for("the start-up refresh", || {
@@ -610,7 +633,7 @@ fn the_edge_refuses_public_addresses_weak_secrets_and_undeployed_targets() {
     );
     assert!(
         r.stderr
-            .contains("deploy the site with this version of sitegen first"),
+            .contains("set nginx.hook_host in sitegen.yaml, then build and deploy"),
         "{}",
         r.stderr
     );
@@ -651,20 +674,25 @@ fn a_leg_moves_to_past_at_its_end_date_by_the_clock_alone() {
     assert!(!page("/tour/").contains("status-past"));
 
     // Madrid ends on 19 March 2027: past from 2027-03-20T00:00:00Z. The
-    // daemon's clock starts 4 s before; Lisbon (6 March) is past already.
+    // daemon's clock starts 15 s before (time enough to start and take the
+    // API down first); Lisbon (6 March) is past already.
     let edge = Daemon::start_with(
         &s,
         &api,
         port,
         3600,
         &[tour],
-        &["--clock", "2027-03-19T23:59:56Z"],
+        &["--clock", "2027-03-19T23:59:45Z"],
     );
     wait_for("Lisbon to show as past", || {
         page("/tour/lisbon/").contains("This date is over")
     });
-    let h = edge.health().unwrap();
-    assert_eq!(h["sites"][0]["next_change"], "2027-03-20T00:00:00Z", "{h}");
+    // Health says when the pages change next (once the refresh has ended).
+    wait_for("health to name Madrid's end", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["next_change"] == "2027-03-20T00:00:00Z")
+    });
+    assert!(page("/tour/madrid/").contains("Limited"));
     // The API goes down; the clock still moves Madrid to past.
     api.always(
         "/v1/public/tenants/ada-marlowe/tours",
@@ -686,15 +714,15 @@ fn a_leg_moves_to_past_at_its_end_date_by_the_clock_alone() {
         "{home}"
     );
     assert!(page("/fr/tournee/madrid/").contains("Passé"));
-    let h = edge.health().unwrap();
-    let site = &h["sites"][0];
-    assert_eq!(site["next_change"], "2027-04-04T00:00:00Z", "{h}");
-    assert!(
-        site["last_error"]
-            .as_str()
-            .is_some_and(|e| e.contains("500")),
-        "the API failure is still reported: {h}"
-    );
+    wait_for("health to report the API failure and Lyon's end", || {
+        edge.health().is_some_and(|h| {
+            let site = &h["sites"][0];
+            site["next_change"] == "2027-04-04T00:00:00Z"
+                && site["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("500"))
+        })
+    });
     assert!(
         edge.stderr()
             .contains("rendered from the data fetched before"),
@@ -811,9 +839,7 @@ fn a_rollback_is_rendered_again_with_fresh_data_and_kept() {
     });
     let live = current(&s);
     assert!(live != first && live != edges, "{live}");
-    assert!(
-        edge.stderr().contains("a new live release"),
-        "{}",
-        edge.stderr()
-    );
+    wait_for("the refresh's log line", || {
+        edge.stderr().contains("a new live release")
+    });
 }
