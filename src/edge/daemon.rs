@@ -184,6 +184,30 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
     })
 }
 
+/// Takes `<target>/.sitegen-edge-state/daemon.lock` for this process:
+/// two daemons serving one target would render over each other's working
+/// copy. The lock goes with the process, however it ends.
+fn lock_state(target: &Path) -> Result<std::fs::File> {
+    let state = target.join(STATE_DIR);
+    fsutil::create_dir_all(&state)?;
+    let path = state.join("daemon.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, "open the edge's lock", e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::config(format!(
+            "another sitegen edge already serves {}",
+            target.display()
+        ))
+        .hint("run one daemon per host, with every target on its command line")),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, "lock", e)),
+    }
+}
+
 /// The id of the release `current` points at.
 fn live_release(target: &Path) -> Option<String> {
     let link = std::fs::read_link(target.join("current")).ok()?;
@@ -205,10 +229,14 @@ pub fn run(opts: EdgeOptions) -> Result<()> {
         ));
     }
     let mut sites = Vec::new();
+    // Held until the process ends: one daemon per target.
+    let mut locks = Vec::new();
     for target in &opts.targets {
         let target = std::fs::canonicalize(target)
             .map_err(|e| Error::io(target, "open the deploy target", e))?;
-        sites.push(Arc::new(site_of(&target)?));
+        let site = site_of(&target)?;
+        locks.push(lock_state(&target)?);
+        sites.push(Arc::new(site));
     }
     let mut by_tenant: BTreeMap<String, Vec<Arc<EdgeSite>>> = BTreeMap::new();
     for s in &sites {
@@ -240,7 +268,9 @@ pub fn run(opts: EdgeOptions) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::io(Path::new("."), "start the runtime", e))?;
-    runtime.block_on(serve(edge, opts.listen, opts.reconcile))
+    let served = runtime.block_on(serve(edge, opts.listen, opts.reconcile));
+    drop(locks);
+    served
 }
 
 async fn serve(edge: Arc<Edge>, listen: SocketAddr, reconcile: Duration) -> Result<()> {

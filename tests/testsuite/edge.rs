@@ -813,6 +813,18 @@ fn a_rollback_is_rendered_again_with_fresh_data_and_kept() {
             .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
     });
     let first = current(&s);
+    // A second daemon for the same target is refused.
+    let second = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .args(["edge", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .arg(s.root().join("srv").join(D))
+        .env("SITEGEN_EDGE_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        !second.status.success() && err.contains("another sitegen edge already serves"),
+        "{err}"
+    );
     let rename = |from: &str, to: &str| {
         let (from, to) = (from.to_string(), to.to_string());
         api.edit("cocotte", "profiles", move |v| {
