@@ -76,9 +76,9 @@ pub fn is_safe_segment(s: &str) -> bool {
 
 /// `33554432` → `32 MiB`; `1500` → `1500 bytes`.
 pub fn bytes_text(n: u64) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n / (1024 * 1024))
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
