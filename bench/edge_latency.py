@@ -163,6 +163,14 @@ def main():
     text = open(site_yaml).read()
     text = re.sub(r"\ndeploy:\n(  .*\n)*", "\n", text + "\n")
     open(site_yaml, "w").write(text + f"deploy:\n  target: {target}\n  held_back: false\n")
+    # A webhook host: releases then carry what the edge renders from.
+    ws_yaml = os.path.join(ws, "sitegen.yaml")
+    text = open(ws_yaml).read() if os.path.exists(ws_yaml) else ""
+    if re.search(r"(?m)^nginx:\n", text):
+        text = re.sub(r"(?m)^nginx:\n", "nginx:\n  hook_host: hooks.bench.example\n", text, count=1)
+    else:
+        text += "\nnginx:\n  hook_host: hooks.bench.example\n"
+    open(ws_yaml, "w").write(text)
     env = dict(os.environ, SITEGEN_PLATFORM_TOKEN=TOKEN, SITEGEN_EDGE_SECRET=SECRET,
                SITEGEN_PLATFORM_API=api.url)
     env.pop("SITEGEN_LOG", None)
