@@ -547,22 +547,19 @@ fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Resul
     let ws_dir = workspace_of(target, &live, &state)?;
     let ws = Workspace::open(&ws_dir, Some(&state.join("dist")))?;
     let config = ws.load_site(&site.domain)?;
-    let configured = config
-        .config
-        .deploy
-        .target
-        .as_ref()
-        .map(|t| t.to_string())
-        .unwrap_or_default();
-    let configured = std::fs::canonicalize(&configured).unwrap_or_else(|_| configured.into());
+    // The site's own target, seen from this host: CI may deploy to
+    // `user@host:/srv/x` over ssh; the edge runs on that host, at /srv/x.
+    let deploy_to = crate::deploy::Target::of(&config)?;
+    let configured = PathBuf::from(deploy_to.root());
+    let configured = std::fs::canonicalize(&configured).unwrap_or(configured);
     if &configured != target {
         return Err(Error::config(format!(
             "{} deploys to {}, not to {}",
             site.domain,
-            configured.display(),
+            deploy_to.display,
             target.display()
         ))
-        .hint("give sitegen edge the site's own deploy.target (a local path)"));
+        .hint("give sitegen edge the folder of the site's own deploy.target on this host"));
     }
     if !crate::platform::has_api(&ws, &config)? {
         return Err(Error::config(format!(

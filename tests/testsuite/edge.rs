@@ -570,10 +570,22 @@ fn a_deploy_during_a_re_render_is_never_reverted() {
 
 /// A new tour leg on the API gets its page after one event (the route set
 /// changes, not only page contents), in both languages of the tour site.
+/// The site is one CI deploys over ssh (`user@host:/srv/…`): the edge, on
+/// that host, publishes into the same folder.
 #[test]
 fn a_new_leg_gets_its_page() {
     let tour = "adulttherapytour.com";
     let (s, api, port) = deployed_from_api(&[tour]);
+    let folder = s.root().join("srv").join(tour);
+    let shipped = folder
+        .join("current/.sitegen-edge/workspace/sites")
+        .join(tour)
+        .join("site.yaml");
+    let yaml = std::fs::read_to_string(&shipped).unwrap();
+    let local = format!("target: {}", folder.display());
+    assert!(yaml.contains(&local), "{yaml}");
+    let over_ssh = format!("target: deploy@web1.example:{}", folder.display());
+    std::fs::write(&shipped, yaml.replace(&local, &over_ssh)).unwrap();
     let edge = Daemon::start(&s, &api, port, 3600, &[tour]);
     let c = s.client();
     assert_eq!(s.get(&c, tour, "/tour/vienna/").status(), 404);
