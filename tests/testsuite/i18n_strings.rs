@@ -307,7 +307,7 @@ fn a_key_missing_in_a_single_language_site_is_an_error_naming_template_and_key()
         &t,
         &["build", D],
         |t| t.edit("templates/tour-site/i18n/fr.yaml", "leg.cancelled: Cette date est annulée.", "x: Cette date est annulée."),
-        "error: templates/tour-site/leg.html:17: invalid operation: string key \"leg.cancelled\" is not defined in fr; add it to sites/fr.example/i18n/fr.yaml (or to an i18n/fr.yaml of the site kind or theme)\n  hint: while rendering the page of tour leg leg_lille",
+        "error: templates/tour-site/leg.html:21: invalid operation: string key \"leg.cancelled\" is not defined in fr; add it to sites/fr.example/i18n/fr.yaml (or to an i18n/fr.yaml of the site kind or theme)\n  hint: while rendering the page of tour leg leg_lille",
     );
 }
 
@@ -477,7 +477,7 @@ fn bad_dates_numbers_counts_and_languages_are_template_errors() {
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ t(\"leg.book\") }}",
-            "string key \"leg.book\" (templates/tour-site/i18n/fr.yaml:14) has the placeholder {city}: give t() city=…",
+            "string key \"leg.book\" (templates/tour-site/i18n/fr.yaml:15) has the placeholder {city}: give t() city=…",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
