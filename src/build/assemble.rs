@@ -33,9 +33,16 @@ pub fn assemble(
         for (path, bytes) in &inc.previous.files {
             if outputs.contains(path.as_str()) && !fresh.contains(path.as_str()) {
                 reused.insert(path.clone(), bytes.clone());
+                bundle.pages += 1;
+                // A published page's gzip twin goes with it.
+                let twin = format!("{path}.gz");
+                if let Some(gz) = inc.previous.files.get(&twin) {
+                    if opts.mode == BuildMode::Publish {
+                        reused.insert(twin, gz.clone());
+                    }
+                }
             }
         }
-        bundle.pages += reused.len();
     }
     let data = &loaded.data;
     bundle.warnings = data
@@ -91,15 +98,16 @@ pub fn assemble(
         "robots.txt".into(),
         seo::robots(&base).into_bytes(),
     )?;
-    if opts.mode == BuildMode::Preview {
-        bundle.source_pages = loaded.pages.clone();
-    } else {
+    // Kept so that the next incremental build parses only what changed
+    // (`serve` after an edit, the edge after a platform change).
+    bundle.source_pages = loaded.pages.clone();
+    if opts.mode == BuildMode::Publish {
         bundle.markdown = loaded.pages.iter().map(|p| p.source.clone()).collect();
         // What the edge needs to render these pages again (`edge::ship`).
         let edge = crate::edge::ship::DIST_DIR;
         bundle.extra.insert(
             format!("{edge}/deps.json"),
-            crate::edge::ship::deps_index(site, &plan.routes),
+            crate::edge::ship::deps_index(site, &plan.routes, &plan.records),
         );
         for (path, bytes) in crate::edge::ship::data(site, &loaded.raw)? {
             bundle

@@ -78,6 +78,7 @@ impl ChangeSet {
                 sources: self.sources.clone(),
                 templates: self.templates.clone(),
                 all_templates: self.all_templates,
+                records: None,
             }),
             _ => None,
         }
@@ -114,9 +115,24 @@ pub struct Incremental {
     /// template affect every page, so they are given as `all_templates`.
     pub templates: BTreeSet<String>,
     pub all_templates: bool,
+    /// Platform records that changed (`Shows::keys`: `members`,
+    /// `member:<id>`…), for the edge: the routes showing one render again.
+    pub records: Option<BTreeSet<String>>,
 }
 
 impl Incremental {
+    /// For the edge: the same sources as `previous`, new platform data in
+    /// which the `changed` records differ.
+    pub fn records(previous: Arc<Bundle>, changed: BTreeSet<String>) -> Incremental {
+        Incremental {
+            previous,
+            sources: BTreeSet::new(),
+            templates: BTreeSet::new(),
+            all_templates: false,
+            records: Some(changed),
+        }
+    }
+
     /// The content pages to render again: those whose file or template
     /// changed. None when another page may show the change, so everything
     /// renders: a page added or removed, or an edit to what listings show of

@@ -33,6 +33,9 @@ pub struct Plan<'a> {
     pub homes: HashMap<String, String>,
     /// URL → translation key of the pages that have translations.
     pub keys: HashMap<String, String>,
+    /// Per route, the platform records it shows (`pages::Shows::keys`):
+    /// `deps.json`, and what the edge renders again.
+    pub records: Vec<Vec<String>>,
 }
 
 pub fn plan<'a>(
@@ -114,8 +117,16 @@ pub fn plan<'a>(
         routes.extend(pagination.routes(entry)?);
     }
     check_urls(&routes)?;
+    let mut reads: HashMap<&str, crate::render::Reads> = HashMap::new();
+    let mut records = Vec::with_capacity(routes.len());
+    for r in &routes {
+        if !reads.contains_key(r.template) {
+            reads.insert(r.template, renderer.reads(r.template)?);
+        }
+        records.push(r.source.shows().keys(&reads[r.template]));
+    }
 
-    let (render, reusing) = match incremental_selection(loaded, &routes, opts) {
+    let (render, reusing) = match incremental_selection(loaded, &routes, &records, opts) {
         Some((inc, keep)) => (keep, Some(inc)),
         None => ((0..routes.len()).collect(), None),
     };
@@ -131,6 +142,7 @@ pub fn plan<'a>(
         translations,
         homes,
         keys,
+        records,
     })
 }
 
@@ -378,13 +390,15 @@ fn check_urls(routes: &[Route<'_>]) -> Result<()> {
 }
 
 /// Incremental: the routes an edit touched (their content page or template
-/// changed, or the previous build did not have them), when the rest can
+/// changed, they show a platform record that changed, or the previous build
+/// did not have them), when the rest can
 /// come from the previous bundle. None renders everything: a template used
 /// by every page changed, the stylesheet or a static file changed (pages
 /// link them by URL), or the edit changed what other pages show.
 fn incremental_selection<'a>(
     loaded: &Loaded,
     routes: &[Route<'_>],
+    records: &[Vec<String>],
     opts: &'a BuildOptions,
 ) -> Option<(&'a super::Incremental, Vec<usize>)> {
     let inc = opts.incremental.as_ref()?;
@@ -405,10 +419,14 @@ fn incremental_selection<'a>(
     let keep = routes
         .iter()
         .enumerate()
-        .filter(|(_, r)| {
+        .filter(|(i, r)| {
             dirty.contains(r.owner())
                 || inc.templates.contains(r.template)
                 || !inc.previous.files.contains_key(&r.output)
+                || inc
+                    .records
+                    .as_ref()
+                    .is_some_and(|changed| records[*i].iter().any(|k| changed.contains(k)))
         })
         .map(|(i, _)| i)
         .collect();

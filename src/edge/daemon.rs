@@ -73,6 +73,14 @@ pub struct EdgeOptions {
     pub clock: crate::clock::Clock,
 }
 
+/// A site's last build: the release it is live as, the bundle (pages,
+/// parsed content) and the data it was made from.
+struct Last {
+    release: String,
+    bundle: Arc<crate::bundle::Bundle>,
+    data: Arc<crate::platform::PlatformData>,
+}
+
 /// What `/_sitegen/health` says of one site.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Health {
@@ -104,6 +112,8 @@ struct EdgeSite {
     next_change: Mutex<Option<OffsetDateTime>>,
     /// A change by the clock is due and not yet published.
     clock_due: std::sync::atomic::AtomicBool,
+    /// The last build, for the next refresh to render only what changed.
+    last: Mutex<Option<Last>>,
     /// The live release as the daemon last saw or made it: another one
     /// means a deploy or a rollback, rendered again with fresh data.
     seen_live: Mutex<Option<String>>,
@@ -168,6 +178,7 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
         .and_then(|m| m.next_change)
         .and_then(|t| crate::clock::parse(&t).ok());
     Ok(EdgeSite {
+        last: Mutex::new(None),
         seen_live: Mutex::new(live_release(target)),
         clock_due: Default::default(),
         next_change: Mutex::new(next_change),
@@ -486,8 +497,8 @@ fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
             h.last_error = api_error;
             if r.changed_pages > 0 || !r.unchanged {
                 eprintln!(
-                    "edge: {}: {why}: {} pages in {ms} ms → {}",
-                    site.domain, r.changed_pages, r.release
+                    "edge: {}: {why}: {} pages in {ms} ms → {} ({} of {} rendered)",
+                    site.domain, r.changed_pages, r.release, r.rendered, r.pages
                 );
             } else {
                 tracing::info!("edge: {}: {why}: no change ({ms} ms)", site.domain);
@@ -514,6 +525,9 @@ fn summarize(reasons: &[String]) -> String {
 
 struct Refreshed {
     next_change: Option<OffsetDateTime>,
+    /// Pages rendered, of the site's `pages`.
+    rendered: usize,
+    pages: usize,
     release: String,
     unchanged: bool,
     changed_pages: usize,
@@ -524,10 +538,11 @@ struct Refreshed {
 /// and deploys the result to the same target, if the release it rendered
 /// from is still live (else once more from the new one).
 fn refresh(site: &EdgeSite, clock: Clock, fetch: FetchMode) -> Result<Refreshed> {
+    let full = site.clock_due.load(std::sync::atomic::Ordering::Relaxed);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match refresh_once(site, clock.now(), fetch) {
+        match refresh_once(site, clock.now(), fetch, full) {
             Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {
                 eprintln!(
                     "edge: {}: the live release changed while rendering; rendering again from it",
@@ -539,7 +554,15 @@ fn refresh(site: &EdgeSite, clock: Clock, fetch: FetchMode) -> Result<Refreshed>
     }
 }
 
-fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Result<Refreshed> {
+/// Renders the site from its live release's sources with fresh data: only
+/// the pages showing a changed record when the last build is the live
+/// release, every page when not (or when `full`: the clock changed them).
+fn refresh_once(
+    site: &EdgeSite,
+    now: OffsetDateTime,
+    fetch: FetchMode,
+    full: bool,
+) -> Result<Refreshed> {
     let target = &site.target;
     let live = live_release(target)
         .ok_or_else(|| Error::deploy(format!("{} has no live release", target.display())))?;
@@ -569,36 +592,50 @@ fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Resul
         .hint("set platform.api_base in sitegen.yaml or SITEGEN_PLATFORM_API for the daemon"));
     }
     let before = manifest_hashes(&target.join("current").join(".sitegen-manifest.json"));
+    let data = Arc::new(crate::platform::load(&ws, &config, fetch)?);
+    let fetched_at = now_secs();
+    // The last build, if the live release is what it published: then only
+    // the pages showing a changed record render again (`deps.json`'s keys).
+    let previous = site
+        .last
+        .lock()
+        .expect("lock")
+        .as_ref()
+        .filter(|l| l.release == live)
+        .map(|l| (l.bundle.clone(), l.data.clone()));
+    let incremental = match previous {
+        Some((bundle, old)) if !full => {
+            let changed = super::changes::changed(&old, &data);
+            if changed.is_empty() {
+                return Ok(Refreshed {
+                    next_change: bundle.next_change,
+                    release: live,
+                    unchanged: true,
+                    changed_pages: 0,
+                    rendered: 0,
+                    pages: bundle.pages,
+                    fetched_at,
+                });
+            }
+            Some(crate::build::Incremental::records(bundle, changed))
+        }
+        _ => None,
+    };
     let opts = BuildOptions {
         mode: BuildMode::Publish,
         fetch,
         now: Some(now),
+        data: Some(data.clone()),
+        incremental,
         ..Default::default()
     };
-    let bundle = crate::output::build_complete(&ws, &config, &opts)?;
-    let fetched_at = now_secs();
+    let mut bundle = crate::output::build_complete(&ws, &config, &opts)?;
     let after: BTreeMap<String, String> = bundle
         .manifest()
         .files
         .into_iter()
         .map(|f| (f.path, f.sha256))
         .collect();
-    if after == before {
-        // Every published file is the same: nothing to publish.
-        return Ok(Refreshed {
-            next_change: bundle.next_change,
-            release: live,
-            unchanged: true,
-            changed_pages: 0,
-            fetched_at,
-        });
-    }
-    let mut seen = site.seen_live.lock().expect("lock");
-    let deployed = crate::deploy::publish(&ws, &config, &bundle, &live)?;
-    *seen = Some(deployed.release.clone());
-    drop(seen);
-    // The new release ships the sources this workspace holds: no copy next time.
-    fsutil::write_atomic(&state.join("workspace.from"), deployed.release.as_bytes())?;
     let changed_pages = after
         .iter()
         .filter(|(p, h)| p.ends_with(".html") && before.get(*p) != Some(*h))
@@ -607,13 +644,33 @@ fn refresh_once(site: &EdgeSite, now: OffsetDateTime, fetch: FetchMode) -> Resul
             .keys()
             .filter(|p| p.ends_with(".html") && !after.contains_key(*p))
             .count();
-    Ok(Refreshed {
+    let mut refreshed = Refreshed {
         next_change: bundle.next_change,
-        release: deployed.release,
-        unchanged: deployed.unchanged,
+        release: live.clone(),
+        unchanged: true,
         changed_pages,
+        rendered: bundle.rendered,
+        pages: bundle.pages,
         fetched_at,
-    })
+    };
+    if after != before {
+        let mut seen = site.seen_live.lock().expect("lock");
+        let deployed = crate::deploy::publish(&ws, &config, &bundle, &live)?;
+        *seen = Some(deployed.release.clone());
+        drop(seen);
+        // The new release ships the sources this workspace holds: no copy next time.
+        fsutil::write_atomic(&state.join("workspace.from"), deployed.release.as_bytes())?;
+        refreshed.release = deployed.release;
+        refreshed.unchanged = deployed.unchanged;
+    }
+    // Kept for the next refresh, without what only the deploy needed.
+    bundle.extra.clear();
+    *site.last.lock().expect("lock") = Some(Last {
+        release: refreshed.release.clone(),
+        bundle: Arc::new(bundle),
+        data,
+    });
+    Ok(refreshed)
 }
 
 /// Path → sha256 of a manifest's files (empty if it cannot be read).

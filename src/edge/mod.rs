@@ -7,6 +7,7 @@
 //! records it shows, made from the route table (`pages::Shows`). Deploy
 //! puts them in the release as `.sitegen-edge/` (nginx serves no dotfile).
 
+pub mod changes;
 pub mod daemon;
 pub mod events;
 pub mod ship;

@@ -28,7 +28,7 @@ use serde_json::json;
 use crate::config::{Site, Workspace};
 use crate::error::{Error, Result};
 use crate::fsutil::Root;
-use crate::pages::{Route, Shows};
+use crate::pages::Route;
 use crate::platform::PlatformData;
 
 /// Where the edge files are in `dist/<domain>/` and in a release.
@@ -43,23 +43,12 @@ pub fn enabled(ws: &Workspace) -> bool {
     ws.config.nginx.hook_host.is_some()
 }
 
-/// The record keys a page shows: `tenant`, `members` (the list: who is in
-/// it and what the roster shows of each), `member:<id>`, `tours` (the list
-/// and every leg), `leg:<id>`. Pages whose templates get the site-wide
-/// values show the tenant and both lists.
-pub fn keys(shows: &Shows) -> Vec<String> {
-    match shows {
-        Shows::All => vec!["tenant".into(), "members".into(), "tours".into()],
-        Shows::Profile(id) => vec!["tenant".into(), format!("member:{id}")],
-        Shows::Leg(id) => vec!["tenant".into(), "tours".into(), format!("leg:{id}")],
-    }
-}
-
 /// `deps.json`: every page of the route table (bundle path) → its keys.
-pub fn deps_index(site: &Site, routes: &[Route<'_>]) -> Vec<u8> {
-    let outputs: BTreeMap<&str, Vec<String>> = routes
+pub fn deps_index(site: &Site, routes: &[Route<'_>], records: &[Vec<String>]) -> Vec<u8> {
+    let outputs: BTreeMap<&str, &Vec<String>> = routes
         .iter()
-        .map(|r| (r.output.as_str(), keys(&r.source.shows())))
+        .zip(records)
+        .map(|(r, keys)| (r.output.as_str(), keys))
         .collect();
     let mut json = serde_json::to_vec_pretty(&json!({
         "format": FORMAT,

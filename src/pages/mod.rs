@@ -50,9 +50,9 @@ pub enum Source<'a> {
     NotFound,
 }
 
-/// Platform records a page shows: what must be rendered again when they
-/// change. Pages whose templates may read the site-wide values (`tenant`,
-/// `members`, `tours`) show `All`.
+/// Platform records a page shows by what it is made from: one profile,
+/// one leg, or (`All`) whatever its templates read of the site-wide values
+/// (`tenant`, `members`, `tours`); `keys` names them for `deps.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shows {
     All,
@@ -81,6 +81,34 @@ impl Source<'_> {
             Source::Leg(_, leg) => Shows::Leg(leg.id.clone()),
             _ => Shows::All,
         }
+    }
+}
+
+impl Shows {
+    /// The record keys of `deps.json` for a page showing this, rendered by
+    /// a template that (with everything it uses) reads `reads`: `tenant`,
+    /// `members` (the list: who is in it and what the roster shows of
+    /// each), `member:<id>`, `tours` (the list and every leg), `leg:<id>`.
+    /// Every page shows the tenant and the members list: the footer names
+    /// the tenant and the JSON-LD site entity an org's members or a
+    /// person's role. A page shows the tours if its templates read `tours`
+    /// or `tour_events`; a leg page if they read its whole `tour` (a bare
+    /// `tour` or `tour.legs`; `tour.title` is the leg's own key, which a
+    /// change to its tour marks). A template named by an expression may
+    /// read anything.
+    pub fn keys(&self, reads: &crate::render::Reads) -> Vec<String> {
+        let mut keys = vec!["tenant".to_string(), "members".to_string()];
+        let whole_tour = matches!(self, Shows::Leg(_))
+            && (reads.vars.contains("tour") || reads.touches("tour.legs"));
+        if whole_tour || reads.touches("tours") || reads.touches("tour_events") {
+            keys.push("tours".into());
+        }
+        match self {
+            Shows::Profile(id) => keys.push(format!("member:{id}")),
+            Shows::Leg(id) => keys.push(format!("leg:{id}")),
+            Shows::All => {}
+        }
+        keys
     }
 }
 

@@ -154,6 +154,55 @@ impl UrlTable {
 
 /// A ready environment for one site. Templates are parsed once, on first use,
 /// and shared by every page rendered in parallel.
+/// What a template may read (`Renderer::reads`).
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    /// Undeclared variables and attribute paths: `tours`, `tour.title`.
+    pub vars: std::collections::HashSet<String>,
+    /// It names a template by an expression: it may read anything.
+    pub dynamic: bool,
+}
+
+impl Reads {
+    /// Whether it may read `var` or anything inside it (`var.field`).
+    pub fn touches(&self, var: &str) -> bool {
+        self.dynamic
+            || self
+                .vars
+                .iter()
+                .any(|v| v == var || (v.starts_with(var) && v[var.len()..].starts_with('.')))
+    }
+}
+
+/// The templates `source` names in `extends`, `include`, `import` and
+/// `from` tags, and whether one is named by an expression instead of a
+/// string literal.
+fn referenced_templates(source: &str) -> (Vec<String>, bool) {
+    let mut names = Vec::new();
+    let mut dynamic = false;
+    for tag in source.split("{%").skip(1) {
+        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+        let Some(rest) = ["extends", "include", "import", "from"]
+            .iter()
+            .find_map(|kw| {
+                tag.strip_prefix(kw)
+                    .filter(|r| r.starts_with(char::is_whitespace))
+            })
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => match rest[1..].find(q) {
+                Some(end) => names.push(rest[1..1 + end].to_string()),
+                None => dynamic = true,
+            },
+            _ => dynamic = true,
+        }
+    }
+    (names, dynamic)
+}
+
 pub struct Renderer {
     env: Environment<'static>,
     dirs: TemplateDirs,
@@ -226,6 +275,28 @@ impl Renderer {
     pub fn uses_variable(&self, name: &str, var: &str) -> Result<bool> {
         let tmpl = self.env.get_template(name).map_err(|e| self.convert(e))?;
         Ok(tmpl.undeclared_variables(false).contains(var))
+    }
+
+    /// What template `name` may read, with everything it extends, includes
+    /// or imports (followed by name, recursively): the variables it does
+    /// not declare itself, with their attribute paths (`tour.title`). A
+    /// template named by an expression rather than a string cannot be
+    /// followed: then `dynamic` is set and callers assume it reads anything.
+    pub fn reads(&self, name: &str) -> Result<Reads> {
+        let mut reads = Reads::default();
+        let mut todo = vec![name.to_string()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let tmpl = self.env.get_template(&name).map_err(|e| self.convert(e))?;
+            reads.vars.extend(tmpl.undeclared_variables(true));
+            let (names, dynamic) = referenced_templates(tmpl.source());
+            reads.dynamic |= dynamic;
+            todo.extend(names);
+        }
+        Ok(reads)
     }
 
     /// Renders `name` with `ctx` for `page` (what the page is made from, for
@@ -768,6 +839,37 @@ pub fn site_url(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_named_by_strings_are_followed_and_expressions_are_not() {
+        let (names, dynamic) = referenced_templates(
+            "{% extends \"base.html\" %}{%- include 'partials/card.html' %}\n{% from \"partials/date.html\" import range %}{% import 'm.html' as m %}{% if x %}{% endif %}",
+        );
+        assert_eq!(
+            names,
+            [
+                "base.html",
+                "partials/card.html",
+                "partials/date.html",
+                "m.html"
+            ]
+        );
+        assert!(!dynamic);
+        assert!(referenced_templates("{% include page.template %}").1);
+        assert!(!referenced_templates("{% includes %}{{ x }}").1);
+        let reads = Reads {
+            vars: ["tour.title".to_string(), "tours_note".to_string()]
+                .into_iter()
+                .collect(),
+            dynamic: false,
+        };
+        assert!(reads.touches("tour") && !reads.touches("tours") && !reads.touches("tour.legs"));
+        let all = Reads {
+            dynamic: true,
+            ..Default::default()
+        };
+        assert!(all.touches("tours"));
+    }
 
     #[test]
     fn site_urls() {

@@ -25,17 +25,19 @@ fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages
         serde_json::from_slice(&std::fs::read(edge.join("deps.json")).unwrap()).unwrap();
     assert_eq!(deps["tenant"], "org:cocotte");
     let outputs = &deps["outputs"];
+    // Every page shows the members list: the organisation's JSON-LD names them.
     assert_eq!(
         outputs["members/margot-lune/index.html"],
-        serde_json::json!(["tenant", "member:prof_c1"])
+        serde_json::json!(["tenant", "members", "member:prof_c1"])
     );
     assert_eq!(
         outputs["en/members/margot-lune/index.html"],
-        serde_json::json!(["tenant", "member:prof_c1"])
+        serde_json::json!(["tenant", "members", "member:prof_c1"])
     );
+    // The home page's templates read no tours: a tour change leaves it be.
     assert_eq!(
         outputs["index.html"],
-        serde_json::json!(["tenant", "members", "tours"])
+        serde_json::json!(["tenant", "members"])
     );
     let public = t.output("cocotte.maison");
     let pages: Vec<&String> = public
@@ -47,6 +49,30 @@ fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages
         pages.len(),
         "every page is in the index: {pages:?}"
     );
+    // What templates read is tracked through what they include: a site's
+    // footer that lists the tours makes every page show them.
+    let footer = t.read("templates/_base/partials/footer.html");
+    t.write(
+        "sites/cocotte.maison/templates/partials/footer.html",
+        &format!("{footer}{{% for tour in tours %}}{{{{ tour.title }}}}{{% endfor %}}\n"),
+    );
+    crate::platform_api::build(&t, &["build", "cocotte.maison"]).success();
+    let deps: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(edge.join("deps.json")).unwrap()).unwrap();
+    assert_eq!(
+        deps["outputs"]["index.html"],
+        serde_json::json!(["tenant", "members", "tours"])
+    );
+    assert_eq!(
+        deps["outputs"]["members/margot-lune/index.html"],
+        serde_json::json!(["tenant", "members", "tours", "member:prof_c1"])
+    );
+    std::fs::remove_file(
+        t.root()
+            .join("sites/cocotte.maison/templates/partials/footer.html"),
+    )
+    .unwrap();
+    crate::platform_api::build(&t, &["build", "cocotte.maison"]).success();
 
     let shipped = t.edge_files("cocotte.maison");
     for (path, bytes) in &shipped {
@@ -360,6 +386,7 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
         edge.stderr()
             .contains("edge: cocotte.maison: member.updated prof_c1: ")
     });
+    assert_live_equals_a_full_build(&s, &api, D);
     // A replayed id is answered and ignored.
     let live = current(&s);
     assert_eq!(edge.post(&event("ev_1", "org:cocotte"), now(), SECRET), 200);
@@ -367,6 +394,49 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
     assert_eq!(h["sites"][0]["live"], live.trim_start_matches("releases/"));
     assert!(h["sites"][0]["last_error"].is_null(), "{h}");
     assert!(h["sites"][0]["data_age_secs"].as_u64().is_some(), "{h}");
+}
+
+/// The live release of `domain`, made by the edge rendering only some
+/// pages, is exactly what a whole build of its shipped sources with the
+/// API's data gives: every page, gzip twin and image, nothing stale.
+fn assert_live_equals_a_full_build(s: &Server, api: &FakeApi, domain: &str) {
+    let live = live_of(s, domain);
+    let ws = s.root().join(format!("rebuild-{domain}"));
+    let _ = std::fs::remove_dir_all(&ws);
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(live.join(".sitegen-edge/workspace"))
+        .arg(&ws)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .arg("--root")
+        .arg(&ws)
+        .args(["build", domain])
+        .env("SITEGEN_PLATFORM_TOKEN", TOKEN)
+        .env("SITEGEN_PLATFORM_API", &api.url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = tree(&ws.join("dist").join(domain).join("public"));
+    let served: BTreeMap<String, Vec<u8>> = tree(&live)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".sitegen"))
+        .collect();
+    let differ: Vec<&String> = whole
+        .keys()
+        .chain(served.keys())
+        .filter(|p| whole.get(*p) != served.get(*p))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the live release differs from a whole build: {differ:?}"
+    );
 }
 
 /// The live release of `domain`'s target, as `current` names it.
@@ -411,6 +481,7 @@ fn reconcile_catches_unannounced_changes_tenants_stay_apart_and_api_outages_chan
         assert!(!path.contains("margot-lune"), "{path} is still published");
     }
     assert!(!s.get(&c, D, "/members/").text().unwrap().contains("Margot"));
+    assert_live_equals_a_full_build(&s, &api, D);
 
     // The other tenant's site: same release, same bytes, after many rounds.
     wait_for("more reconcile rounds", || {
@@ -587,6 +658,12 @@ fn a_new_leg_gets_its_page() {
     let over_ssh = format!("target: deploy@web1.example:{}", folder.display());
     std::fs::write(&shipped, yaml.replace(&local, &over_ssh)).unwrap();
     let edge = Daemon::start(&s, &api, port, 3600, &[tour]);
+    // The start-up refresh renders every page (the daemon has no build of
+    // its own yet); later ones only what changed.
+    wait_for("the start-up refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
+    });
     let c = s.client();
     assert_eq!(s.get(&c, tour, "/tour/vienna/").status(), 404);
     api.edit("ada-marlowe", "tours", |v| {
@@ -609,6 +686,30 @@ fn a_new_leg_gets_its_page() {
         .unwrap()
         .contains("/tour/vienna/"));
     assert_eq!(s.get(&c, tour, "/fr/tournee/vienna/").status(), 200);
+    assert_live_equals_a_full_build(&s, &api, tour);
+    // Only the pages deps.json says show the changed records rendered again:
+    // those showing the tours or the new leg, not the other legs' pages.
+    let deps: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(live_of(&s, tour).join(".sitegen-edge/deps.json")).unwrap(),
+    )
+    .unwrap();
+    let outputs = deps["outputs"].as_object().unwrap();
+    let showing = outputs
+        .values()
+        .filter(|keys| {
+            keys.as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "tours" || k == "leg:leg_11")
+        })
+        .count();
+    assert!(showing < outputs.len());
+    let line = format!("({showing} of {} rendered)", outputs.len());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !edge.stderr().contains(&line) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(edge.stderr().contains(&line), "{line}\n{}", edge.stderr());
 }
 
 /// The daemon refuses to listen anywhere but loopback, and to start without
@@ -715,7 +816,7 @@ fn a_leg_moves_to_past_at_its_end_date_by_the_clock_alone() {
     });
     let madrid = page("/tour/madrid/");
     assert!(
-        madrid.contains("status-past") && !madrid.contains("Book a place"),
+        madrid.contains(r#"<span class="badge">Past</span>"#) && !madrid.contains("Book a place"),
         "{madrid}"
     );
     let schedule = page("/tour/");
