@@ -71,8 +71,15 @@ pub fn assemble(
         // Reused pages reference images produced by the build that rendered
         // them, and so do pages rendered again from markdown that was not
         // parsed again (`content::load_reusing` queued none of its images).
+        // Only those a page still references are carried: the portrait of a
+        // member who stopped sharing goes with her page.
+        let pages = bundle.files.iter().chain(reused.iter());
+        let referenced = referenced_images(pages.filter(|(p, _)| p.ends_with(".html")));
         for (path, bytes) in &inc.previous.files {
-            if path.starts_with("assets/images/") && !bundle.files.contains_key(path) {
+            if path.starts_with(IMAGES)
+                && !bundle.files.contains_key(path)
+                && referenced.contains(path.as_str())
+            {
                 reused.insert(path.clone(), bytes.clone());
             }
         }
@@ -116,6 +123,35 @@ pub fn assemble(
         }
     }
     Ok(bundle)
+}
+
+/// Where processed images are in the bundle.
+const IMAGES: &str = "assets/images/";
+
+/// The processed images (bundle paths) that `pages` reference, by URL
+/// (`/assets/images/…` or `https://<domain>/assets/images/…`, in `src`,
+/// `srcset`, `og:image` or JSON-LD alike).
+fn referenced_images<'a>(
+    pages: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+) -> HashSet<String> {
+    let mut found = HashSet::new();
+    for (_, html) in pages {
+        let html = String::from_utf8_lossy(html);
+        for (at, _) in html.match_indices(IMAGES) {
+            let rest = &html[at..];
+            let end = rest
+                .find(|c: char| {
+                    c.is_whitespace()
+                        || matches!(
+                            c,
+                            '"' | '\'' | '<' | '>' | ',' | ')' | '?' | '#' | '&' | '\\'
+                        )
+                })
+                .unwrap_or(rest.len());
+            found.insert(rest[..end].to_string());
+        }
+    }
+    found
 }
 
 fn insert(bundle: &mut Bundle, path: String, bytes: Vec<u8>) -> Result<()> {

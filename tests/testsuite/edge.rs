@@ -459,6 +459,18 @@ fn reconcile_catches_unannounced_changes_tenants_stay_apart_and_api_outages_chan
     let edge = Daemon::start(&s, &api, port, 1, &[D, other]);
     let c = s.client();
     assert_eq!(s.get(&c, D, "/members/margot-lune/").status(), 200);
+    // After a first refresh the daemon has a build of its own, and renders
+    // only what changed from it: the member's departure must still take her
+    // page, her name and her portrait with it.
+    wait_for("the start-up refresh", || {
+        edge.health().is_some_and(|h| {
+            h["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["refreshes"].as_u64() >= Some(1))
+        })
+    });
 
     // No event: the reconcile loop finds it.
     api.edit("cocotte", "profiles", |v| {
