@@ -394,6 +394,32 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
     assert_eq!(h["sites"][0]["live"], live.trim_start_matches("releases/"));
     assert!(h["sites"][0]["last_error"].is_null(), "{h}");
     assert!(h["sites"][0]["data_age_secs"].as_u64().is_some(), "{h}");
+
+    // nginx guards the webhook host: bodies over 64 KiB never reach the
+    // daemon, and a flood gets 429 beyond a burst of 20 at 10 a second.
+    let big = hooks
+        .post(url("/_sitegen/events"))
+        .body("x".repeat(70_000))
+        .send()
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    let statuses: Vec<u16> = (0..60)
+        .map(|i| {
+            hooks
+                .post(url("/_sitegen/events"))
+                .body(event(&format!("ev_flood{i}"), "org:cocotte"))
+                .send()
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+        .collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 429 || *s == 401),
+        "{statuses:?}"
+    );
+    assert_eq!(current(&s), live, "refused requests publish nothing");
 }
 
 /// The live release of `domain`, made by the edge rendering only some
