@@ -1006,3 +1006,58 @@ fn a_rollback_is_rendered_again_with_fresh_data_and_kept() {
         edge.stderr().contains("a new live release")
     });
 }
+
+/// Events of one tenant arriving together are coalesced: a burst of ten
+/// distinct events makes fewer refreshes than events, and the last state
+/// wins.
+#[test]
+fn a_burst_of_events_is_coalesced() {
+    let (s, api, port) = deployed_from_api(&[D]);
+    let edge = Daemon::start(&s, &api, port, 3600, &[D]);
+    let refreshes = || {
+        edge.health().unwrap()["sites"][0]["refreshes"]
+            .as_u64()
+            .unwrap()
+    };
+    wait_for("the start-up refresh", || refreshes() >= 1);
+    let before = refreshes();
+    api.edit("cocotte", "profiles", |v| {
+        *v = serde_json::from_str(&v.to_string().replace("Margot Lune", "Margot Burst")).unwrap();
+    });
+    let threads: Vec<_> = (0..10)
+        .map(|i| {
+            let url = edge.url("/_sitegen/events");
+            std::thread::spawn(move || {
+                let body = event(&format!("ev_burst{i}"), "org:cocotte");
+                let ts = now();
+                reqwest::blocking::Client::new()
+                    .post(url)
+                    .header("Sitegen-Timestamp", ts.to_string())
+                    .header(
+                        "Sitegen-Signature",
+                        sitegen::edge::events::sign(SECRET.as_bytes(), ts, body.as_bytes()),
+                    )
+                    .body(body)
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 202);
+    }
+    let c = s.client();
+    wait_for("the new name", || {
+        s.get(&c, D, "/members/margot-lune/")
+            .text()
+            .unwrap()
+            .contains("Margot Burst")
+    });
+    // Let any refresh still queued run, then count.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let made = refreshes() - before;
+    assert!((1..10).contains(&made), "{made} refreshes for 10 events");
+    eprintln!("10 events, {made} refreshes");
+}
