@@ -1061,3 +1061,45 @@ fn a_burst_of_events_is_coalesced() {
     assert!((1..10).contains(&made), "{made} refreshes for 10 events");
     eprintln!("10 events, {made} refreshes");
 }
+
+/// A daemon killed in the middle of a refresh leaves the live release as
+/// it was and its lock free: the next one starts, and its start-up refresh
+/// publishes what the killed one did not.
+#[test]
+fn a_daemon_killed_mid_refresh_changes_nothing_and_the_next_one_catches_up() {
+    let (s, api, port) = deployed_from_api(&[D]);
+    let mut edge = Daemon::start(&s, &api, port, 3600, &[D]);
+    wait_for("the start-up refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["refreshes"].as_u64() >= Some(1))
+    });
+    let live = current(&s);
+    api.edit("cocotte", "profiles", |v| {
+        *v = serde_json::from_str(&v.to_string().replace("Margot Lune", "Margot Phénix")).unwrap();
+    });
+    api.fault(
+        "/v1/public/tenants/cocotte/profiles",
+        crate::fake_api::Fault::Delay(std::time::Duration::from_millis(1500)),
+    );
+    assert_eq!(edge.post(&event("ev_k", "org:cocotte"), now(), SECRET), 202);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    edge.child.kill().unwrap();
+    edge.child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(current(&s), live);
+    let c = s.client();
+    assert!(s
+        .get(&c, D, "/members/margot-lune/")
+        .text()
+        .unwrap()
+        .contains("Margot Lune"));
+
+    let _next = Daemon::start(&s, &api, port, 3600, &[D]);
+    wait_for("the next daemon's start-up refresh", || {
+        s.get(&c, D, "/members/margot-lune/")
+            .text()
+            .unwrap()
+            .contains("Margot Phénix")
+    });
+    assert_live_equals_a_full_build(&s, &api, D);
+}
