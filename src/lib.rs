@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod digest;
 pub mod edge;
 pub mod error;
+pub mod feeds;
 pub mod fsutil;
 pub mod i18n;
 pub mod inputs;

@@ -271,6 +271,10 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
         o,
         "\n    # Dotfiles (but not /.well-known/: .env, .git/), editor and backup\n    # leftovers, database dumps, logs and env files, also compressed.\n    location ~ /\\.(?!well-known/) {{\n        return 404;\n    }}\n    location ~* {REFUSED_SUFFIXES} {{\n        return 404;\n    }}"
     );
+    if bundle.files.keys().any(|p| p.ends_with(".ics")) {
+        // nginx's types know no .ics: calendar apps want text/calendar.
+        o.push_str("\n    # Calendars (tour legs).\n    location ~* \\.ics$ {\n        default_type \"text/calendar; charset=utf-8\";\n        try_files $uri =404;\n    }\n");
+    }
     if !c.redirects.is_empty() {
         o.push_str("\n    # Redirects from site.yaml.\n");
     }

@@ -105,6 +105,14 @@ pub fn assemble(
         "robots.txt".into(),
         seo::robots(&base).into_bytes(),
     )?;
+    let listings = crate::listing::Listings::new(&loaded.pages);
+    let feeds = crate::feeds::atom_feeds(site, &loaded.pages, &listings);
+    for (path, bytes) in feeds
+        .into_iter()
+        .chain(crate::feeds::calendars(site, &plan.routes))
+    {
+        insert(&mut bundle, path, bytes)?;
+    }
     // Kept so that the next incremental build parses only what changed
     // (`serve` after an edit, the edge after a platform change).
     bundle.source_pages = loaded.pages.clone();

@@ -100,7 +100,22 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
     } else {
         "page"
     };
+    // The Atom feed it links to (its own section's, or its section's).
+    let feed = crate::feeds::feed_url(scope.listings, page).map(|url| {
+        let section = if page.is_section {
+            page.front.title.clone()
+        } else {
+            page.parent
+                .as_deref()
+                .and_then(|p| scope.summaries.get(p))
+                .and_then(|s| s.get_attr("title").ok())
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        };
+        json!({"url": url, "title": format!("{section} — {}", site.config.brand.name)})
+    });
     let fields = [
+        ("feed", Value::from_serialize(feed)),
         ("title", Value::from(page.front.title.as_str())),
         (
             "description",

@@ -409,7 +409,7 @@ fn tour_legs_in_any_script_get_readable_unique_urls() {
     let schedule = t.page("adulttherapytour.com", "tour/index.html");
     let legs: Vec<&str> = attr_values(&schedule, "href")
         .into_iter()
-        .filter(|h| h.starts_with("/tour/") && *h != "/tour/")
+        .filter(|h| h.starts_with("/tour/") && *h != "/tour/" && !h.ends_with(".ics"))
         .collect();
     for url in [
         "/tour/dong-jing-2027-03-05/",

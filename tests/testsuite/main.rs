@@ -10,6 +10,7 @@ mod check;
 mod deploy;
 mod edge;
 mod errors;
+mod feeds;
 mod fixtures;
 mod i18n;
 mod i18n_strings;

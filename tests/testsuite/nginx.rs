@@ -448,6 +448,17 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     s.wait_listening();
     let c = s.client();
     let root = s.root();
+    // Calendars as calendar apps want them, with the site's headers; feeds as XML.
+    let ics = s.get(&c, "adulttherapytour.com", "/tour/lyon/event.ics");
+    assert_eq!(ics.status(), 200);
+    assert_eq!(
+        header_values(&ics, "content-type"),
+        ["text/calendar; charset=utf-8"]
+    );
+    assert_security_headers(&ics, "adulttherapytour.com");
+    let atom = s.get(&c, "cocotte.maison", "/actualites/atom.xml");
+    assert_eq!(atom.status(), 200);
+    assert!(header_values(&atom, "content-type")[0].contains("xml"));
     for d in DEMO_DOMAINS {
         let public = root.join("dist").join(d).join("public");
         let r = s.get(&c, d, "/");
