@@ -80,7 +80,7 @@ fn a_french_site_shows_french_interface_strings_and_dates() {
             "<nav class=\"site-nav\" aria-label=\"Menu principal\">",
             "<p class=\"lede\"><time datetime=\"2027-04-02\">2 avr.</time> – <time datetime=\"2027-04-03\">3 avril 2027</time> · France</p>",
             "<dt>Lieu</dt><dd>Salle Rameau</dd>",
-            "<dt>Statut</dt><dd><span class=\"badge\">Ouvert</span></dd>",
+            "<dt>Statut</dt><dd><span class=\"badge status-open\">Ouvert</span></dd>",
             "rel=\"noopener\">Réserver une place à Lyon</a>",
             "<a href=\"/tour/\">Toutes les dates de la tournée</a>",
             ">Plan du site</a>",
@@ -91,7 +91,7 @@ fn a_french_site_shows_french_interface_strings_and_dates() {
         "the Nantes leg",
         &[
             "<dt>Lieu</dt><dd>À confirmer</dd>",
-            "<span class=\"badge\">Complet</span>",
+            "<span class=\"badge status-full\">Complet</span>",
             "<p>Cette date est complète. Inscrivez-vous sur la liste d’attente",
         ],
     );
@@ -100,7 +100,7 @@ fn a_french_site_shows_french_interface_strings_and_dates() {
         "the Lille leg",
         &[
             "<p class=\"lede\"><time datetime=\"2027-06-11\">11 juin 2027</time> · France</p>",
-            "<span class=\"badge\">Annulé</span>",
+            "<span class=\"badge status-cancelled\">Annulé</span>",
             "<p>Cette date est annulée.",
         ],
     );
@@ -110,7 +110,7 @@ fn a_french_site_shows_french_interface_strings_and_dates() {
         &[
             "<th scope=\"col\">Ville</th><th scope=\"col\">Dates</th><th scope=\"col\">Lieu</th><th scope=\"col\">Statut</th><th scope=\"col\">Réservation</th>",
             "rel=\"noopener\">Réserver à Lyon</a>",
-            "<td>À confirmer</td>",
+            "<td data-label=\"Lieu\">À confirmer</td>",
         ],
     );
     contains_all(
@@ -118,7 +118,7 @@ fn a_french_site_shows_french_interface_strings_and_dates() {
         "the home page",
         &[
             ">Voir toutes les dates</a>",
-            "<span class=\"badge\">Ouvert</span>",
+            "<span class=\"badge status-open\">Ouvert</span>",
         ],
     );
     contains_all(
@@ -249,7 +249,7 @@ fn string_files_override_each_other_key_by_key_base_kind_theme_site() {
         &[
             ">Contenu (thème)</a>",
             "<dt>Lieu (site)</dt>",
-            "<span class=\"badge\">Ouvert (thème)</span>",
+            "<span class=\"badge status-open\">Ouvert (thème)</span>",
             ">Plan (type)</a>",
             // Keys nobody overrides still come from the kind and the base.
             ">Réserver une place à Lyon</a>",
@@ -278,7 +278,7 @@ fn string_files_override_each_other_key_by_key_base_kind_theme_site() {
         "the Lyon leg in fr-CA",
         &[
             "<dt>Salle (Québec)</dt>",
-            "<span class=\"badge\">Ouvert (thème)</span>",
+            "<span class=\"badge status-open\">Ouvert (thème)</span>",
         ],
     );
 }

@@ -149,7 +149,7 @@ fn changed_builds_again_once_a_tour_leg_is_over() {
     let copenhagen = |t: &SiteTest| {
         String::from_utf8(t.output(d)["public/tour/copenhagen/index.html"].clone()).unwrap()
     };
-    let past = r#"<span class="badge">Past</span>"#;
+    let past = r#"<span class="badge status-past">Past</span>"#;
     assert!(!copenhagen(&t).contains(past));
     let at = |clock: &str| changed(&t, d, &["--clock", clock])["status"].clone();
     assert_eq!(at("2027-05-28T23:59:59Z"), "unchanged");
