@@ -34,6 +34,8 @@ pub struct Bundle {
     pub data_digest: String,
     /// When its pages change next by the clock alone (`crate::clock`).
     pub next_change: Option<time::OffsetDateTime>,
+    /// The instant it was built for, when one was set (`--clock`).
+    pub clock: Option<time::OffsetDateTime>,
     /// The markdown files its pages were made from (drafts left out unless
     /// the build showed them): the ones a release ships for the edge.
     pub markdown: std::collections::BTreeSet<PathBuf>,
@@ -79,6 +81,7 @@ impl Bundle {
     pub fn manifest(&self) -> Manifest {
         let mut m = Manifest::of(&self.domain, self.inputs.as_deref(), &self.files);
         m.next_change = self.next_change.map(crate::clock::format);
+        m.clock = self.clock.map(crate::clock::format);
         m
     }
 

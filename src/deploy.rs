@@ -113,6 +113,9 @@ fn lock_wait() -> Result<u64> {
     }
 }
 
+/// A release's manifest, beside its pages (a dotfile: nginx serves none).
+pub const RELEASE_MANIFEST: &str = ".sitegen-manifest.json";
+
 /// Where releases go and how to run commands there.
 pub struct Target {
     /// `user@host` for ssh targets.

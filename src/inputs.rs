@@ -105,9 +105,11 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
 /// The inputs digest recorded in a built site's manifest, if any and if
 /// its pages have not changed by the clock alone by `now` (a tour leg
 /// became past since): then the same inputs no longer give the same output.
-pub fn recorded(dist: &Path, now: time::OffsetDateTime) -> Option<String> {
+/// A build made for a set instant (`--clock`) counts only for that instant.
+pub fn recorded(dist: &Path, clock: Option<time::OffsetDateTime>) -> Option<String> {
     let manifest = crate::manifest::Manifest::read(dist).ok()?;
-    if manifest.outdated_at(now) {
+    let now = clock.unwrap_or_else(time::OffsetDateTime::now_utc);
+    if manifest.outdated_at(now) || manifest.clock != clock.map(crate::clock::format) {
         return None;
     }
     manifest.inputs

@@ -30,6 +30,10 @@ pub struct Manifest {
     /// tour leg becomes past. `build --changed` builds again from then on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_change: Option<String>,
+    /// The instant the build rendered for when one was set (`--clock`):
+    /// `build --changed` builds again for any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
     pub files: Vec<Entry>,
 }
 
@@ -58,6 +62,7 @@ impl Manifest {
             domain: domain.to_string(),
             inputs: inputs.map(str::to_string),
             next_change: None,
+            clock: None,
             files,
         }
     }

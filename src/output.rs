@@ -51,7 +51,7 @@ pub fn build_if_changed(
     };
     let digest = inputs::digest(ws, &site, &data, opts);
     if changed_only
-        && inputs::recorded(&site_output_dir(ws, domain), opts.now()).as_deref()
+        && inputs::recorded(&site_output_dir(ws, domain), opts.now).as_deref()
             == Some(digest.as_str())
     {
         return Ok(Outcome::Unchanged {

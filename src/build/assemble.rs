@@ -24,6 +24,7 @@ pub fn assemble(
     let mut bundle = Bundle::new(site.domain());
     bundle.data_digest = loaded.data_digest.clone();
     bundle.next_change = loaded.next_change;
+    bundle.clock = opts.now;
     bundle.pages = rendered.len();
     bundle.rendered = rendered.len();
     let mut reused: BTreeMap<String, Vec<u8>> = BTreeMap::new();

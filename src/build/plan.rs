@@ -416,6 +416,16 @@ fn incremental_selection<'a>(
         .map(pages::content::template_for)
         .collect();
     let dirty: HashSet<String> = inc.dirty(&loaded.pages, &names)?;
+    // What each page of the previous build showed (its `deps.json`, when it
+    // shipped one): a page now made from other records renders again (a
+    // leg's URL handed to another leg, a member's slug to another member).
+    let before: HashMap<String, Vec<String>> = inc
+        .previous
+        .extra
+        .get(&format!("{}/deps.json", crate::edge::ship::DIST_DIR))
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok())
+        .and_then(|deps| serde_json::from_value(deps["outputs"].clone()).ok())
+        .unwrap_or_default();
     let keep = routes
         .iter()
         .enumerate()
@@ -423,6 +433,9 @@ fn incremental_selection<'a>(
             dirty.contains(r.owner())
                 || inc.templates.contains(r.template)
                 || !inc.previous.files.contains_key(&r.output)
+                || before
+                    .get(&r.output)
+                    .is_some_and(|keys| *keys != records[*i])
                 || inc
                     .records
                     .as_ref()

@@ -16,6 +16,13 @@ use crate::platform::PlatformData;
 ///   whose own fields changed (leg pages show the tour), and `tours` when
 ///   anything of the tours changed.
 pub fn changed(old: &PlatformData, new: &PlatformData) -> BTreeSet<String> {
+    // Compared as pages show them: with the URLs the build gives legs,
+    // which depend on their siblings (a removed leg can hand its URL, or a
+    // `-2`, to another).
+    let (mut old, mut new) = (old.clone(), new.clone());
+    crate::pages::legs::assign_urls(&mut old);
+    crate::pages::legs::assign_urls(&mut new);
+    let (old, new) = (&old, &new);
     let mut keys = BTreeSet::new();
     if json(&old.tenant) != json(&new.tenant) {
         keys.insert("tenant".to_string());
@@ -163,5 +170,19 @@ mod tests {
         let mut tenant = base.clone();
         tenant.tenant.name = "Other".into();
         assert_eq!(changed(&base, &tenant), keys(&["tenant"]));
+        // Two legs in one city: each URL carries its date. Once one goes,
+        // the other takes the plain URL: its page moves, so it is changed.
+        let twice = data(
+            serde_json::json!([]),
+            serde_json::json!([{"id": "t1", "slug": "t", "title": "T", "legs": [
+                {"id": "a", "city": "Graz", "country": "AT", "start_date": "2027-08-01", "end_date": "2027-08-01", "status": "open"},
+                {"id": "b", "city": "Graz", "country": "AT", "start_date": "2027-09-01", "end_date": "2027-09-01", "status": "open"}]}]),
+        );
+        let once = data(
+            serde_json::json!([]),
+            serde_json::json!([{"id": "t1", "slug": "t", "title": "T", "legs": [
+                {"id": "b", "city": "Graz", "country": "AT", "start_date": "2027-09-01", "end_date": "2027-09-01", "status": "open"}]}]),
+        );
+        assert_eq!(changed(&twice, &once), keys(&["leg:a", "leg:b", "tours"]));
     }
 }

@@ -173,8 +173,11 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
             deps_file.display()
         )));
     };
-    let next_change = crate::manifest::Manifest::read(&target.join("current"))
+    // When the live pages change by the clock, from the release's manifest.
+    let manifest = target.join("current").join(crate::deploy::RELEASE_MANIFEST);
+    let next_change = std::fs::read(&manifest)
         .ok()
+        .and_then(|bytes| crate::manifest::Manifest::parse(&bytes, &manifest).ok())
         .and_then(|m| m.next_change)
         .and_then(|t| crate::clock::parse(&t).ok());
     Ok(EdgeSite {
@@ -187,6 +190,7 @@ fn site_of(target: &Path) -> Result<EdgeSite> {
             tenant: tenant.clone(),
             target: target.display().to_string(),
             live: live_release(target),
+            next_change: next_change.map(crate::clock::format),
             ..Default::default()
         }),
         domain,
@@ -465,15 +469,26 @@ async fn work(worker: Arc<Worker>, clock: Clock) {
 fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
     let started = Instant::now();
     let why = summarize(reasons);
-    let mut result = refresh(site, clock, FetchMode::Online);
+    // A change by the clock is due: this refresh renders every page.
+    let due = site
+        .clock_due
+        .swap(false, std::sync::atomic::Ordering::Relaxed);
+    let mut result = refresh(site, clock, DataFrom::Api, due);
     let mut api_error = None;
-    if result.is_err() && site.clock_due.load(std::sync::atomic::Ordering::Relaxed) {
-        // The clock changed the pages but the API cannot answer: render
-        // them from the data last fetched, and still report the failure.
+    if result.is_err() && due {
+        // The clock changed the pages but the API did not answer: render
+        // them from the very data the live release shows (never older: a
+        // member who stopped sharing since stays gone), and still report
+        // the failure.
         api_error = result
             .err()
             .map(|e| crate::redact::redact(&e.to_string()).into_owned());
-        result = refresh(site, clock, FetchMode::Offline);
+        result = refresh(site, clock, DataFrom::Live, due);
+    }
+    if result.is_err() && due {
+        // Still due: the next refresh renders every page again.
+        site.clock_due
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let ms = started.elapsed().as_millis();
     let mut h = site.health.lock().expect("lock");
@@ -481,14 +496,12 @@ fn refresh_logged(site: &EdgeSite, reasons: &[String], clock: Clock) {
     h.refreshes += 1;
     match result {
         Ok(r) => {
-            site.clock_due
-                .store(false, std::sync::atomic::Ordering::Relaxed);
             *site.next_change.lock().expect("lock") = r.next_change;
             h.next_change = r.next_change.map(crate::clock::format);
             h.live = Some(r.release.clone());
             if let Some(msg) = &api_error {
                 eprintln!(
-                    "edge: {}: {why}: the API failed ({msg}); rendered from the data fetched before",
+                    "edge: {}: {why}: the API failed ({msg}); rendered from the live release's data",
                     site.domain
                 );
             } else {
@@ -537,12 +550,21 @@ struct Refreshed {
 /// Renders the site again from its live release's sources with fresh data
 /// and deploys the result to the same target, if the release it rendered
 /// from is still live (else once more from the new one).
-fn refresh(site: &EdgeSite, clock: Clock, fetch: FetchMode) -> Result<Refreshed> {
-    let full = site.clock_due.load(std::sync::atomic::Ordering::Relaxed);
+/// Where a refresh takes the tenant's data from.
+#[derive(Debug, Clone, Copy)]
+enum DataFrom {
+    /// Fetched from the API now (revalidating the cache).
+    Api,
+    /// The data the live release was made from, as the daemon's last build
+    /// kept it: for a change by the clock while the API is down.
+    Live,
+}
+
+fn refresh(site: &EdgeSite, clock: Clock, from: DataFrom, full: bool) -> Result<Refreshed> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match refresh_once(site, clock.now(), fetch, full) {
+        match refresh_once(site, clock.now(), from, full) {
             Err(e) if attempt < 3 && e.to_string().contains(crate::deploy::LIVE_CHANGED) => {
                 eprintln!(
                     "edge: {}: the live release changed while rendering; rendering again from it",
@@ -560,7 +582,7 @@ fn refresh(site: &EdgeSite, clock: Clock, fetch: FetchMode) -> Result<Refreshed>
 fn refresh_once(
     site: &EdgeSite,
     now: OffsetDateTime,
-    fetch: FetchMode,
+    from: DataFrom,
     full: bool,
 ) -> Result<Refreshed> {
     let target = &site.target;
@@ -591,9 +613,7 @@ fn refresh_once(
         ))
         .hint("set platform.api_base in sitegen.yaml or SITEGEN_PLATFORM_API for the daemon"));
     }
-    let before = manifest_hashes(&target.join("current").join(".sitegen-manifest.json"));
-    let data = Arc::new(crate::platform::load(&ws, &config, fetch)?);
-    let fetched_at = now_secs();
+    let before = manifest_hashes(&target.join("current").join(crate::deploy::RELEASE_MANIFEST));
     // The last build, if the live release is what it published: then only
     // the pages showing a changed record render again (`deps.json`'s keys).
     let previous = site
@@ -603,6 +623,26 @@ fn refresh_once(
         .as_ref()
         .filter(|l| l.release == live)
         .map(|l| (l.bundle.clone(), l.data.clone()));
+    let (data, fetch) = match from {
+        DataFrom::Api => (
+            Arc::new(crate::platform::load(&ws, &config, FetchMode::Online)?),
+            FetchMode::Online,
+        ),
+        DataFrom::Live => match &previous {
+            Some((_, data)) => (data.clone(), FetchMode::Offline),
+            None => {
+                return Err(Error::deploy(
+                    "the daemon holds no build of the live release: the change by the clock waits for the API",
+                ))
+            }
+        },
+    };
+    let fetched_at = now_secs();
+    // Pages changed by the clock since the last build: render them all.
+    let full = full
+        || previous
+            .as_ref()
+            .is_some_and(|(b, _)| b.next_change.is_some_and(|t| t <= now));
     let incremental = match previous {
         Some((bundle, old)) if !full => {
             let changed = super::changes::changed(&old, &data);
@@ -663,8 +703,10 @@ fn refresh_once(
         refreshed.release = deployed.release;
         refreshed.unchanged = deployed.unchanged;
     }
-    // Kept for the next refresh, without what only the deploy needed.
-    bundle.extra.clear();
+    // Kept for the next refresh, without what only the deploy needed (but
+    // the index: what each page showed).
+    let deps = format!("{}/deps.json", ship::DIST_DIR);
+    bundle.extra.retain(|path, _| *path == deps);
     *site.last.lock().expect("lock") = Some(Last {
         release: refreshed.release.clone(),
         bundle: Arc::new(bundle),

@@ -175,13 +175,18 @@ impl Reads {
 }
 
 /// The templates `source` names in `extends`, `include`, `import` and
-/// `from` tags, and whether one is named by an expression instead of a
-/// string literal.
-fn referenced_templates(source: &str) -> (Vec<String>, bool) {
+/// `from` tags (with whether it may be missing: `ignore missing`), and
+/// whether one is named by anything but a single string literal (a
+/// variable, `"a" if x else "b"`, `"p/" ~ name`, a list): then it may read
+/// anything. Comments and `raw` blocks are not tags.
+fn referenced_templates(source: &str) -> (Vec<(String, bool)>, bool) {
     let mut names = Vec::new();
     let mut dynamic = false;
-    for tag in source.split("{%").skip(1) {
-        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+    let code = strip_comments_and_raw(source);
+    for tag in code.split("{%").skip(1) {
+        let tag = tag.split("%}").next().unwrap_or(tag);
+        let tag = tag.trim_start_matches(['-', '+']).trim();
+        let tag = tag.trim_end_matches(['-', '+']).trim_end();
         let Some(rest) = ["extends", "include", "import", "from"]
             .iter()
             .find_map(|kw| {
@@ -192,15 +197,80 @@ fn referenced_templates(source: &str) -> (Vec<String>, bool) {
             continue;
         };
         let rest = rest.trim_start();
-        match rest.chars().next() {
-            Some(q @ ('"' | '\'')) => match rest[1..].find(q) {
-                Some(end) => names.push(rest[1..1 + end].to_string()),
-                None => dynamic = true,
-            },
-            _ => dynamic = true,
+        let literal = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..]
+                .find(q)
+                .map(|end| (&rest[1..1 + end], &rest[2 + end..])),
+            _ => None,
+        };
+        let Some((name, after)) = literal else {
+            dynamic = true;
+            continue;
+        };
+        let after = after.trim();
+        let plain = after.is_empty()
+            || [
+                "ignore missing",
+                "with context",
+                "without context",
+                "as ",
+                "import ",
+            ]
+            .iter()
+            .any(|p| after.starts_with(p));
+        if !plain {
+            dynamic = true;
+            continue;
         }
+        names.push((name.to_string(), after.starts_with("ignore missing")));
     }
     (names, dynamic)
+}
+
+/// `source` without `{# … #}` comments and `{% raw %}` blocks.
+fn strip_comments_and_raw(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    loop {
+        let comment = rest.find("{#");
+        let raw = find_raw(rest);
+        let (start, end_marker) = match (comment, raw) {
+            (Some(c), Some(r)) if r < c => (r, "endraw"),
+            (Some(c), _) => (c, "#}"),
+            (None, Some(r)) => (r, "endraw"),
+            (None, None) => break,
+        };
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find(end_marker) else {
+            return out;
+        };
+        rest = &rest[end + end_marker.len()..];
+        if end_marker == "endraw" {
+            rest = rest.split_once("%}").map_or("", |(_, r)| r);
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the next `{% raw %}` (any whitespace control) starts.
+fn find_raw(source: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = source[from..].find("{%") {
+        let at = from + i;
+        let tag = source[at + 2..].trim_start_matches(['-', '+']).trim_start();
+        if tag.starts_with("raw")
+            && tag[3..]
+                .trim_start()
+                .trim_start_matches(['-', '+'])
+                .starts_with("%}")
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 pub struct Renderer {
@@ -286,15 +356,26 @@ impl Renderer {
         let mut reads = Reads::default();
         let mut todo = vec![name.to_string()];
         let mut seen = std::collections::HashSet::new();
+        let mut optional = std::collections::HashSet::new();
         while let Some(name) = todo.pop() {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let tmpl = self.env.get_template(&name).map_err(|e| self.convert(e))?;
+            let tmpl = match self.env.get_template(&name) {
+                Ok(t) => t,
+                // `include … ignore missing` of a template that is not there.
+                Err(_) if optional.contains(&name) => continue,
+                Err(e) => return Err(self.convert(e)),
+            };
             reads.vars.extend(tmpl.undeclared_variables(true));
             let (names, dynamic) = referenced_templates(tmpl.source());
             reads.dynamic |= dynamic;
-            todo.extend(names);
+            for (name, may_miss) in names {
+                if may_miss {
+                    optional.insert(name.clone());
+                }
+                todo.push(name);
+            }
         }
         Ok(reads)
     }
@@ -845,6 +926,7 @@ mod tests {
         let (names, dynamic) = referenced_templates(
             "{% extends \"base.html\" %}{%- include 'partials/card.html' %}\n{% from \"partials/date.html\" import range %}{% import 'm.html' as m %}{% if x %}{% endif %}",
         );
+        let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -856,7 +938,22 @@ mod tests {
         );
         assert!(!dynamic);
         assert!(referenced_templates("{% include page.template %}").1);
+        assert!(referenced_templates("{% include \"a.html\" if x else \"b.html\" %}").1);
+        assert!(referenced_templates("{% include \"p/\" ~ name %}").1);
+        assert!(referenced_templates("{% include [\"a.html\", \"b.html\"] %}").1);
         assert!(!referenced_templates("{% includes %}{{ x }}").1);
+        // Comments and raw blocks name nothing; `ignore missing` may miss.
+        let (names, dynamic) = referenced_templates(
+            "{# {% include \"old.html\" %} #}{% raw %}{% include x %}{% endraw %}{%- include \"opt.html\" ignore missing -%}{% include 'w.html' with context %}",
+        );
+        assert_eq!(
+            names,
+            [
+                ("opt.html".to_string(), true),
+                ("w.html".to_string(), false)
+            ]
+        );
+        assert!(!dynamic);
         let reads = Reads {
             vars: ["tour.title".to_string(), "tours_note".to_string()]
                 .into_iter()

@@ -232,7 +232,17 @@ fn event(id: &str, tenant: &str) -> String {
 /// the fake platform API.
 /// nginx also proxies the webhook host `hooks.test` to the daemon's port.
 fn deployed_from_api(domains: &[&str]) -> (Server, FakeApi, u16) {
+    deployed_from_api_with(domains, |_| {})
+}
+
+/// `deployed_from_api`, with `before` changing the workspace first (its
+/// root: the platform data the fake API serves is under it).
+fn deployed_from_api_with(
+    domains: &[&str],
+    before: impl FnOnce(&std::path::Path),
+) -> (Server, FakeApi, u16) {
     let mut s = Server::new();
+    before(&s.t.root());
     let api = FakeApi::start(&s.t.root().join("data/platform"));
     let port = free_port();
     let yaml = s.t.read("sitegen.yaml");
@@ -878,7 +888,7 @@ fn a_leg_moves_to_past_at_its_end_date_by_the_clock_alone() {
     });
     assert!(
         edge.stderr()
-            .contains("rendered from the data fetched before"),
+            .contains("rendered from the live release's data"),
         "{}",
         edge.stderr()
     );
@@ -1104,4 +1114,102 @@ fn a_daemon_killed_mid_refresh_changes_nothing_and_the_next_one_catches_up() {
             .contains("Margot Phénix")
     });
     assert_live_equals_a_full_build(&s, &api, D);
+}
+
+/// Regression (review): the clock's fallback while the API is down must
+/// never publish data older than the live release. Here the edge cached a
+/// member, lost the API, and CI deployed fresh data in which she stopped
+/// sharing: at the clock's instant the edge renders nothing rather than
+/// bring her back (it holds no build of CI's release).
+#[test]
+fn the_clock_fallback_never_brings_back_data_older_than_the_live_release() {
+    let tours = r#"{"items":[{"id":"t1","org_id":"org_7f3c2a91","slug":"t","title":"T","legs":[{"id":"l1","city":"Nantes","country":"FR","start_date":"2027-03-19","end_date":"2027-03-19","status":"open"}]}],"next":null}"#;
+    let (s, api, port) = deployed_from_api_with(&[D], |root| {
+        std::fs::write(root.join("data/platform/cocotte/tours.json"), tours).unwrap();
+    });
+    let c = s.client();
+    let edge = Daemon::start_with(
+        &s,
+        &api,
+        port,
+        3600,
+        &[D],
+        &["--clock", "2027-03-19T23:59:40Z"],
+    );
+    wait_for("the first refresh", || {
+        edge.health()
+            .is_some_and(|h| h["sites"][0]["next_change"] == "2027-03-20T00:00:00Z")
+    });
+    // The edge loses the API; CI, which reaches it, deploys the news.
+    api.always(
+        "/v1/public/tenants/cocotte/profiles",
+        crate::fake_api::Fault::Status(500),
+    );
+    let ci_api = FakeApi::start(&s.t.root().join("data/platform"));
+    ci_api.edit("cocotte", "profiles", |v| {
+        for p in v["items"].as_array_mut().unwrap() {
+            if p["id"] == "prof_c1" {
+                p["shared_publicly"] = false.into();
+            }
+        }
+    });
+    let env = [
+        ("SITEGEN_PLATFORM_TOKEN", TOKEN),
+        ("SITEGEN_PLATFORM_API", ci_api.url.as_str()),
+    ];
+    s.t.run_env(&["build", D], &env).success();
+    s.t.run_env(&["deploy", D], &env).success();
+    assert_eq!(s.get(&c, D, "/members/margot-lune/").status(), 404);
+    let ci = current(&s);
+    wait_for("the clock's refresh to give up", || {
+        edge.stderr()
+            .contains("the change by the clock waits for the API")
+    });
+    assert_eq!(current(&s), ci, "{}", edge.stderr());
+    assert_eq!(s.get(&c, D, "/members/margot-lune/").status(), 404);
+}
+
+/// Regression (review): a removed leg hands its URL to another leg of the
+/// same city and day; the page at that URL must be the other leg's now,
+/// not the removed one's kept from the last build.
+#[test]
+fn a_url_handed_to_another_leg_shows_that_leg() {
+    let tour = "adulttherapytour.com";
+    let (s, api, port) = deployed_from_api(&[tour]);
+    api.edit("ada-marlowe", "tours", |v| {
+        let legs = v["items"][0]["legs"].as_array_mut().unwrap();
+        for (id, date, venue) in [
+            ("leg_x1", "2027-08-01", "VENUE-OF-X1"),
+            ("leg_x2", "2027-08-01", "VENUE-OF-X2"),
+            ("leg_x3", "2027-09-01", "VENUE-OF-X3"),
+        ] {
+            legs.push(
+                serde_json::json!({"id": id, "city": "Graz", "country": "Austria", "venue": venue,
+                "start_date": date, "end_date": date, "status": "open"}),
+            );
+        }
+    });
+    let edge = Daemon::start(&s, &api, port, 3600, &[tour]);
+    let c = s.client();
+    wait_for("the legs' pages", || {
+        s.get(&c, tour, "/tour/graz-2027-08-01-2/").status() == 200
+    });
+    assert!(s
+        .get(&c, tour, "/tour/graz-2027-08-01/")
+        .text()
+        .unwrap()
+        .contains("VENUE-OF-X1"));
+    api.edit("ada-marlowe", "tours", |v| {
+        let legs = v["items"][0]["legs"].as_array_mut().unwrap();
+        legs.retain(|l| l["id"] != "leg_x1");
+    });
+    let body = r#"{"id":"ev_rm","tenant":"person:ada-marlowe","type":"tour.updated","entity":"tour_2027"}"#;
+    assert_eq!(edge.post(body, now(), SECRET), 202);
+    wait_for("leg_x2 at the URL", || {
+        s.get(&c, tour, "/tour/graz-2027-08-01/")
+            .text()
+            .unwrap()
+            .contains("VENUE-OF-X2")
+    });
+    assert_live_equals_a_full_build(&s, &api, tour);
 }

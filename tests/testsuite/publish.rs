@@ -135,27 +135,41 @@ fn changed_rebuilds_when_drafts_differ_from_the_last_build() {
 
 /// `--changed` sees time: a build records when its pages change by the
 /// clock alone (the next tour leg to end shows as past from 00:00 UTC the
-/// day after), and `--changed` builds again from that instant on.
+/// day after), and `--changed` builds again once that instant has passed.
+/// A build made for a set instant (`--clock`) counts only for that instant.
 #[test]
 fn changed_builds_again_once_a_tour_leg_is_over() {
     let t = SiteTest::demo();
     let d = "adulttherapytour.com";
-    t.run(&["--clock", "2027-05-20T10:00:00Z", "build", d])
-        .success();
-    let manifest: serde_json::Value =
-        serde_json::from_str(&t.read(&format!("dist/{d}/manifest.json"))).unwrap();
-    // Copenhagen ends on 28 May 2027.
-    assert_eq!(manifest["next_change"], "2027-05-29T00:00:00Z");
+    let manifest = |t: &SiteTest| -> serde_json::Value {
+        serde_json::from_str(&t.read(&format!("dist/{d}/manifest.json"))).unwrap()
+    };
     let copenhagen = |t: &SiteTest| {
         String::from_utf8(t.output(d)["public/tour/copenhagen/index.html"].clone()).unwrap()
     };
     let past = r#"<span class="badge status-past">Past</span>"#;
+    t.run(&["--clock", "2027-05-20T10:00:00Z", "build", d])
+        .success();
+    // Copenhagen ends on 28 May 2027.
+    assert_eq!(manifest(&t)["next_change"], "2027-05-29T00:00:00Z");
+    assert_eq!(manifest(&t)["clock"], "2027-05-20T10:00:00Z");
     assert!(!copenhagen(&t).contains(past));
-    let at = |clock: &str| changed(&t, d, &["--clock", clock])["status"].clone();
-    assert_eq!(at("2027-05-28T23:59:59Z"), "unchanged");
-    assert_eq!(at("2027-05-29T00:00:00Z"), "built");
+    let at = |clock: &[&str]| changed(&t, d, clock)["status"].clone();
+    assert_eq!(at(&["--clock", "2027-05-20T10:00:00Z"]), "unchanged");
+    // Another instant, or the real clock: built again for it.
+    assert_eq!(at(&["--clock", "2027-05-29T00:00:00Z"]), "built");
     assert!(copenhagen(&t).contains(past));
-    assert_eq!(at("2027-05-29T00:00:01Z"), "unchanged");
+    assert_eq!(at(&[]), "built");
+    assert!(!copenhagen(&t).contains(past));
+    assert!(manifest(&t).get("clock").is_none());
+    assert_eq!(at(&[]), "unchanged");
+    // The last build's next change has passed (as if it were made the day
+    // before a leg ended): built again.
+    let path = format!("dist/{d}/manifest.json");
+    let next = manifest(&t)["next_change"].as_str().unwrap().to_string();
+    t.write(&path, &t.read(&path).replace(&next, "2026-01-01T00:00:00Z"));
+    assert_eq!(at(&[]), "built");
+    assert_eq!(at(&[]), "unchanged");
 }
 
 /// A build that passed with warnings is not "unchanged" for `--strict`,
