@@ -242,7 +242,7 @@ fn deployed_from_api_with(
     before: impl FnOnce(&std::path::Path),
 ) -> (Server, FakeApi, u16) {
     let mut s = Server::new();
-    before(&s.t.root());
+    before(s.t.root());
     let api = FakeApi::start(&s.t.root().join("data/platform"));
     let port = free_port();
     let yaml = s.t.read("sitegen.yaml");
