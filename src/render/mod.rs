@@ -954,6 +954,28 @@ mod tests {
             ]
         );
         assert!(!dynamic);
+        let only = |source: &str| -> Vec<String> {
+            referenced_templates(source)
+                .0
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
+        // A raw block before a comment opener inside it; a comment, then a tag.
+        assert_eq!(
+            only("{% raw %}{# {% endraw %}{% include \"x.html\" %}"),
+            ["x.html"]
+        );
+        assert_eq!(only("{# c #}{% include \"a.html\" %}"), ["a.html"]);
+        assert_eq!(
+            only("{%- raw -%}{% include \"in-raw.html\" %}{% endraw %}{% include \"b.html\" %}"),
+            ["b.html"]
+        );
+        // Only `raw` opens a raw block, not any short tag.
+        assert_eq!(
+            only("{% set %}{% include \"after.html\" %}"),
+            ["after.html"]
+        );
         let reads = Reads {
             vars: ["tour.title".to_string(), "tours_note".to_string()]
                 .into_iter()
