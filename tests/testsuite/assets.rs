@@ -402,11 +402,7 @@ fn a_variant_made_again_has_the_same_bytes_whatever_else_was_cached() {
     }
     t.run(&["build", "cocotte.maison"]).success();
     let again = t.output("cocotte.maison");
-    let differ: Vec<&String> = good
-        .keys()
-        .chain(again.keys())
-        .filter(|n| good.get(*n) != again.get(*n))
-        .collect();
+    let differ = crate::harness::differing(&good, &again);
     assert!(
         differ.is_empty(),
         "other bytes under the same name: {differ:?}"

@@ -114,11 +114,7 @@ fn a_build_ships_sources_data_and_a_dependency_index_that_rebuild_the_same_pages
         .into_iter()
         .filter_map(|(p, b)| Some((p.strip_prefix("public/")?.to_string(), b)))
         .collect();
-    let differ: Vec<&String> = before
-        .keys()
-        .chain(again.keys())
-        .filter(|p| before.get(*p) != again.get(*p))
-        .collect();
+    let differ = crate::harness::differing(&before, &again);
     assert!(
         differ.is_empty(),
         "the shipped workspace builds other pages: {differ:?}"
@@ -464,11 +460,7 @@ fn assert_live_equals_a_full_build(s: &Server, api: &FakeApi, domain: &str) {
         .into_iter()
         .filter(|(p, _)| !p.starts_with(".sitegen"))
         .collect();
-    let differ: Vec<&String> = whole
-        .keys()
-        .chain(served.keys())
-        .filter(|p| whole.get(*p) != served.get(*p))
-        .collect();
+    let differ = crate::harness::differing(&whole, &served);
     assert!(
         differ.is_empty(),
         "the live release differs from a whole build: {differ:?}"

@@ -169,6 +169,22 @@ impl SiteTest {
     }
 }
 
+/// The paths whose bytes differ between two trees (present in one only,
+/// or with other bytes), each once, sorted.
+pub fn differing<'a>(
+    a: &'a BTreeMap<String, Vec<u8>>,
+    b: &'a BTreeMap<String, Vec<u8>>,
+) -> Vec<&'a String> {
+    let mut paths: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|p| a.get(*p) != b.get(*p))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     if !dir.exists() {
