@@ -683,7 +683,7 @@ pub fn publish(
 /// folder beside it.
 fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &Path) -> Result<()> {
     use rayon::prelude::*;
-    let live_manifest = live.join(".sitegen-manifest.json");
+    let live_manifest = live.join(RELEASE_MANIFEST);
     let same: BTreeMap<String, String> = std::fs::read(&live_manifest)
         .ok()
         .and_then(|text| Manifest::parse(&text, &live_manifest).ok())
@@ -713,7 +713,7 @@ fn write_release_from(bundle: &Bundle, manifest: &[u8], live: &Path, partial: &P
         // What rsync's --chmod=D755,F644 gives a deploy, whatever the umask.
         set_mode(&to, 0o644)
     })?;
-    fsutil::write(&partial.join(".sitegen-manifest.json"), manifest)?;
+    fsutil::write(&partial.join(RELEASE_MANIFEST), manifest)?;
     let edge = format!("{}/", crate::edge::ship::DIST_DIR);
     for (path, bytes) in &bundle.extra {
         if let Some(rel) = path.strip_prefix(&edge) {
@@ -748,7 +748,7 @@ fn dry_run(
         "-rcn".into(),
         "--delete".into(),
         "--itemize-changes".into(),
-        "--exclude=/.sitegen-manifest.json".into(),
+        format!("--exclude=/{RELEASE_MANIFEST}"),
         public,
         target.rsync_dest(&compare),
     ])?;
@@ -862,7 +862,7 @@ fn write_release(
     target.rsync(&[
         "--checksum".into(),
         manifest.display().to_string(),
-        target.rsync_dest(&format!("{partial}/.sitegen-manifest.json")),
+        target.rsync_dest(&format!("{partial}/{RELEASE_MANIFEST}")),
     ])?;
     // What the edge needs to render the pages again (`edge::ship`), as a
     // dotfolder nginx does not serve.
@@ -907,12 +907,12 @@ fn carry_assets(target: &Target, live: &str, partial: &str, dist: &Path) -> Resu
         "reading the live manifest",
         &format!(
             "cat {} 2>/dev/null || true",
-            q(&format!("{live_dir}/.sitegen-manifest.json"))
+            q(&format!("{live_dir}/{RELEASE_MANIFEST}"))
         ),
     )?;
     // A live release without a readable manifest (an older sitegen, a
     // hand-made release) has no assets to carry.
-    let Ok(old) = Manifest::parse(text.as_bytes(), Path::new(".sitegen-manifest.json")) else {
+    let Ok(old) = Manifest::parse(text.as_bytes(), Path::new(RELEASE_MANIFEST)) else {
         return Ok(());
     };
     let new = Manifest::read(dist)?;

@@ -48,12 +48,7 @@ pub fn dated<'a>(listings: &Listings<'a>, section: &str) -> Vec<&'a Page> {
                 .collect()
         })
         .unwrap_or_default();
-    pages.sort_by(|a, b| {
-        b.front
-            .date
-            .cmp(&a.front.date)
-            .then_with(|| a.url.cmp(&b.url))
-    });
+    pages.sort_by(crate::listing::newest_first);
     pages
 }
 

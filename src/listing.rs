@@ -155,7 +155,8 @@ impl<'a> Listings<'a> {
     }
 }
 
-fn newest_first(a: &&Page, b: &&Page) -> std::cmp::Ordering {
+/// Newest first, then by title and URL (a stable order for equal dates).
+pub fn newest_first(a: &&Page, b: &&Page) -> std::cmp::Ordering {
     b.front
         .date
         .cmp(&a.front.date)

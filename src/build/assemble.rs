@@ -16,6 +16,7 @@ use crate::seo;
 pub fn assemble(
     site: &Site,
     loaded: &Loaded,
+    listings: &crate::listing::Listings<'_>,
     plan: &Plan<'_>,
     rendered: Vec<RenderedPage>,
     opts: &BuildOptions,
@@ -106,8 +107,7 @@ pub fn assemble(
         "robots.txt".into(),
         seo::robots(&base).into_bytes(),
     )?;
-    let listings = crate::listing::Listings::new(&loaded.pages);
-    let feeds = crate::feeds::atom_feeds(site, &loaded.pages, &listings);
+    let feeds = crate::feeds::atom_feeds(site, &loaded.pages, listings);
     for (path, bytes) in feeds
         .into_iter()
         .chain(crate::feeds::calendars(site, &plan.routes))

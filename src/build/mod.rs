@@ -120,7 +120,7 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         opts.mode,
     )?;
     phase.done("render");
-    assemble::assemble(site, &loaded, &plan, rendered, opts, &mut phase)
+    assemble::assemble(site, &loaded, &listings, &plan, rendered, opts, &mut phase)
 }
 
 /// Debug-level timings of a build's phases (`-vv` or `SITEGEN_LOG=debug`).
