@@ -200,17 +200,29 @@ impl Daemon {
 
     /// Sends `body` signed at `ts` with `secret`; the status.
     fn post(&self, body: &str, ts: i64, secret: &str) -> u16 {
-        let sig = sitegen::edge::events::sign(secret.as_bytes(), ts, body.as_bytes());
-        reqwest::blocking::Client::new()
-            .post(self.url("/_sitegen/events"))
-            .header("Sitegen-Timestamp", ts.to_string())
-            .header("Sitegen-Signature", sig)
-            .body(body.to_string())
+        let request = reqwest::blocking::Client::new().post(self.url("/_sitegen/events"));
+        signed(request, body, ts, secret)
             .send()
             .unwrap()
             .status()
             .as_u16()
     }
+}
+
+/// `request` with `body` and the platform's signature headers for it.
+fn signed(
+    request: reqwest::blocking::RequestBuilder,
+    body: &str,
+    ts: i64,
+    secret: &str,
+) -> reqwest::blocking::RequestBuilder {
+    request
+        .header("Sitegen-Timestamp", ts.to_string())
+        .header(
+            "Sitegen-Signature",
+            sitegen::edge::events::sign(secret.as_bytes(), ts, body.as_bytes()),
+        )
+        .body(body.to_string())
 }
 
 fn now() -> i64 {
@@ -365,15 +377,7 @@ fn a_signed_event_publishes_fresh_pages_and_refused_ones_change_nothing() {
         404
     );
     let body = event("ev_1", "org:cocotte");
-    let ts = now();
-    let r = hooks
-        .post(url("/_sitegen/events"))
-        .header("Sitegen-Timestamp", ts.to_string())
-        .header(
-            "Sitegen-Signature",
-            sitegen::edge::events::sign(SECRET.as_bytes(), ts, body.as_bytes()),
-        )
-        .body(body)
+    let r = signed(hooks.post(url("/_sitegen/events")), &body, now(), SECRET)
         .send()
         .unwrap();
     assert_eq!(r.status(), 202);
@@ -1033,15 +1037,8 @@ fn a_burst_of_events_is_coalesced() {
             let url = edge.url("/_sitegen/events");
             std::thread::spawn(move || {
                 let body = event(&format!("ev_burst{i}"), "org:cocotte");
-                let ts = now();
-                reqwest::blocking::Client::new()
-                    .post(url)
-                    .header("Sitegen-Timestamp", ts.to_string())
-                    .header(
-                        "Sitegen-Signature",
-                        sitegen::edge::events::sign(SECRET.as_bytes(), ts, body.as_bytes()),
-                    )
-                    .body(body)
+                let request = reqwest::blocking::Client::new().post(url);
+                signed(request, &body, now(), SECRET)
                     .send()
                     .unwrap()
                     .status()
