@@ -92,11 +92,11 @@ fn css_pool() -> Result<&'static rayon::ThreadPool> {
 /// Bundles and minifies the site stylesheet, on threads with a stack that
 /// the depth limits cannot exhaust (a stack overflow aborts the whole
 /// process, and with it the report of every other site).
-pub fn compile(site: &Site, browserslist: &[String]) -> Result<String> {
-    css_pool()?.install(|| compile_here(site, browserslist))
+pub fn compile(site: &Site, browserslist: &[String], faces: &str) -> Result<String> {
+    css_pool()?.install(|| compile_here(site, browserslist, faces))
 }
 
-fn compile_here(site: &Site, browserslist: &[String]) -> Result<String> {
+fn compile_here(site: &Site, browserslist: &[String], faces: &str) -> Result<String> {
     let mut palette = site.theme.palette.clone();
     palette.extend(site.config.brand.palette.clone());
     let mut fonts = site.theme.fonts.clone();
@@ -109,6 +109,7 @@ fn compile_here(site: &Site, browserslist: &[String]) -> Result<String> {
         entry.push_str(&format!("--font-{name}:{stack};"));
     }
     entry.push_str("}\n");
+    entry.push_str(faces);
     // @import must come first in a stylesheet, so the properties go in a layer-free
     // block after them: imports are hoisted by the bundler in order.
     let imports: String = site

@@ -26,6 +26,8 @@ pub struct Assets {
     pub integrity: BTreeMap<String, String>,
     /// Bundle path → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// URLs of the theme's web fonts that every page preloads.
+    pub preload_fonts: Vec<String>,
 }
 
 const RASTER: &[&str] = &[
@@ -40,7 +42,8 @@ pub fn fingerprinted_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
 pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
     let mut assets = Assets::default();
 
-    let css = css::compile(site, browserslist)?;
+    let faces = webfonts(site, &mut assets)?;
+    let css = css::compile(site, browserslist, &faces)?;
     let name = fingerprinted_name("site", "css", css.as_bytes());
     assets
         .urls
@@ -155,6 +158,69 @@ fn extension(path: &Path) -> String {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase()
+}
+
+/// The theme's web fonts: each woff2 file and its licence published, the
+/// font as a fingerprinted asset (cached for a year like the stylesheet),
+/// and the `@font-face` rules that name them.
+pub fn webfonts(site: &Site, assets: &mut Assets) -> Result<String> {
+    let theme_yaml = site.theme_dir.join("theme.yaml");
+    let mut faces = String::new();
+    for (i, font) in site.theme.webfonts.iter().enumerate() {
+        let at = || Location::file(&theme_yaml).key(format!("webfonts[{i}]"));
+        let family = font.family.trim();
+        if family.is_empty()
+            || !family
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
+            return Err(Error::config(format!(
+                "web font family {:?} must be letters, digits, spaces and hyphens",
+                font.family
+            ))
+            .at(at()));
+        }
+        if !(100..=900).contains(&font.weight) {
+            return Err(
+                Error::config(format!("web font weight {} is not 100–900", font.weight)).at(at()),
+            );
+        }
+        let path = site.theme_dir.join(font.file.as_str());
+        if extension(&path) != "woff2" {
+            return Err(Error::config(format!("web font {} is not a .woff2 file", font.file))
+                .at(at())
+                .hint("every browser sitegen targets reads woff2; convert the font with fonttools or woff2_compress"));
+        }
+        let bytes = site.roots.theme.read(&path)?;
+        if !bytes.starts_with(b"wOF2") {
+            return Err(
+                Error::config(format!("web font {} is not a woff2 font", font.file)).at(at()),
+            );
+        }
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = fingerprinted_name(&stem, "woff2", &bytes);
+        let url = format!("/assets/{name}");
+        faces.push_str(&format!(
+            "@font-face{{font-family:\"{family}\";src:url(\"{url}\") format(\"woff2\");font-weight:{};font-style:{};font-display:swap}}\n",
+            font.weight,
+            if font.italic { "italic" } else { "normal" },
+        ));
+        if font.preload && !assets.preload_fonts.contains(&url) {
+            assets.preload_fonts.push(url);
+        }
+        assets.files.insert(format!("assets/{name}"), bytes);
+        // The licence travels with the font (the OFL asks for it): the file
+        // beside it named in theme.yaml, published under /fonts/.
+        let licence = site.theme_dir.join(font.licence.as_str());
+        let text = site.roots.theme.read(&licence).map_err(|e| {
+            e.at(at()).hint(
+                "a web font is published with its licence: name the licence file as `licence:`",
+            )
+        })?;
+        let file = licence.file_name().unwrap_or_default().to_string_lossy();
+        assets.files.insert(format!("fonts/{file}"), text);
+    }
+    Ok(faces)
 }
 
 /// Copies a static folder. The folder and every link in it must resolve

@@ -15,6 +15,7 @@ use serde_json::{json, Value as Json};
 
 use super::load::Loaded;
 use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant};
+use crate::assets::Assets;
 use crate::config::{Language, Site, Workspace};
 use crate::content::Page;
 use crate::error::Result;
@@ -134,13 +135,7 @@ pub fn renderer(
             strings: loaded.strings.clone(),
             limits: ws.config.templates.clone(),
         },
-        globals(
-            site,
-            &loaded.data,
-            listings,
-            assets.urls.get("logo").map(String::as_str),
-            loaded.social.as_ref(),
-        ),
+        globals(site, &loaded.data, listings, assets, loaded.social.as_ref()),
     )
 }
 
@@ -149,10 +144,10 @@ fn globals(
     site: &Site,
     data: &PlatformData,
     listings: &Listings<'_>,
-    logo: Option<&str>,
+    assets: &Assets,
     social: Option<&Variant>,
 ) -> BTreeMap<&'static str, Value> {
-    let site_value = site_value(site, site.languages.default_language(), logo, social);
+    let site_value = site_value(site, site.languages.default_language(), assets, social);
     let events: Vec<Json> = data
         .tours
         .iter()
@@ -176,7 +171,8 @@ fn globals(
 /// `site` as pages in `lang` see it: site.yaml's values, with the brand copy
 /// (`brand.tagline`, `seo.description`) in that language or, marked by
 /// `tagline_lang` / `description_lang` (a language code), in its fallback.
-fn site_value(site: &Site, lang: &Language, logo: Option<&str>, social: Option<&Variant>) -> Value {
+fn site_value(site: &Site, lang: &Language, assets: &Assets, social: Option<&Variant>) -> Value {
+    let logo = assets.urls.get("logo");
     let c = &site.config;
     let languages = &site.languages;
     let (tagline, tagline_lang) = languages
@@ -195,6 +191,7 @@ fn site_value(site: &Site, lang: &Language, logo: Option<&str>, social: Option<&
             "name": c.brand.name, "tagline": tagline, "tagline_lang": tagline_lang,
             "palette": c.brand.palette, "fonts": c.brand.fonts, "logo": logo,
         },
+        "preload_fonts": assets.preload_fonts,
         "nav": c.nav,
         "seo": {
             "description": description, "description_lang": description_lang,
@@ -340,9 +337,8 @@ fn per_language(site: &Site, loaded: &Loaded, listings: &Listings<'_>) -> HashMa
         .filter_map(|(code, data)| {
             let lang = site.languages.get(code)?;
             let root = site.languages.url(lang, "/");
-            let logo = loaded.assets.urls.get("logo").map(String::as_str);
             let local = minijinja::context! {
-                site => site_value(site, lang, logo, loaded.social.as_ref()),
+                site => site_value(site, lang, &loaded.assets, loaded.social.as_ref()),
                 tenant => Value::from_serialize(&data.tenant),
                 members => Value::from_serialize(&data.profiles),
                 profile => Value::from_serialize(data.profiles.first()),

@@ -213,7 +213,9 @@ impl Hub {
     /// (every page's link to it is rewritten); None if there is no bundle to
     /// patch or the site is showing an error.
     fn swap_css(&self, domain: &str, site: &Site) -> Result<Option<Notice>> {
-        let css = crate::assets::css::compile(site, &self.ws.config.css.browserslist)?;
+        // The font files are unchanged by a stylesheet edit: only their rules are needed.
+        let faces = crate::assets::webfonts(site, &mut Default::default())?;
+        let css = crate::assets::css::compile(site, &self.ws.config.css.browserslist, &faces)?;
         let mut sites = self.sites.write().expect("lock");
         let Some(slot) = sites.get_mut(domain) else {
             return Ok(None);
