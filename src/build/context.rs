@@ -16,7 +16,7 @@ use serde_json::{json, Value as Json};
 use super::load::Loaded;
 use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant};
 use crate::assets::Assets;
-use crate::config::{Language, Site, Workspace};
+use crate::config::{Language, NavItem, Site, Workspace};
 use crate::content::Page;
 use crate::error::Result;
 use crate::listing::{self, Listings};
@@ -190,6 +190,7 @@ fn site_value(site: &Site, lang: &Language, assets: &Assets, social: Option<&Var
         "brand": {
             "name": c.brand.name, "tagline": tagline, "tagline_lang": tagline_lang,
             "palette": c.brand.palette, "fonts": c.brand.fonts, "logo": logo,
+            "cta": c.brand.cta, "booking": c.brand.booking,
         },
         "preload_fonts": assets.preload_fonts,
         "nav": c.nav,
@@ -303,6 +304,15 @@ pub fn language_context(
     if languages.is_multilingual() {
         values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
         values["nav"] = json!(localized_nav(site, plan, &lang.code));
+        let brand = &site.config.brand;
+        values["cta"] = json!(brand
+            .cta
+            .as_ref()
+            .map(|i| localized_link(i, plan, &lang.code)));
+        values["booking"] = json!(brand
+            .booking
+            .as_ref()
+            .map(|i| localized_link(i, plan, &lang.code)));
         // The page as a schema.org WebPage in its language, with its translations.
         let mut entity = json!({
             "@context": "https://schema.org", "@type": "WebPage",
@@ -356,16 +366,19 @@ fn localized_nav(site: &Site, plan: &super::plan::Plan<'_>, lang: &str) -> Vec<J
     site.config
         .nav
         .iter()
-        .map(|item| {
-            let url = item.url.as_str();
-            let translated = plan
-                .keys
-                .get(url)
-                .and_then(|key| plan.translations.get(key))
-                .and_then(|list| list.iter().find(|(c, _)| c == lang))
-                .map_or(url, |(_, u)| u.as_str());
-            let title = item.titles.get(lang).unwrap_or(&item.title);
-            json!({"title": title, "url": translated})
-        })
+        .map(|item| localized_link(item, plan, lang))
         .collect()
+}
+
+/// A link of site.yaml (nav item, call to action) in one language.
+fn localized_link(item: &NavItem, plan: &super::plan::Plan<'_>, lang: &str) -> Json {
+    let url = item.url.as_str();
+    let translated = plan
+        .keys
+        .get(url)
+        .and_then(|key| plan.translations.get(key))
+        .and_then(|list| list.iter().find(|(c, _)| c == lang))
+        .map_or(url, |(_, u)| u.as_str());
+    let title = item.titles.get(lang).unwrap_or(&item.title);
+    json!({"title": title, "url": translated})
 }

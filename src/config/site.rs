@@ -300,6 +300,14 @@ pub struct Brand {
     /// Logo file inside sites/<domain>/.
     #[serde(default)]
     pub logo: Option<RelPath>,
+    /// The home page's call to action (`{title: Voir les dates, url: /tour/,
+    /// titles: {en: See the dates}}`), shown as the hero's button.
+    #[serde(default)]
+    pub cta: Option<NavItem>,
+    /// Where visitors book (a page of the site or an external booking
+    /// service): member, profile and contact pages show a booking button to it.
+    #[serde(default)]
+    pub booking: Option<NavItem>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

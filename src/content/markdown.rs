@@ -39,6 +39,7 @@ pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Hea
     let mut used = HashSet::new();
     let mut events = with_images(Parser::new_ext(markdown, options()), images)?;
     label_task_boxes(&mut events);
+    let events = with_endnotes(events);
     let events = with_heading_anchors(events.into_iter(), &mut toc, &mut used);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
@@ -71,6 +72,83 @@ fn with_images<'a>(parser: Parser<'a>, images: &ImageHook<'_>) -> Result<Vec<Eve
         }
     }
     Ok(out)
+}
+
+/// Footnotes as endnotes: references numbered in reading order
+/// (`<sup>` links to `#fn-<name>`), and every definition gathered, wherever
+/// the copy wrote it, into one numbered list at the end of the page, each
+/// with a link back to where it is first referenced. pulldown-cmark alone
+/// renders a definition where it is written, headed by a bare number, with
+/// its name as a bare id that can clash with heading ids.
+fn with_endnotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut order: Vec<String> = Vec::new();
+    let mut notes: Vec<(String, Vec<Event<'_>>)> = Vec::new();
+    let mut open: Option<(String, Vec<Event<'_>>)> = None;
+    let id = |name: &str| {
+        let slug = crate::text::slugify(name);
+        if slug.is_empty() {
+            "note".to_string()
+        } else {
+            slug
+        }
+    };
+    for event in events {
+        match event {
+            Event::Start(Tag::FootnoteDefinition(name)) => open = Some((id(&name), Vec::new())),
+            Event::End(TagEnd::FootnoteDefinition) => notes.extend(open.take()),
+            Event::FootnoteReference(name) => {
+                let name = id(&name);
+                let (number, first) = match order.iter().position(|n| *n == name) {
+                    Some(i) => (i + 1, false),
+                    None => {
+                        order.push(name.clone());
+                        (order.len(), true)
+                    }
+                };
+                let anchor = if first {
+                    format!(" id=\"fnref-{name}\"")
+                } else {
+                    String::new()
+                };
+                let html = format!(
+                    "<sup class=\"footnote-ref\"><a href=\"#fn-{name}\"{anchor} role=\"doc-noteref\">{number}</a></sup>"
+                );
+                match open.as_mut() {
+                    Some((_, inner)) => inner.push(Event::InlineHtml(html.into())),
+                    None => out.push(Event::InlineHtml(html.into())),
+                }
+            }
+            other => match open.as_mut() {
+                Some((_, inner)) => inner.push(other),
+                None => out.push(other),
+            },
+        }
+    }
+    if notes.is_empty() {
+        return out;
+    }
+    // Referenced notes in reference order, then any never referenced.
+    notes.sort_by_key(|(name, _)| order.iter().position(|n| n == name).unwrap_or(usize::MAX));
+    out.push(Event::Html(
+        "<section class=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n".into(),
+    ));
+    for (name, mut inner) in notes {
+        out.push(Event::Html(format!("<li id=\"fn-{name}\">").into()));
+        if order.contains(&name) {
+            let back = Event::InlineHtml(
+                format!(" <a href=\"#fnref-{name}\" class=\"footnote-back\" role=\"doc-backlink\">↩\u{fe0e}</a>").into(),
+            );
+            match inner.last() {
+                Some(Event::End(TagEnd::Paragraph)) => inner.insert(inner.len() - 1, back),
+                _ => inner.push(back),
+            }
+        }
+        out.extend(inner);
+        out.push(Event::Html("</li>\n".into()));
+    }
+    out.push(Event::Html("</ol>\n</section>\n".into()));
+    out
 }
 
 /// Renders markdown written by platform users: no raw HTML, no images,
@@ -266,6 +344,44 @@ mod tests {
         assert!(html.contains("“quoted”"));
         assert!(html.contains("checkbox"));
         assert!(html.contains("footnote"));
+    }
+
+    #[test]
+    fn footnotes_become_numbered_endnotes_with_links_both_ways() {
+        let md = "# Notes\n\nFirst[^b] then[^a] and again[^b].\n\n[^a]: Alpha.\n\nMiddle.\n\n[^b]: Beta.\n\n[^unused]: Never cited.\n";
+        let (html, _) = render(md, &no_images).unwrap();
+        // Numbered by first reference, not by definition order.
+        assert!(
+            html.contains("<a href=\"#fn-b\" id=\"fnref-b\" role=\"doc-noteref\">1</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"#fn-a\" id=\"fnref-a\" role=\"doc-noteref\">2</a>"),
+            "{html}"
+        );
+        // A second reference to the same note has its number and no duplicate id.
+        assert_eq!(html.matches("id=\"fnref-b\"").count(), 1, "{html}");
+        assert_eq!(html.matches(">1</a></sup>").count(), 2, "{html}");
+        // Definitions gathered at the end, in reference order, with a way back.
+        let notes = &html[html.find("<section class=\"footnotes\"").expect("endnotes")..];
+        assert!(
+            !html[..html.len() - notes.len()].contains("Alpha"),
+            "{html}"
+        );
+        let (b, a, unused) = (
+            notes.find("Beta").unwrap(),
+            notes.find("Alpha").unwrap(),
+            notes.find("Never").unwrap(),
+        );
+        assert!(b < a && a < unused, "{notes}");
+        assert!(
+            notes.contains(
+                "<li id=\"fn-b\">\n<p>Beta. <a href=\"#fnref-b\" class=\"footnote-back\""
+            ),
+            "{notes}"
+        );
+        assert!(!notes.contains("#fnref-unused"), "{notes}");
+        assert!(html.find("Middle").unwrap() < html.find("<section class=\"footnotes\"").unwrap());
     }
 
     fn no_images(_: &str, _: &str, _: bool) -> Result<String> {

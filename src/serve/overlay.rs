@@ -26,8 +26,16 @@ pub(super) const LIVE_JS: &str = r#"(function () {
         }
       });
     });
-    es.onerror = function () { es.close(); setTimeout(connect, 500); };
+    es.onerror = function () { es.close(); if (!hidden) { setTimeout(connect, 500); } };
+    current = es;
   }
+  // A page left for another is kept for Back with its stream open unless
+  // the stream is closed: after six such pages Chromium has no connection
+  // left for the host and the next page waits a minute. A page brought
+  // back may be stale: load it again.
+  var current = null, hidden = false;
+  addEventListener("pagehide", function () { hidden = true; if (current) { current.close(); } });
+  addEventListener("pageshow", function (e) { if (e.persisted) { location.reload(); } });
   connect();
 })();
 "#;

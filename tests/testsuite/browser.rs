@@ -258,3 +258,118 @@ fn the_browser_blocks_in_the_preview_what_production_blocks() {
         "the reloaded page's only violation is the markdown's style attribute"
     );
 }
+
+/// The page paths of a served site, from its sitemap.
+fn sitemap_paths(s: &Serving, domain: &str) -> Vec<String> {
+    let (status, xml) = s.get(domain, "/sitemap.xml");
+    assert_eq!(status, 200);
+    let base = format!("https://{domain}");
+    xml.split("<loc>")
+        .skip(1)
+        .map(|l| {
+            l[..l.find("</loc>").unwrap()]
+                .trim_start_matches(&base)
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_demo_page_fits_a_320_pixel_phone_with_its_fonts_and_a_menu_that_needs_no_script() {
+    let domains = [
+        ("cocotte.maison", "Fraunces"),
+        ("sansonnet.maison", "Syne"),
+        ("adulttherapytour.com", "Anton"),
+        ("transquinnftw.com", "Fraunces"),
+    ];
+    let s = Serving::start(&domains.map(|(d, _)| d));
+    let mut b = Browser::open("about:blank");
+    b.call("Page.enable", json!({}));
+    let phone = |b: &mut Browser, width: u32| {
+        b.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 700, "deviceScaleFactor": 1, "mobile": width < 600}),
+        );
+    };
+    let open = |b: &mut Browser, url: &str| {
+        b.call("Page.navigate", json!({"url": url}));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let ready = format!("document.readyState === 'complete' && document.fonts.status === 'loaded' && location.href === {}", json!(url));
+        while b.eval(&ready) != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "{url} never loaded: {}",
+                b.eval("[document.readyState, document.fonts.status, location.href].join(' ')")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut pages = 0;
+    for (domain, font) in domains {
+        phone(&mut b, 320);
+        let paths = sitemap_paths(&s, domain);
+        assert!(paths.len() >= 4, "{domain}: {paths:?}");
+        for path in &paths {
+            open(&mut b, &s.url(domain, path));
+            let overflow = b.eval(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            );
+            if overflow != json!(0) {
+                let culprits = b.eval("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(-3).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40)).join(' | ')");
+                panic!("{domain}{path} scrolls sideways at 320 px by {overflow} px: {culprits}");
+            }
+            pages += 1;
+        }
+        // The theme's heading face is the one the browser uses, not a fallback.
+        assert_eq!(
+            b.eval(&format!("document.fonts.check('1em {font}') && [...document.fonts].some(f => f.family.replace(/\"/g, '') === '{font}' && f.status === 'loaded')")),
+            json!(true),
+            "{domain}: {font} is loaded"
+        );
+
+        // Phones: one compact row (wordmark and "Menu"), the menu folded away
+        // until its link is followed, and it holds every nav item.
+        open(&mut b, &s.url(domain, "/"));
+        let header =
+            b.eval("document.querySelector('.site-header').getBoundingClientRect().height");
+        assert!(
+            header.as_f64().unwrap() <= 72.0,
+            "{domain}: the header is {header} px tall on a phone"
+        );
+        assert_eq!(
+            b.eval("getComputedStyle(document.getElementById('menu')).display"),
+            json!("none")
+        );
+        b.eval("document.querySelector('a.menu-open').click()");
+        b.wait_until("the menu", "location.hash === '#menu' && getComputedStyle(document.getElementById('menu')).display !== 'none'");
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('#menu .site-nav a')].every(a => a.getBoundingClientRect().height >= 44 && a.getBoundingClientRect().right <= innerWidth)"),
+            json!(true),
+            "{domain}: every menu link is on screen and big enough to tap"
+        );
+        assert_eq!(
+            b.eval("window.scrollY"),
+            json!(0),
+            "{domain}: opening the menu keeps the header in view"
+        );
+        b.eval("document.querySelector('a.menu-close').click()");
+        b.wait_until(
+            "the menu closed",
+            "getComputedStyle(document.getElementById('menu')).display === 'none'",
+        );
+
+        // Desktops: the navigation in the header, no menu link.
+        phone(&mut b, 1366);
+        open(&mut b, &s.url(domain, "/"));
+        assert_eq!(
+            b.eval("getComputedStyle(document.querySelector('a.menu-open')).display"),
+            json!("none")
+        );
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('#menu .site-nav a')].every(a => a.getBoundingClientRect().bottom <= document.querySelector('.site-header').getBoundingClientRect().bottom)"),
+            json!(true),
+            "{domain}: the nav is in the header"
+        );
+    }
+    assert!(pages > 80, "{pages} pages");
+}

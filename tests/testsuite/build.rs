@@ -351,7 +351,7 @@ fn list_shows_domain_kind_tenant_theme() {
     let run = t.run(&["list"]);
     run.success();
     insta::assert_snapshot!(run.stdout, @r"
-    adulttherapytour.com         tour-site      person:ada-marlowe       nocturne
+    adulttherapytour.com         tour-site      person:ada-marlowe       affiche
     cocotte.maison               org-site       org:cocotte              atelier
     sansonnet.maison             org-site       org:sansonnet            nocturne
     transquinnftw.com            provider-site  person:quinn-avery       atelier

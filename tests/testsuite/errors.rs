@@ -48,7 +48,7 @@ fn unknown_key_in_site_config() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: Une maison", "  tagine: Une maison"),
-        "error: sites/cocotte.maison/site.yaml:29:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: sites/cocotte.maison/site.yaml:29:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`, `cta`, `booking`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -75,7 +75,7 @@ fn missing_theme() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "theme: atelier", "theme: ateliers"),
-        "error: sites/cocotte.maison/site.yaml:5: theme: theme \"ateliers\" does not exist (no themes/ateliers/theme.yaml)\n  hint: available themes: atelier, nocturne",
+        "error: sites/cocotte.maison/site.yaml:5: theme: theme \"ateliers\" does not exist (no themes/ateliers/theme.yaml)\n  hint: available themes: affiche, atelier, nocturne",
     );
 }
 
@@ -120,7 +120,7 @@ fn template_runtime_error_inside_an_included_partial() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.name|no_such_filter }}{% if"),
-        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:66",
+        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:69",
     );
 }
 
@@ -299,7 +299,7 @@ fn site_keep_releases_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
-        "error: sites/cocotte.maison/site.yaml:88:18: deploy.keep_releases: 0 is not between 1 and 100",
+        "error: sites/cocotte.maison/site.yaml:94:18: deploy.keep_releases: 0 is not between 1 and 100",
     );
 }
 
@@ -308,7 +308,7 @@ fn site_paginate_by_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
-        "error: sites/cocotte.maison/site.yaml:89:14: paginate_by: 70000 is not between 0 and 65535",
+        "error: sites/cocotte.maison/site.yaml:95:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
 

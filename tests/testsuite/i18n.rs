@@ -314,16 +314,13 @@ fn brand_copy_is_per_language_and_marked_where_it_falls_back() {
         |out: &BTreeMap<String, Vec<u8>>, f: &str| String::from_utf8(out[f].clone()).unwrap();
     let (fr, en) = (page(&out, "index.html"), page(&out, "en/index.html"));
     // English has no tagline of its own: the French one, marked as French.
-    assert!(
-        fr.contains("<p class=\"lede\">Un collectif en deux langues</p>"),
-        "{fr}"
-    );
+    assert!(fr.contains("<h1>Un collectif en deux langues</h1>"), "{fr}");
     assert!(
         fr.contains("Maison Fixture · Un collectif en deux langues</p>"),
         "{fr}"
     );
     assert!(
-        en.contains("<p class=\"lede\" lang=\"fr\">Un collectif en deux langues</p>"),
+        en.contains("<h1 lang=\"fr\">Un collectif en deux langues</h1>"),
         "{en}"
     );
     assert!(
@@ -354,7 +351,7 @@ fn brand_copy_is_per_language_and_marked_where_it_falls_back() {
         "{en}"
     );
     assert!(
-        en.contains("<p class=\"lede\">A collective in two languages</p>"),
+        en.contains("<h1>A collective in two languages</h1>"),
         "{en}"
     );
     assert!(
@@ -582,9 +579,9 @@ const DEMOS: [Demo; 4] = [
     Demo {
         domain: "adulttherapytour.com",
         languages: &[("", "en-GB"), ("fr", "fr-FR")],
-        // Home, schedule, FAQ and the eight legs, in two languages (404
-        // pages are no one's translation).
-        with_alternates: 22,
+        // Home, schedule, FAQ, contact and the eight legs, in two languages
+        // (404 pages are no one's translation).
+        with_alternates: 24,
         single_language: &["workshop/index.html"],
     },
     Demo {

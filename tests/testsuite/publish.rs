@@ -50,14 +50,14 @@ fn changed_rebuilds_only_the_sites_whose_inputs_changed() {
         "a copy edit rebuilds one brand"
     );
 
-    let css = t.read("themes/nocturne/css/site.css");
+    let css = t.read("themes/atelier/css/site.css");
     t.write(
-        "themes/nocturne/css/site.css",
+        "themes/atelier/css/site.css",
         &format!("{css}\n.x{{color:red}}\n"),
     );
     assert_eq!(
         built(&t),
-        ["adulttherapytour.com", "sansonnet.maison"],
+        ["cocotte.maison", "transquinnftw.com"],
         "the sites on that theme"
     );
 
