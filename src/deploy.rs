@@ -919,10 +919,15 @@ fn carry_assets(target: &Target, live: &str, partial: &str, dist: &Path) -> Resu
     let have: BTreeSet<&str> = new.paths().collect();
     let carry: Vec<String> = old
         .paths()
-        // Stylesheets, scripts and fonts only: images may come from platform
-        // records (a portrait), and one that left the site must not stay
-        // served because a page was open somewhere.
-        .filter(|p| p.starts_with("assets/") && !p.starts_with("assets/images/"))
+        // Stylesheets, scripts, fonts and icons only: images may come from
+        // platform records (a portrait), social cards show page titles (a
+        // member's name), and one that left the site must not stay served
+        // because a page was open somewhere.
+        .filter(|p| {
+            p.starts_with("assets/")
+                && !p.starts_with("assets/images/")
+                && !p.starts_with(crate::assets::cards::DIR)
+        })
         .filter(|p| !have.contains(p))
         .filter(|p| crate::bundle::check_bundle_path(p).is_ok())
         .map(q)

@@ -275,6 +275,10 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
         // nginx's types know no .ics: calendar apps want text/calendar.
         o.push_str("\n    # Calendars (tour legs).\n    location ~* \\.ics$ {\n        default_type \"text/calendar; charset=utf-8\";\n        try_files $uri =404;\n    }\n");
     }
+    if bundle.files.contains_key("site.webmanifest") {
+        // Older nginx types know no .webmanifest: browsers want its own type.
+        o.push_str("\n    # The web app manifest (generated icons).\n    location = /site.webmanifest {\n        types { }\n        default_type \"application/manifest+json\";\n        try_files $uri =404;\n    }\n");
+    }
     if !c.redirects.is_empty() {
         o.push_str("\n    # Redirects from site.yaml.\n");
     }

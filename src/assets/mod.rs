@@ -5,11 +5,14 @@
 //! Raster images are refused in static folders: every published image must
 //! be re-encoded without metadata (DESIGN.md, invariant 6) by images.rs.
 
+pub mod cards;
 pub mod css;
+pub mod identity;
 pub mod images;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use walkdir::WalkDir;
 
@@ -20,7 +23,8 @@ use crate::fsutil;
 /// Files to publish and the URLs templates reach them by.
 #[derive(Debug, Default)]
 pub struct Assets {
-    /// Logical name (`css/site.css`, `logo`, `favicon.svg`) → URL.
+    /// Logical name (`css/site.css`, `logo`, `favicon.svg`, `favicon.ico`,
+    /// `apple-touch-icon.png`, `site.webmanifest`) → URL.
     pub urls: BTreeMap<String, String>,
     /// Logical name → Subresource Integrity value (`sha384-…`).
     pub integrity: BTreeMap<String, String>,
@@ -28,6 +32,8 @@ pub struct Assets {
     pub files: BTreeMap<String, Vec<u8>>,
     /// URLs of the theme's web fonts that every page preloads.
     pub preload_fonts: Vec<String>,
+    /// What the identity files were drawn from, and social cards are.
+    pub brand: Option<Arc<identity::Brand>>,
 }
 
 const RASTER: &[&str] = &[
@@ -78,6 +84,11 @@ pub fn build(site: &Site, browserslist: &[String]) -> Result<Assets> {
     ] {
         copy_static(root, &dir, &mut assets)?;
     }
+    // Generated after the static files: the brand's icons win over a
+    // theme's or site's file of the same name.
+    let brand = identity::brand(site)?;
+    identity::publish(&brand, &mut assets)?;
+    assets.brand = Some(Arc::new(brand));
     Ok(assets)
 }
 

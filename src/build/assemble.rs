@@ -55,6 +55,11 @@ pub fn assemble(
         .collect();
     let processed = loaded.images.process()?;
     phase.done("images");
+    let cards = match &loaded.cards {
+        Some(cards) => cards.process()?,
+        None => Vec::new(),
+    };
+    phase.done("social cards");
     bundle.warnings.extend(loaded.images.take_warnings());
     bundle.warnings.extend(loaded.strings.take_warnings());
     let assets = loaded
@@ -62,7 +67,7 @@ pub fn assemble(
         .files
         .iter()
         .map(|(p, b)| (p.clone(), b.clone()));
-    for (path, bytes) in assets.chain(processed).chain(
+    for (path, bytes) in assets.chain(processed).chain(cards).chain(
         rendered
             .into_iter()
             .flat_map(|(p, h, gz)| std::iter::once((p, h.into_bytes())).chain(gz)),
@@ -70,15 +75,15 @@ pub fn assemble(
         insert(&mut bundle, path, bytes)?;
     }
     if let Some(inc) = &opts.incremental {
-        // Reused pages reference images produced by the build that rendered
-        // them, and so do pages rendered again from markdown that was not
+        // Reused pages reference images (and their social cards) produced
+        // by the build that rendered them, and so do pages rendered again from markdown that was not
         // parsed again (`content::load_reusing` queued none of its images).
         // Only those a page still references are carried: the portrait of a
         // member who stopped sharing goes with her page.
         let pages = bundle.files.iter().chain(reused.iter());
         let referenced = referenced_images(pages.filter(|(p, _)| p.ends_with(".html")));
         for (path, bytes) in &inc.previous.files {
-            if path.starts_with(IMAGES)
+            if (path.starts_with(IMAGES) || path.starts_with(CARDS))
                 && !bundle.files.contains_key(path)
                 && referenced.contains(path.as_str())
             {
@@ -136,6 +141,8 @@ pub fn assemble(
 
 /// Where processed images are in the bundle.
 const IMAGES: &str = "assets/images/";
+/// Where social cards are (each belongs to its page).
+const CARDS: &str = crate::assets::cards::DIR;
 
 /// The processed images (bundle paths) that `pages` reference, by URL
 /// (`/assets/images/…` or `https://<domain>/assets/images/…`, in `src`,
@@ -146,7 +153,8 @@ fn referenced_images<'a>(
     let mut found = HashSet::new();
     for (_, html) in pages {
         let html = String::from_utf8_lossy(html);
-        for (at, _) in html.match_indices(IMAGES) {
+        let found_at = html.match_indices(IMAGES).chain(html.match_indices(CARDS));
+        for (at, _) in found_at {
             let rest = &html[at..];
             let end = rest
                 .find(|c: char| {

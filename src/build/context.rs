@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::listing::{self, Listings};
 use crate::pages::{self, Scope};
 use crate::platform::PlatformData;
-use crate::render::{AvatarFn, Helpers, PictureFn, PictureRequest, Renderer};
+use crate::render::{AvatarFn, CardFn, Helpers, PictureFn, PictureRequest, Renderer};
 use crate::seo;
 
 /// Values made once per build and shared by every page.
@@ -132,11 +132,20 @@ pub fn renderer(
             urls: Default::default(),
             picture: picture_fn(site, loaded.images.clone()),
             avatar: avatar_fn(&loaded.data, loaded.images.clone()),
+            card: card_fn(loaded.cards.clone()),
             strings: loaded.strings.clone(),
             limits: ws.config.templates.clone(),
         },
         globals(site, &loaded.data, listings, assets, loaded.social.as_ref()),
     )
+}
+
+/// `social_card()`: requests the card from the build's queue.
+fn card_fn(cards: Option<Arc<crate::assets::cards::Cards>>) -> Box<CardFn> {
+    Box::new(move |permalink: &str, title: &str| {
+        let card = cards.as_ref()?.request(permalink, title);
+        Some((card.url, card.width, card.height))
+    })
 }
 
 /// Values every template of the site sees.
@@ -193,6 +202,7 @@ fn site_value(site: &Site, lang: &Language, assets: &Assets, social: Option<&Var
             "cta": c.brand.cta, "booking": c.brand.booking,
         },
         "preload_fonts": assets.preload_fonts,
+        "theme_color": assets.brand.as_ref().map(|b| &b.primary),
         "nav": c.nav,
         "seo": {
             "description": description, "description_lang": description_lang,

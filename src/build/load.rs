@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{BuildOptions, Phases};
+use crate::assets::cards::Cards;
 use crate::assets::images::{resolve_source, ImageQueue, PictureOptions, Variant, Watermark};
 use crate::assets::{self, Assets};
 use crate::config::{Site, Workspace};
@@ -37,6 +38,8 @@ pub struct Loaded {
     pub images: Arc<ImageQueue>,
     /// The site's social image (`seo.social_image`).
     pub social: Option<Variant>,
+    /// The social cards pages request; None when the theme has no `card_font`.
+    pub cards: Option<Arc<Cards>>,
     /// Interface strings and locale formats; collects the warnings of
     /// strings shown from a fallback language.
     pub strings: Arc<Strings>,
@@ -77,7 +80,14 @@ pub fn load(
     let data = data.localized(&chain(languages.default_language()));
     phase.done("platform data");
     let assets = assets::build(site, &ws.config.css.browserslist)?;
-    phase.done("css and static files");
+    phase.done("css, static files and icons");
+    let cards = assets.brand.clone().and_then(|brand| {
+        Cards::new(
+            brand,
+            site.base_url(),
+            Some(ws.root.join(".sitegen/cache/cards")),
+        )
+    });
     let social = match &site.config.seo.social_image {
         Some(file) => {
             Some(images.social(&site.roots.site.check(&site.site_dir.join(file.as_str()))?)?)
@@ -100,6 +110,7 @@ pub fn load(
         assets,
         images,
         social,
+        cards: cards.map(Arc::new),
         strings,
     })
 }

@@ -89,6 +89,9 @@ pub struct PictureRequest<'a> {
 
 /// Makes the markup of a `picture()` call.
 pub type PictureFn = dyn Fn(&PictureRequest<'_>) -> Result<String> + Send + Sync;
+/// `social_card(permalink, title)`: the generated card of a page, as
+/// (URL, width, height), or None when the site has no cards.
+pub type CardFn = dyn Fn(&str, &str) -> Option<(String, u32, u32)> + Send + Sync;
 /// Makes the markup of an `avatar()` call: (profile id, alt, size, class).
 pub type AvatarFn = dyn Fn(&str, &str, u32, &str) -> Result<Option<String>> + Send + Sync;
 
@@ -114,6 +117,8 @@ pub struct Helpers {
     /// `avatar()`: the portrait markup of a profile id, or None when it has
     /// no avatar.
     pub avatar: Box<AvatarFn>,
+    /// `social_card()`: requests a page's social card (`assets::cards`).
+    pub card: Box<CardFn>,
     /// Interface strings and locale formats: `t()`, `format_date`,
     /// `format_number` (and the alt text of `avatar()`).
     pub strings: Arc<Strings>,
@@ -316,6 +321,7 @@ impl Renderer {
             dirs: dirs.clone(),
         };
         add_images(&mut env, helpers.picture, helpers.avatar, i18n.clone());
+        add_card(&mut env, helpers.card);
         add_listings(&mut env, helpers.sections, helpers.latest);
         add_url_for(&mut env, helpers.urls.clone());
         add_filters(&mut env);
@@ -569,6 +575,24 @@ fn add_images(
             picture(&request)
                 .map(Value::from_safe_string)
                 .map_err(|e| minijinja::Error::new(JinjaKind::InvalidOperation, e.to_string()))
+        },
+    );
+}
+
+/// `social_card(page.permalink, title)`: `{url, width, height}` of the
+/// page's generated card, or none.
+fn add_card(env: &mut Environment<'static>, card: Box<CardFn>) {
+    env.add_function(
+        "social_card",
+        move |permalink: &str, title: Value| -> Value {
+            let title = match title.is_undefined() || title.is_none() {
+                true => String::new(),
+                false => title.to_string(),
+            };
+            match card(permalink, &title) {
+                Some((url, width, height)) => minijinja::context! { url, width, height },
+                None => Value::from(()),
+            }
         },
     );
 }

@@ -169,6 +169,7 @@ fn content_type(path: &str) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         "jpg" | "jpeg" => "image/jpeg",
         "png" => "image/png",
+        "ico" => "image/x-icon",
         "webp" => "image/webp",
         "gif" => "image/gif",
         "woff2" => "font/woff2",

@@ -53,7 +53,7 @@ fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
     assert!(out.contains(&format!("{about}:{line}: error: [links] /services/#no-such-heading: no element with id \"no-such-heading\" on /services/")), "{out}");
     assert!(
         out.contains(&format!(
-            "{about}:{img_line}: error: [alt-text] image /favicon.svg has no alt attribute"
+            "{about}:{img_line}: error: [alt-text] image /apple-touch-icon.png has no alt attribute"
         )),
         "{out}"
     );

@@ -120,7 +120,7 @@ fn template_runtime_error_inside_an_included_partial() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.name|no_such_filter }}{% if"),
-        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:69",
+        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:74",
     );
 }
 

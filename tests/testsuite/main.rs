@@ -14,6 +14,7 @@ mod feeds;
 mod fixtures;
 mod i18n;
 mod i18n_strings;
+mod identity;
 mod listing;
 mod nginx;
 mod platform_api;

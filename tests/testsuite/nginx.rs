@@ -459,6 +459,31 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     let atom = s.get(&c, "cocotte.maison", "/actualites/atom.xml");
     assert_eq!(atom.status(), 200);
     assert!(header_values(&atom, "content-type")[0].contains("xml"));
+    // Identity files with their types; their fixed names revalidate, the
+    // fingerprinted social cards are immutable.
+    for (path, ty) in [
+        ("/favicon.ico", "image/x-icon"),
+        ("/apple-touch-icon.png", "image/png"),
+        ("/site.webmanifest", "application/manifest+json"),
+    ] {
+        let r = s.get(&c, "transquinnftw.com", path);
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(header_values(&r, "content-type"), [ty], "{path}");
+        assert_eq!(header_values(&r, "cache-control"), ["no-cache"], "{path}");
+        assert_security_headers(&r, path);
+    }
+    let home =
+        std::fs::read_to_string(root.join("dist/transquinnftw.com/public/index.html")).unwrap();
+    let card = crate::harness::attr_values(&home, "content")
+        .into_iter()
+        .find_map(|v| v.strip_prefix("https://transquinnftw.com/assets/cards/"))
+        .expect("the home page's card");
+    let r = s.get(&c, "transquinnftw.com", &format!("/assets/cards/{card}"));
+    assert_eq!(header_values(&r, "content-type"), ["image/png"]);
+    assert_eq!(
+        header_values(&r, "cache-control"),
+        ["public, max-age=31536000, immutable"]
+    );
     for d in DEMO_DOMAINS {
         let public = root.join("dist").join(d).join("public");
         let r = s.get(&c, d, "/");
