@@ -245,6 +245,9 @@ pub fn draw(brand: &Brand, title: &str) -> Vec<u8> {
     let tree = usvg::Tree::from_str(&svg, &identity::safe_options(Some(font)))
         .expect("the card is valid SVG");
     let mut pixmap = tiny_skia::Pixmap::new(WIDTH, HEIGHT).expect("not empty");
+    // Opaque from the start (the palette's colours carry no alpha), so the
+    // PNG needs no demultiplying pass.
+    pixmap.fill(identity::skia_colour(&brand.background));
     resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
     identity::draw(
         &identity::icon(brand),
@@ -254,7 +257,7 @@ pub fn draw(brand: &Brand, title: &str) -> Vec<u8> {
         120.0,
         120.0,
     );
-    identity::png(&pixmap)
+    identity::png_opaque(&pixmap)
 }
 
 #[cfg(test)]

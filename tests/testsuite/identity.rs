@@ -8,7 +8,7 @@ use crate::harness::{attr_values, SiteTest, DEMO_DOMAINS};
 /// Each demo site's resolved `primary` and `background` (theme.yaml's
 /// palette overridden by site.yaml's `brand.palette`).
 const PALETTES: [(&str, &str, &str); 4] = [
-    ("adulttherapytour.com", "#ffd166", "#121017"),
+    ("adulttherapytour.com", "#15130f", "#f6f1e7"),
     ("cocotte.maison", "#8a3219", "#fbf7f2"),
     ("sansonnet.maison", "#ffb86b", "#121017"),
     ("transquinnftw.com", "#5b3fa0", "#fffaf5"),
