@@ -223,11 +223,15 @@ pub fn webfonts(site: &Site, assets: &mut Assets) -> Result<String> {
         // The licence travels with the font (the OFL asks for it): the file
         // beside it named in theme.yaml, published under /fonts/.
         let licence = site.theme_dir.join(font.licence.as_str());
-        let text = site.roots.theme.read(&licence).map_err(|e| {
-            e.at(at()).hint(
-                "a web font is published with its licence: name the licence file as `licence:`",
-            )
-        })?;
+        if !site.roots.theme.check(&licence)?.is_file() {
+            return Err(Error::config(format!(
+                "web font licence {} does not exist",
+                font.licence
+            ))
+            .at(at())
+            .hint("a web font is published with its licence (OFL.txt beside the font files)"));
+        }
+        let text = site.roots.theme.read(&licence)?;
         let file = licence.file_name().unwrap_or_default().to_string_lossy();
         assets.files.insert(format!("fonts/{file}"), text);
     }

@@ -209,6 +209,7 @@ fn site_value(site: &Site, lang: &Language, assets: &Assets, social: Option<&Var
             "twitter": c.seo.twitter,
         },
         "social_image": social.map(|v| json!({"url": v.url, "width": v.width, "height": v.height})),
+        "legal": c.legal,
     }))
 }
 

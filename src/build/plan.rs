@@ -103,6 +103,8 @@ pub fn plan<'a>(
     }
     entries.extend(pages::tags::entries(site, listings));
     entries.extend(pages::not_found::entries(site, &loaded.pages, &langs));
+    entries.extend(pages::sitemap::entries(site, &langs));
+    entries.extend(pages::legal::entries(site, &langs));
 
     let mut pagination = Pagination {
         per_page: usize::from(site.config.paginate_by),

@@ -37,6 +37,9 @@ pub struct SiteConfig {
     pub nav: Vec<NavItem>,
     #[serde(default)]
     pub seo: Seo,
+    /// The legal notice (`/legal/`), linked from every footer.
+    #[serde(default)]
+    pub legal: Option<Legal>,
     #[serde(default)]
     pub redirects: Vec<Redirect>,
     #[serde(default)]
@@ -320,6 +323,41 @@ pub struct NavItem {
     /// translation in each language.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub titles: BTreeMap<String, String>,
+}
+
+/// What the law asks a commercial site to say about who publishes it (in
+/// France the *mentions légales*: LCEN art. 6-III): shown as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Legal {
+    /// The publisher: a company's name, or a person's.
+    pub publisher: String,
+    /// Its legal form and share capital (`SARL au capital de 10 000 €`).
+    #[serde(default)]
+    pub legal_form: Option<String>,
+    pub address: String,
+    /// Trade or company register and number (`RCS Lyon 912 345 678`), or
+    /// the trade directory for a sole trader.
+    #[serde(default)]
+    pub registration: Option<String>,
+    /// Intra-community VAT number.
+    #[serde(default)]
+    pub vat: Option<String>,
+    /// The publication director (*directeur de la publication*).
+    pub director: String,
+    /// How to reach the publisher: an email address or a phone number.
+    pub contact: String,
+    pub host: LegalHost,
+}
+
+/// Who hosts the site: the law asks for its name, address and phone.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalHost {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -11,6 +11,8 @@
 //! | `legs` | a tour leg (kinds with `Generator::Legs`) | `/tour/<city>/` |
 //! | `tags` | the tags index and one listing per tag | `/tags/`, `/tags/<slug>/page/N/` |
 //! | `not_found` | the default 404 page when the content has none | `/404.html` |
+//! | `sitemap` | every page of a language, for people | `/sitemap/` |
+//! | `legal` | the legal notice from site.yaml's `legal:` | `/legal/` |
 //!
 //! Adding a page type: a module with `entries` (URL, template, source) and
 //! `context`, a `Source` variant, and its arms in `Source::what`,
@@ -18,9 +20,11 @@
 //! collision-checks, renders and lists it in the sitemap like any other.
 
 pub mod content;
+pub mod legal;
 pub mod legs;
 pub mod members;
 pub mod not_found;
+pub mod sitemap;
 pub mod tags;
 
 use std::collections::HashMap;
@@ -48,6 +52,10 @@ pub enum Source<'a> {
     Term(&'a Term<'a>),
     /// The default 404 page.
     NotFound,
+    /// `/sitemap/`: every page, for people.
+    SiteMap,
+    /// `/legal/`: the legal notice.
+    Legal,
 }
 
 /// Platform records a page shows by what it is made from: one profile,
@@ -72,6 +80,8 @@ impl Source<'_> {
             Source::Tags => "the tags index".to_string(),
             Source::Term(t) => format!("the page of tag {:?}", t.name),
             Source::NotFound => "the default 404 page".to_string(),
+            Source::SiteMap => "the sitemap page".to_string(),
+            Source::Legal => "the legal notice".to_string(),
         }
     }
 
@@ -167,6 +177,8 @@ impl Route<'_> {
             Source::Tags => "tags".to_string(),
             Source::Term(t) => format!("tag:{}", languages.tag_key(self.lang(), &t.slug)),
             Source::NotFound => "404".to_string(),
+            Source::SiteMap => "sitemap".to_string(),
+            Source::Legal => "legal".to_string(),
         };
         match &self.pager {
             Some((list, i)) if *i > 0 => format!("{key}#{}", list[*i].number),
@@ -226,6 +238,8 @@ pub fn context(route: &Route<'_>, scope: &Scope<'_>) -> Result<Value> {
             Ok(tags::term_context(scope, t, pagers, i))
         }
         Source::NotFound => Ok(not_found::context(scope, route)),
+        Source::SiteMap => Ok(sitemap::context(scope, route)),
+        Source::Legal => Ok(legal::context(scope, route)),
     }
 }
 

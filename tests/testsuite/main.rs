@@ -4,6 +4,7 @@ mod fake_api;
 mod harness;
 
 mod assets;
+mod brand;
 mod browser;
 mod build;
 mod check;
