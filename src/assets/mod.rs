@@ -224,12 +224,13 @@ pub fn webfonts(site: &Site, assets: &mut Assets) -> Result<String> {
         // beside it named in theme.yaml, published under /fonts/.
         let licence = site.theme_dir.join(font.licence.as_str());
         if !site.roots.theme.check(&licence)?.is_file() {
-            return Err(Error::config(format!(
-                "web font licence {} does not exist",
-                font.licence
-            ))
-            .at(at())
-            .hint("a web font is published with its licence (OFL.txt beside the font files)"));
+            return Err(
+                Error::config(format!("web font licence {} does not exist", font.licence))
+                    .at(at())
+                    .hint(
+                        "a web font is published with its licence (OFL.txt beside the font files)",
+                    ),
+            );
         }
         let text = site.roots.theme.read(&licence)?;
         let file = licence.file_name().unwrap_or_default().to_string_lossy();
