@@ -113,6 +113,8 @@ struct Checked {
     theme: String,
     name: String,
     languages: Vec<LanguageTag>,
+    /// The theme's primary and accent colours.
+    palette: Vec<(&'static str, String)>,
 }
 
 impl Checked {
@@ -152,6 +154,22 @@ impl Checked {
                 "there is no theme {theme:?} under themes/"
             )));
         }
+        // Its colours, written into site.yaml for the operator to change.
+        let theme_config: crate::config::ThemeConfig = crate::config::yaml::parse(
+            &theme_file,
+            &crate::fsutil::read_to_string(&theme_file)?,
+            crate::error::ErrorKind::Config,
+        )?;
+        let palette = ["primary", "accent"]
+            .into_iter()
+            .filter_map(|key| {
+                let (_, colour) = theme_config
+                    .palette
+                    .iter()
+                    .find(|(k, _)| k.as_str() == key)?;
+                Some((key, colour.to_string()))
+            })
+            .collect();
         let name = new
             .name
             .clone()
@@ -173,6 +191,7 @@ impl Checked {
             theme,
             name,
             languages,
+            palette,
         })
     }
 }
@@ -187,6 +206,7 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(String, String)]) -> Stri
         theme,
         name,
         languages,
+        palette,
     } = args;
     let mut yaml = format!("domain: {domain}\n");
     if !aliases.is_empty() {
@@ -197,7 +217,7 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(String, String)]) -> Stri
     }
     yaml.push_str(&language_yaml(languages));
     yaml.push_str(&format!(
-        "kind: {}\ntheme: {theme}\ntenant:\n  kind: {}\n  slug: {slug}\nbrand:\n  name: {}\n  tagline: {}\nnav:\n",
+        "kind: {}\ntheme: {theme}\ntenant:\n  kind: {}\n  slug: {slug}\nbrand:\n  name: {}\n  tagline: {}\n",
         kind,
         match tenant_kind {
             TenantKind::Person => "person",
@@ -206,6 +226,19 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(String, String)]) -> Stri
         yaml_string(name),
         yaml_string("Replace with one line about what you offer"),
     ));
+    if !palette.is_empty() {
+        yaml.push_str("  # The theme's colours: change them to the brand's.\n  palette:\n");
+        for (key, colour) in palette {
+            yaml.push_str(&format!("    {key}: \"{colour}\"\n"));
+        }
+    }
+    let contact = pages.iter().any(|(file, _)| file == "contact.md");
+    if contact {
+        yaml.push_str(
+            "  # The home page's button, and the booking button of profile pages.\n  cta:\n    title: Get in touch\n    url: /contact/\n  booking:\n    title: Book\n    url: /contact/\n",
+        );
+    }
+    yaml.push_str("nav:\n");
     for (file, text) in pages {
         if file.starts_with("_index.") {
             continue;
@@ -220,6 +253,18 @@ fn site_yaml(args: &Checked, kind: SiteKind, pages: &[(String, String)]) -> Stri
             .unwrap_or("Page");
         yaml.push_str(&format!("  - title: {title}\n    url: {url}\n"));
     }
+    yaml.push_str(concat!(
+        "# The legal notice at /legal/, linked from every footer (French law\n",
+        "# requires it on commercial sites: the mentions légales).\n",
+        "legal:\n",
+        "  publisher: Replace with the business's legal name\n",
+        "  address: Replace with its postal address\n",
+        "  director: Replace with the publication director's name\n",
+        "  contact: Replace with an email address or phone number\n",
+        "  host:\n",
+        "    name: Replace with the web host's name\n",
+        "    address: Replace with the web host's address\n",
+    ));
     yaml.push_str(&format!(
         "seo:\n  description: {}\ndeploy:\n  target: /srv/www/{domain}\n  held_back: true\n  keep_releases: 5\n",
         yaml_string(&format!("{name}: replace this with one sentence for search results."))

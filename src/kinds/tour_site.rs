@@ -7,7 +7,7 @@ pub static KIND: Kind = Kind {
     name: "tour-site",
     generators: &[Generator::Legs],
     entity: Entity::Tenant,
-    default_theme: "nocturne",
+    default_theme: "affiche",
     starters,
 };
 

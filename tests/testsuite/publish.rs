@@ -451,7 +451,7 @@ fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
         "www.merche.fr",
     ]);
     run.success();
-    assert!(run.stdout.contains("it builds: 3 pages"), "{}", run.stdout);
+    assert!(run.stdout.contains("it builds: 5 pages"), "{}", run.stdout);
     assert!(
         run.stdout.contains("sitegen fetch merche-biche.com"),
         "next steps: {}",
@@ -468,6 +468,24 @@ fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
     assert!(t
         .page("merche-biche.com", "index.html")
         .contains("Merche Biche"));
+    // The starter uses the brand pieces: the theme's palette to change, a
+    // booking button, and a legal notice to fill in.
+    assert!(
+        yaml.contains("  palette:\n    primary: \"#8a3219\"\n")
+            && yaml.contains("  booking:\n    title: Book\n    url: /contact/\n")
+            && yaml.contains("legal:\n  publisher: Replace with"),
+        "{yaml}"
+    );
+    let home = t.page("merche-biche.com", "index.html");
+    assert_eq!(
+        home.matches("<a class=\"button\" href=\"/contact/\">Book</a>")
+            .count(),
+        2,
+        "{home}"
+    );
+    assert!(t
+        .page("merche-biche.com", "legal/index.html")
+        .contains("Replace with the business"));
     let run = t.run(&["deploy", "merche-biche.com"]);
     run.failure();
     assert!(
