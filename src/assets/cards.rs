@@ -199,7 +199,7 @@ pub fn wrap(font: &CardFont, title: &str, size: f32, width: f32) -> (Vec<String>
 /// One card's PNG.
 pub fn draw(brand: &Brand, title: &str) -> Vec<u8> {
     let font = brand.font.as_ref().expect("cards need a card font");
-    let family = xml_escape(&font.family);
+    let family = xml_escape(&font.family.replace('\'', ""));
     // The largest of these sizes that fits the title in three lines.
     let mut size = 72.0;
     let mut lines = Vec::new();
@@ -218,7 +218,7 @@ pub fn draw(brand: &Brand, title: &str) -> Vec<u8> {
         let block = line_height * (lines.len() as f32 - 1.0) + font.cap_height(size);
         let top = 220.0 + ((BAR_TOP - 40.0 - 220.0) - block).max(0.0) / 2.0;
         text.push_str(&format!(
-            r#"<text font-family="{family}" font-weight="{}" font-size="{size}" fill="{}">"#,
+            r#"<text font-family="'{family}'" font-weight="{}" font-size="{size}" fill="{}">"#,
             font.weight, brand.primary
         ));
         for (i, line) in lines.iter().enumerate() {
@@ -233,7 +233,7 @@ pub fn draw(brand: &Brand, title: &str) -> Vec<u8> {
     let (name, _) = wrap(font, &brand.name, 40.0, TEXT_WIDTH);
     let name = name.into_iter().next().unwrap_or_default();
     let svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}"><rect width="{WIDTH}" height="{HEIGHT}" fill="{bg}"/><rect y="{BAR_TOP}" width="{WIDTH}" height="{bar}" fill="{primary}"/><text x="{MARGIN}" y="{name_y:.1}" font-family="{family}" font-weight="{weight}" font-size="40" fill="{on_primary}">{name}</text>{text}</svg>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}"><rect width="{WIDTH}" height="{HEIGHT}" fill="{bg}"/><rect y="{BAR_TOP}" width="{WIDTH}" height="{bar}" fill="{primary}"/><text x="{MARGIN}" y="{name_y:.1}" font-family="'{family}'" font-weight="{weight}" font-size="40" fill="{on_primary}">{name}</text>{text}</svg>"#,
         bg = brand.background,
         bar = HEIGHT as f32 - BAR_TOP,
         primary = brand.primary,

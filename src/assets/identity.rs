@@ -284,8 +284,8 @@ pub fn monogram(brand: &Brand) -> usvg::Tree {
             let size = (100.0 * 358.0 / width).min(318.0);
             let baseline = 256.0 + font.cap_height(size) / 2.0;
             text = format!(
-                r#"<text x="256" y="{baseline:.1}" text-anchor="middle" font-family="{}" font-weight="{}" font-size="{size:.1}" fill="{}">{}</text>"#,
-                xml_escape(&font.family),
+                r#"<text x="256" y="{baseline:.1}" text-anchor="middle" font-family="'{}'" font-weight="{}" font-size="{size:.1}" fill="{}">{}</text>"#,
+                xml_escape(&font.family.replace('\'', "")),
                 font.weight,
                 brand.on_primary,
                 xml_escape(&letters)

@@ -89,6 +89,7 @@ fn each_theme_ships_its_web_fonts_with_their_licences_and_every_page_preloads_th
     );
     assert_ne!(families["cocotte.maison"], families["adulttherapytour.com"]);
     assert_ne!(families["cocotte.maison"], families["sansonnet.maison"]);
+    assert_ne!(families["cocotte.maison"], families["transquinnftw.com"]);
 }
 
 #[test]

@@ -280,7 +280,7 @@ fn every_demo_page_fits_a_320_pixel_phone_with_its_fonts_and_a_menu_that_needs_n
         ("cocotte.maison", "Fraunces"),
         ("sansonnet.maison", "Syne"),
         ("adulttherapytour.com", "Anton"),
-        ("transquinnftw.com", "Fraunces"),
+        ("transquinnftw.com", "Bricolage Grotesque"),
     ];
     let s = Serving::start(&domains.map(|(d, _)| d));
     let mut b = Browser::open("about:blank");

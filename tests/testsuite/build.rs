@@ -354,7 +354,7 @@ fn list_shows_domain_kind_tenant_theme() {
     adulttherapytour.com         tour-site      person:ada-marlowe       affiche
     cocotte.maison               org-site       org:cocotte              atelier
     sansonnet.maison             org-site       org:sansonnet            nocturne
-    transquinnftw.com            provider-site  person:quinn-avery       atelier
+    transquinnftw.com            provider-site  person:quinn-avery       studio
     ");
 }
 
@@ -377,7 +377,7 @@ fn site_override_template_wins_over_theme_and_kind() {
     assert!(t
         .page("cocotte.maison", "actualites/index.html")
         .contains("<p class=\"theme-section\">Actualités</p>"));
-    // The override is the site's own: the other atelier site keeps the kind's page.html.
+    // The override is the site's own: another site keeps the kind's page.html.
     assert!(!t
         .page("transquinnftw.com", "contact/index.html")
         .contains("override"));

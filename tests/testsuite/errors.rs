@@ -75,7 +75,7 @@ fn missing_theme() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "theme: atelier", "theme: ateliers"),
-        "error: sites/cocotte.maison/site.yaml:5: theme: theme \"ateliers\" does not exist (no themes/ateliers/theme.yaml)\n  hint: available themes: affiche, atelier, nocturne",
+        "error: sites/cocotte.maison/site.yaml:5: theme: theme \"ateliers\" does not exist (no themes/ateliers/theme.yaml)\n  hint: available themes: affiche, atelier, nocturne, studio",
     );
 }
 

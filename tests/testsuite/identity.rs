@@ -347,8 +347,8 @@ fn an_unreadable_logo_is_a_config_error_naming_site_yaml_and_brand_logo() {
 fn a_theme_without_card_font_has_no_cards_but_still_its_icons() {
     let t = SiteTest::demo();
     t.edit(
-        "themes/atelier/theme.yaml",
-        "card_font: fonts/fraunces-latin-600-normal.ttf",
+        "themes/studio/theme.yaml",
+        "card_font: fonts/bricolage-grotesque-latin-800-normal.ttf",
         "",
     );
     t.run(&["build", "transquinnftw.com"]).success();
