@@ -93,7 +93,9 @@ impl Graph {
         let base = site.base_url();
         let entity = site.config.kind.spec().entity;
         let brand_logo = logo.map(|l| format!("{base}{l}"));
-        let logo = brand_logo.clone().unwrap_or_else(|| format!("{base}{icon}"));
+        let logo = brand_logo
+            .clone()
+            .unwrap_or_else(|| format!("{base}{icon}"));
         let image = social.map_or_else(|| logo.clone(), |s| format!("{base}{s}"));
         Graph {
             is_person: entity == Entity::Person || data.tenant.kind == TenantKind::Person,
@@ -182,7 +184,8 @@ pub fn site_entities(
         "url": format!("{base}/"),
     });
     let obj = entity.as_object_mut().expect("object");
-    if let Some(d) = &description {
+    // On tour sites the brand's tagline describes the tour, not the tenant.
+    if let Some(d) = description.as_ref().filter(|_| !graph.on_tour) {
         obj.insert("description".into(), d.as_str().into());
     }
     if !same_as.is_empty() {
@@ -226,8 +229,7 @@ pub fn site_entities(
             "organizer": graph.site_ref(),
             "performer": graph.site_ref(),
         });
-        let about = site.languages.copy(lang, |l| l.description.as_deref());
-        if let Some((d, _)) = about {
+        if let Some(d) = description {
             entity["description"] = d.into();
         }
         out.push(entity);

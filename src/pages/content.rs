@@ -139,7 +139,10 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         ("extra", Value::from_serialize(&page.front.extra)),
         ("parent", Value::from_serialize(&page.parent)),
         ("source", Value::from(page.rel.as_str())),
-        ("jsonld", Value::from_serialize(scope.jsonld(&page.lang, own))),
+        (
+            "jsonld",
+            Value::from_serialize(scope.jsonld(&page.lang, own)),
+        ),
         ("image", image),
         ("tags", Value::from_serialize(listing::tag_refs(page))),
     ];
@@ -160,16 +163,26 @@ fn entities(scope: &Scope<'_>, page: &Page, image: Option<&str>) -> Vec<Json> {
     let site = scope.site;
     let graph = scope.graph;
     let languages = &site.languages;
-    let lang = languages.get(&page.lang).unwrap_or(languages.default_language());
+    let lang = languages
+        .get(&page.lang)
+        .unwrap_or(languages.default_language());
     if page.is_home() {
         let locales: Vec<&str> = languages.iter().map(|l| l.locale.as_str()).collect();
         return vec![seo::website(site, graph, &locales)];
     }
-    let Some(date) = page.front.date.as_ref().filter(|_| !page.is_section && !page.is_404()) else {
+    let Some(date) = page
+        .front
+        .date
+        .as_ref()
+        .filter(|_| !page.is_section && !page.is_404())
+    else {
         return Vec::new();
     };
     let permalink = super::permalink(site, &page.url);
-    let image = image.map_or_else(|| graph.image.clone(), |url| format!("{}{url}", site.base_url()));
+    let image = image.map_or_else(
+        || graph.image.clone(),
+        |url| format!("{}{url}", site.base_url()),
+    );
     let mut article = json!({
         "@context": "https://schema.org",
         "@type": "Article",

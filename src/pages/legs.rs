@@ -134,7 +134,8 @@ pub fn event(site: &Site, graph: &Graph, tour: &Tour, leg: &TourLeg, url: &str) 
         _ => "https://schema.org/EventScheduled",
     };
     // An ISO 3166-1 alpha-2 code; a name no table knows stays as written.
-    let country = crate::seo::country_code(&leg.country).map_or_else(|| leg.country.clone(), String::from);
+    let country =
+        crate::seo::country_code(&leg.country).map_or_else(|| leg.country.clone(), String::from);
     let mut event = json!({
         "@context": "https://schema.org",
         "@type": "Event",
