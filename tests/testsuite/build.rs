@@ -97,7 +97,10 @@ fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
     let ld = json_ld(&member);
     assert_eq!(ld[1]["@type"], "ProfilePage");
     assert_eq!(ld[1]["mainEntity"]["@type"], "Person");
-    assert_eq!(ld[1]["mainEntity"]["memberOf"]["@id"], "https://cocotte.maison/#org");
+    assert_eq!(
+        ld[1]["mainEntity"]["memberOf"]["@id"],
+        "https://cocotte.maison/#org"
+    );
 
     let services = t.page("cocotte.maison", "prestations/index.html");
     assert!(services.contains("<table>"), "tables render");
