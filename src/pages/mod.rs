@@ -91,7 +91,9 @@ impl Shows {
     /// each), `member:<id>`, `tours` (the list and every leg), `leg:<id>`.
     /// Every page shows the tenant and the members list: the footer names
     /// the tenant and the JSON-LD site entity an org's members or a
-    /// person's role. A page shows the tours if its templates read `tours`
+    /// person's name and role (the tour site's `EventSeries` and the
+    /// `@id`s, `image` and `logo` of entities come from site config and
+    /// assets; breadcrumbs name only the page's own record, `Route::crumb`). A page shows the tours if its templates read `tours`
     /// or `tour_events`; a leg page if they read its whole `tour` (a bare
     /// `tour` or `tour.legs`; `tour.title` is the leg's own key, which a
     /// change to its tour marks). A template named by an expression may
