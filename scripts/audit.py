@@ -226,11 +226,18 @@ def report(outdir):
     P("\n## Failing Lighthouse audits, grouped\n")
     if not agg:
         P("None.\n")
+    zero = {k: v for k, v in agg.items() if all(a["weight"] == 0 for _, _, a in v)}
     for (cat, aid, title), hits in sorted(agg.items(), key=lambda kv: (CATS.index(kv[0][0]), -len(kv[1]))):
+        if (cat, aid, title) in zero:
+            continue
         weights = {a["weight"] for _, _, a in hits}
         P(f"- **{cat} / `{aid}`** — {title} (weight {'/'.join(map(str, sorted(weights)))}) — "
           f"{len(hits)} page(s): " + ", ".join(f"{d}{p}" for d, p, _ in hits[:12])
           + (" …" if len(hits) > 12 else ""))
+    if zero:
+        P("\nWeight-0 audits (diagnostics/insights: shown by Lighthouse, no effect on the score):\n")
+        for (cat, aid, title), hits in sorted(zero.items(), key=lambda kv: -len(kv[1])):
+            P(f"- {cat} / `{aid}` — {title} — {len(hits)} page(s)")
     P("\n## Nu validator messages, grouped\n")
     if not vnu_ran:
         P("Not run.\n")
@@ -263,7 +270,12 @@ def report(outdir):
             for m in v[kind_]:
                 P(f"- Nu {kind_} L{m.get('lastLine')}:{m.get('firstColumn')}: {clip(m.get('message'), 400)}"
                   f"  `{clip(m.get('extract', ''), 160)}`")
+        zero_ids = [a["id"] for a in fails if a["weight"] == 0 and a["mode"] != "error"]
+        if zero_ids:
+            P("- weight-0 (no score effect): " + ", ".join(f"`{i}`" for i in zero_ids))
         for a in fails:
+            if a["weight"] == 0 and a["mode"] != "error":
+                continue
             s = "error" if a["mode"] == "error" else a["score"]
             P(f"- LH {a['cat']} `{a['id']}` (score {s}, weight {a['weight']}): {a['title']}"
               + (f" — {a['display']}" if a["display"] else "")

@@ -5,14 +5,19 @@
 # (1366x900) sizes, with headless Chromium, into docs/screenshots/.
 #
 # usage: bash scripts/screenshots.sh [OUT_DIR]
+#        SITEGEN_BIN=target/debug/sitegen bash scripts/screenshots.sh   (skip the release build)
 # needs: chromium (Debian package), a Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-docs/screenshots}"
 mkdir -p "$out"
 port=4391
-cargo build --release --quiet --bin sitegen
-./target/release/sitegen serve --port "$port" >/tmp/sitegen-screenshots.log 2>&1 &
+bin="${SITEGEN_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release --quiet --bin sitegen
+  bin=./target/release/sitegen
+fi
+"$bin" serve --port "$port" >/tmp/sitegen-screenshots.log 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -29,6 +34,7 @@ shots=(
   "adulttherapytour.com home /"
   "adulttherapytour.com workshop /workshop/"
   "adulttherapytour.com schedule /tour/"
+  "adulttherapytour.com leg /tour/madrid/"
   "transquinnftw.com home /"
   "transquinnftw.com gallery /gallery/"
   "transquinnftw.com links /links/"

@@ -32,8 +32,10 @@ pub struct Shared<'a> {
     section_items: HashMap<&'a str, Vec<Value>>,
     /// Tag URL → its items.
     term_items: HashMap<String, Vec<Value>>,
-    /// The site's JSON-LD entity as pages in each language show it, by code.
-    site_entities: HashMap<String, Json>,
+    /// How the site's JSON-LD entities link each other.
+    graph: seo::Graph,
+    /// The site's JSON-LD entities as pages in each language show them, by code.
+    site_entities: HashMap<String, Vec<Json>>,
     /// Per language other than the default: the tenant's data and tags in
     /// it, made once per build (`language_context` lays them over the globals).
     per_language: HashMap<String, Value>,
@@ -61,18 +63,27 @@ impl<'a> Shared<'a> {
             .iter()
             .map(|t| (t.url(), items(&t.pages)))
             .collect();
-        let logo = loaded.assets.urls.get("logo").map(String::as_str);
+        let urls = &loaded.assets.urls;
+        let graph = seo::Graph::new(
+            site,
+            &loaded.data,
+            urls.get("logo").map(String::as_str),
+            loaded.social.as_ref().map(|v| v.url.as_str()),
+            urls.get("apple-touch-icon.png")
+                .map_or("/apple-touch-icon.png", String::as_str),
+        );
         // Member pages are linked at their default-language URL in every language.
         let site_entities = site
             .languages
             .iter()
             .map(|l| {
                 let data = loaded.data_in(l);
-                let entity = seo::site_entity(site, l, data, logo, pages::members::url);
-                (l.code.clone(), entity)
+                let entities = seo::site_entities(site, l, data, &graph, pages::members::url);
+                (l.code.clone(), entities)
             })
             .collect();
         Shared {
+            graph,
             summaries,
             section_items,
             term_items,
@@ -94,6 +105,7 @@ impl<'a> Shared<'a> {
         Scope {
             site,
             listings,
+            graph: &self.graph,
             site_entities: &self.site_entities,
             summaries: &self.summaries,
             section_items: &self.section_items,
@@ -136,7 +148,14 @@ pub fn renderer(
             strings: loaded.strings.clone(),
             limits: ws.config.templates.clone(),
         },
-        globals(site, &loaded.data, listings, assets, loaded.social.as_ref()),
+        globals(
+            site,
+            &loaded.data,
+            listings,
+            assets,
+            loaded.social.as_ref(),
+            &shared.graph,
+        ),
     )
 }
 
@@ -155,6 +174,7 @@ fn globals(
     listings: &Listings<'_>,
     assets: &Assets,
     social: Option<&Variant>,
+    graph: &seo::Graph,
 ) -> BTreeMap<&'static str, Value> {
     let site_value = site_value(site, site.languages.default_language(), assets, social);
     let events: Vec<Json> = data
@@ -163,7 +183,7 @@ fn globals(
         .flat_map(|t| {
             t.legs
                 .iter()
-                .map(move |l| pages::legs::event(site, t, l, &l.url))
+                .map(move |l| pages::legs::event(site, graph, t, l, &l.url))
         })
         .collect();
     let mut g = BTreeMap::new();
@@ -312,6 +332,17 @@ pub fn language_context(
         "x_default": x_default,
         "languages": switcher,
     });
+    // JSON-LD of the page's place in the site (after its `page.jsonld`).
+    let mut page_entities: Vec<Json> = breadcrumbs(plan, route, &languages.url(lang, "/"))
+        .map(|items| {
+            let items: Vec<(String, String)> = items
+                .into_iter()
+                .map(|(name, url)| (name, format!("{base}{url}")))
+                .collect();
+            seo::breadcrumbs(&items)
+        })
+        .into_iter()
+        .collect();
     if languages.is_multilingual() {
         values["home_url"] = json!(plan.homes.get(&lang.code).map_or("/", String::as_str));
         values["nav"] = json!(localized_nav(site, plan, &lang.code));
@@ -337,8 +368,9 @@ pub fn language_context(
         if !others.is_empty() {
             entity["workTranslation"] = json!(others);
         }
-        values["page_entity"] = entity;
+        page_entities.push(entity);
     }
+    values["page_entities"] = json!(page_entities);
     let value = Value::from_serialize(values);
     // Pages in another language than the default see the tenant's data and
     // tags in theirs (the globals are the default language's).
@@ -346,6 +378,46 @@ pub fn language_context(
         Some(local) => minijinja::context! { ..value, ..local.clone() },
         None => value,
     }
+}
+
+/// A page's breadcrumbs, (name, site URL) from its language's home page
+/// down through every ancestor in its URL that is a page (`Plan::crumbs`)
+/// to itself; None for home and 404 pages and when there is no home page
+/// to start from. `root` is the URL of its language's home page.
+fn breadcrumbs(
+    plan: &super::plan::Plan<'_>,
+    route: &pages::Route<'_>,
+    root: &str,
+) -> Option<Vec<(String, String)>> {
+    let url = route.url.as_str();
+    let first = match &route.pager {
+        Some((list, _)) => list[0].url.as_str(),
+        None => url,
+    };
+    let own = plan.crumbs.get(first)?;
+    // Its language's home page, else the site's root.
+    let home = [root, "/"]
+        .into_iter()
+        .find(|h| plan.crumbs.contains_key(*h))?;
+    if first == home {
+        return None;
+    }
+    let mut items = vec![(plan.crumbs[home].clone(), home.to_string())];
+    let mut prefix = String::from("/");
+    for segment in url.trim_matches('/').split('/') {
+        prefix.push_str(segment);
+        prefix.push('/');
+        if prefix.len() <= home.len() || prefix == url {
+            continue;
+        }
+        if let Some(name) = plan.crumbs.get(&prefix) {
+            if prefix.starts_with(home) {
+                items.push((name.clone(), prefix.clone()));
+            }
+        }
+    }
+    items.push((own.clone(), url.to_string()));
+    Some(items)
 }
 
 /// The values a language other than the default overrides: `site` (its

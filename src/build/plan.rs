@@ -36,6 +36,9 @@ pub struct Plan<'a> {
     /// Per route, the platform records it shows (`pages::Shows::keys`):
     /// `deps.json`, and what the edge renders again.
     pub records: Vec<Vec<String>>,
+    /// URL → the page's name in breadcrumbs (`Route::crumb`), for every
+    /// page that can be a breadcrumb: first pages of listings, no 404s.
+    pub crumbs: HashMap<String, String>,
 }
 
 pub fn plan<'a>(
@@ -137,6 +140,10 @@ pub fn plan<'a>(
         .iter()
         .flat_map(|(key, list)| list.iter().map(move |(_, url)| (url.clone(), key.clone())))
         .collect();
+    let crumbs = routes
+        .iter()
+        .filter_map(|r| Some((r.url.clone(), r.crumb(site)?)))
+        .collect();
     Ok(Plan {
         routes,
         render,
@@ -145,6 +152,7 @@ pub fn plan<'a>(
         homes,
         keys,
         records,
+        crumbs,
     })
 }
 

@@ -48,6 +48,9 @@ pub enum Entity {
     Tenant,
     /// The tenant, and for an Org its members (`member` of the Organization).
     TenantWithMembers,
+    /// The tenant, and the brand as an `EventSeries` the tenant organises
+    /// and performs, which every tour leg's `Event` is part of.
+    TenantOnTour,
 }
 
 /// The kind named `name`, if there is one.

@@ -6,7 +6,7 @@ use super::{starter, Entity, Generator, Kind};
 pub static KIND: Kind = Kind {
     name: "tour-site",
     generators: &[Generator::Legs],
-    entity: Entity::Tenant,
+    entity: Entity::TenantOnTour,
     default_theme: "affiche",
     starters,
 };

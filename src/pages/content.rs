@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use minijinja::value::Value;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use super::{Entry, Scope, Source};
 use crate::config::Site;
 use crate::content::Page;
 use crate::error::Result;
 use crate::listing::{self, Listings, Pager};
+use crate::seo;
 
 /// The template a content page renders with: its `template:` or the
 /// default for what it is.
@@ -62,6 +63,7 @@ fn describe<'a>(site: &'a Site, lang: &str, own: Option<&'a str>) -> Option<&'a 
 /// where pages after the first have their own URL and permalink).
 pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>) -> Result<Value> {
     let site = scope.site;
+    let mut image_url = None;
     let image = match &page.front.image {
         Some(file) => {
             let path = site
@@ -69,6 +71,7 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
                 .content
                 .check(&site.content_dir.join(file.as_str()))?;
             let v = scope.images.social(&path)?;
+            image_url = Some(v.url.clone());
             Value::from_serialize(json!({"url": v.url, "width": v.width, "height": v.height}))
         }
         None => Value::from(()),
@@ -114,6 +117,7 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         };
         json!({"url": url, "title": format!("{section} — {}", site.config.brand.name)})
     });
+    let own = entities(scope, page, image_url.as_deref());
     let fields = [
         ("feed", Value::from_serialize(feed)),
         ("title", Value::from(page.front.title.as_str())),
@@ -137,7 +141,7 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         ("source", Value::from(page.rel.as_str())),
         (
             "jsonld",
-            Value::from_serialize([scope.site_entity(&page.lang)]),
+            Value::from_serialize(scope.jsonld(&page.lang, own)),
         ),
         ("image", image),
         ("tags", Value::from_serialize(listing::tag_refs(page))),
@@ -150,4 +154,49 @@ pub fn context(scope: &Scope<'_>, page: &Page, pager: Option<(&[Pager], usize)>)
         Some(paginator) => minijinja::context! { page => page_value, paginator => paginator },
         None => minijinja::context! { page => page_value },
     })
+}
+
+/// A content page's own JSON-LD: the `WebSite` on home pages, an `Article`
+/// on dated pages (news posts), by the site entity; `image` is its front
+/// matter image's URL, if it has one.
+fn entities(scope: &Scope<'_>, page: &Page, image: Option<&str>) -> Vec<Json> {
+    let site = scope.site;
+    let graph = scope.graph;
+    let languages = &site.languages;
+    let lang = languages
+        .get(&page.lang)
+        .unwrap_or(languages.default_language());
+    if page.is_home() {
+        let locales: Vec<&str> = languages.iter().map(|l| l.locale.as_str()).collect();
+        return vec![seo::website(site, graph, &locales)];
+    }
+    let Some(date) = page
+        .front
+        .date
+        .as_ref()
+        .filter(|_| !page.is_section && !page.is_404())
+    else {
+        return Vec::new();
+    };
+    let permalink = super::permalink(site, &page.url);
+    let image = image.map_or_else(
+        || graph.image.clone(),
+        |url| format!("{}{url}", site.base_url()),
+    );
+    let mut article = json!({
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": page.front.title,
+        "datePublished": date.0,
+        "url": permalink,
+        "mainEntityOfPage": permalink,
+        "image": image,
+        "inLanguage": lang.locale,
+        "author": graph.site_ref(),
+        "publisher": graph.site_ref(),
+    });
+    if let Some(d) = page.front.description.as_deref() {
+        article["description"] = d.into();
+    }
+    vec![article]
 }

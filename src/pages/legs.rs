@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::{Entry, Route, Scope, Source};
 use crate::config::{Language, Site};
 use crate::platform::{LegStatus, PlatformData, Tour, TourLeg};
+use crate::seo::Graph;
 use crate::text::slugify;
 
 /// The schedule section leg pages belong to.
@@ -108,10 +109,11 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>)
     let url = &route.url;
     let page = json!({
         "title": format!("{} in {}", tour.title, leg.city),
-        "description": format!("{} — {}, {}: {} to {}", tour.title, leg.city, leg.country, leg.start_date, leg.end_date),
+        // Dates in words are the template's (`leg.description`, in the page's language).
+        "description": format!("{} — {}, {}", tour.title, leg.city, leg.country),
         "url": url, "permalink": super::permalink(site, url), "kind": "leg",
         "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
-        "jsonld": [scope.site_entity(route.lang()), event(site, tour, leg, url)],
+        "jsonld": scope.jsonld(route.lang(), [event(site, scope.graph, tour, leg, url)]),
     });
     minijinja::context! {
         page => Value::from_serialize(page),
@@ -120,29 +122,42 @@ pub fn context(scope: &Scope<'_>, tour: &Tour, leg: &TourLeg, route: &Route<'_>)
     }
 }
 
-/// A schema.org Event for one tour leg.
-pub fn event(site: &Site, tour: &Tour, leg: &TourLeg, url: &str) -> Json {
+/// A schema.org Event for one tour leg, at `url` (its page in one
+/// language; its `@id` is its default-language page's, `leg.url`): part of
+/// the brand's `EventSeries` on tour sites, performed and organised by the
+/// site entity. Only what the platform's public contract has: dates without
+/// times, the venue's name without a street address, no price.
+pub fn event(site: &Site, graph: &Graph, tour: &Tour, leg: &TourLeg, url: &str) -> Json {
     let base = site.base_url();
     let status = match leg.status {
         LegStatus::Cancelled => "https://schema.org/EventCancelled",
         _ => "https://schema.org/EventScheduled",
     };
+    // An ISO 3166-1 alpha-2 code; a name no table knows stays as written.
+    let country =
+        crate::seo::country_code(&leg.country).map_or_else(|| leg.country.clone(), String::from);
     let mut event = json!({
         "@context": "https://schema.org",
         "@type": "Event",
+        "@id": graph.event_id(&leg.url),
         "name": format!("{} — {}", tour.title, leg.city),
         "startDate": leg.start_date,
         "endDate": leg.end_date,
         "eventStatus": status,
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "url": format!("{base}{url}"),
+        "image": graph.image,
         "location": {
             "@type": "Place",
             "name": leg.venue.clone().unwrap_or_else(|| leg.city.clone()),
-            "address": {"@type": "PostalAddress", "addressLocality": leg.city, "addressCountry": leg.country},
+            "address": {"@type": "PostalAddress", "addressLocality": leg.city, "addressCountry": country},
         },
-        "organizer": {"@type": "Organization", "name": site.config.brand.name, "url": format!("{base}/")},
+        "organizer": graph.site_ref(),
+        "performer": graph.site_ref(),
     });
+    if let Some(series) = graph.series_id() {
+        event["superEvent"] = json!({"@id": series});
+    }
     if let Some(summary) = &tour.summary {
         event["description"] = summary.to_string().into();
     }

@@ -1,6 +1,6 @@
 //! Member pages: one per member profile the site shows (an Org's publicly
-//! shared members), at `/members/<slug>/`, each a schema.org Person who is
-//! `memberOf` the Org. Only kinds with `Generator::Members` have them.
+//! shared members), at `/members/<slug>/`, each a schema.org `ProfilePage`
+//! of a Person who is `memberOf` the Org. Only kinds with `Generator::Members` have them.
 
 use minijinja::value::Value;
 use serde_json::{json, Value as Json};
@@ -8,6 +8,7 @@ use serde_json::{json, Value as Json};
 use super::{Entry, Route, Scope, Source};
 use crate::config::{Language, Site};
 use crate::platform::{PlatformData, Profile};
+use crate::seo::Graph;
 
 /// The roster section member pages belong to.
 pub const SECTION: &str = "/members/";
@@ -50,32 +51,35 @@ pub fn context(scope: &Scope<'_>, p: &Profile, route: &Route<'_>) -> Value {
         "title": title, "description": format!("{} at {}", p.display_name, site.config.brand.name),
         "url": url, "permalink": super::permalink(site, &url), "kind": "member",
         "parent": url.trim_end_matches('/').rsplit_once('/').map_or("/", |(parent, _)| parent).to_string() + "/",
-        "jsonld": [scope.site_entity(route.lang()), entity(site, p, &url)],
+        "jsonld": scope.jsonld(route.lang(), [entity(site, scope.graph, p, &url)]),
     });
     minijinja::context! { page => Value::from_serialize(page), member => Value::from_serialize(p) }
 }
 
-/// A member's page entity: a Person who is a member of the Org.
-pub fn entity(site: &Site, p: &Profile, url: &str) -> Json {
+/// A member's page entity: a `ProfilePage` whose `mainEntity` is the
+/// member, a Person who is a member of the Org (the site entity, by `@id`).
+/// The Person's `@id` is its default-language page's, as the Org's `member`
+/// list names it, in every language.
+pub fn entity(site: &Site, graph: &Graph, p: &Profile, page_url: &str) -> Json {
     let base = site.base_url();
-    let mut entity = json!({
-        "@context": "https://schema.org",
+    let mut person = json!({
         "@type": "Person",
+        "@id": graph.member_id(&url(p)),
         "name": p.display_name,
-        "url": format!("{base}{url}"),
-        "memberOf": {"@id": format!("{base}/#organization"), "@type": "Organization", "name": site.config.brand.name},
+        "url": format!("{base}{page_url}"),
+        "memberOf": graph.site_ref(),
     });
     if let Some(role) = &p.role_title {
-        entity["jobTitle"] = role.to_string().into();
+        person["jobTitle"] = role.to_string().into();
     }
-    let same_as: Vec<&str> = p
-        .links
-        .iter()
-        .filter_map(|l| l.url.get())
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .collect();
+    let same_as = crate::seo::same_as(&p.links);
     if !same_as.is_empty() {
-        entity["sameAs"] = json!(same_as);
+        person["sameAs"] = json!(same_as);
     }
-    entity
+    json!({
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": format!("{base}{page_url}"),
+        "mainEntity": person,
+    })
 }

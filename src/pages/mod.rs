@@ -101,7 +101,9 @@ impl Shows {
     /// each), `member:<id>`, `tours` (the list and every leg), `leg:<id>`.
     /// Every page shows the tenant and the members list: the footer names
     /// the tenant and the JSON-LD site entity an org's members or a
-    /// person's role. A page shows the tours if its templates read `tours`
+    /// person's name and role (the tour site's `EventSeries` and the
+    /// `@id`s, `image` and `logo` of entities come from site config and
+    /// assets; breadcrumbs name only the page's own record, `Route::crumb`). A page shows the tours if its templates read `tours`
     /// or `tour_events`; a leg page if they read its whole `tour` (a bare
     /// `tour` or `tour.legs`; `tour.title` is the leg's own key, which a
     /// change to its tour marks). A template named by an expression may
@@ -186,6 +188,26 @@ impl Route<'_> {
         }
     }
 
+    /// Its name in breadcrumbs (the brand's on home pages; a member's
+    /// name, a leg's city): None for 404 pages and pages after the first of
+    /// a listing, which are no breadcrumb of another page. What it shows is
+    /// its own record, so the edge's dependency index stays true.
+    pub fn crumb(&self, site: &Site) -> Option<String> {
+        if self.pager.as_ref().is_some_and(|(_, i)| *i > 0) {
+            return None;
+        }
+        Some(match self.source {
+            Source::Content(p) if p.is_404() => return None,
+            Source::Content(p) if p.is_home() => site.config.brand.name.clone(),
+            Source::Content(p) => p.front.title.clone(),
+            Source::Member(p) => p.display_name.clone(),
+            Source::Leg(_, leg) => leg.city.clone(),
+            Source::Tags => "Tags".to_string(),
+            Source::Term(t) => t.name.to_string(),
+            Source::NotFound => return None,
+        })
+    }
+
     /// Made from a content file and the first page of it: its URL is the
     /// file's own.
     pub fn is_content_page(&self) -> bool {
@@ -198,9 +220,11 @@ impl Route<'_> {
 pub struct Scope<'a> {
     pub site: &'a Site,
     pub listings: &'a Listings<'a>,
-    /// The site's JSON-LD entity by language code, first in every page's
-    /// `jsonld` (`site_entity`).
-    pub site_entities: &'a HashMap<String, Json>,
+    /// How the site's JSON-LD entities link each other (`@id`s, images).
+    pub graph: &'a crate::seo::Graph,
+    /// The site's JSON-LD entities by language code, first in every page's
+    /// `jsonld` (`seo::site_entities`).
+    pub site_entities: &'a HashMap<String, Vec<Json>>,
     /// What listings show of each page, by URL.
     pub summaries: &'a HashMap<&'a str, Value>,
     /// Section URL → its items, as template values.
@@ -215,13 +239,16 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    /// The site's JSON-LD entity as pages in `lang` show it.
-    pub fn site_entity(&self, lang: &str) -> &Json {
+    /// A page's `jsonld` in `lang`: the site's entities as pages in `lang`
+    /// show them, then the page's own.
+    pub fn jsonld(&self, lang: &str, own: impl IntoIterator<Item = Json>) -> Vec<Json> {
         let default = &self.site.languages.default_language().code;
-        self.site_entities
+        let site = self
+            .site_entities
             .get(lang)
             .or_else(|| self.site_entities.get(default))
-            .expect("an entity per language")
+            .expect("entities per language");
+        site.iter().cloned().chain(own).collect()
     }
 }
 

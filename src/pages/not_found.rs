@@ -30,6 +30,6 @@ pub fn context(scope: &Scope<'_>, route: &Route<'_>) -> Value {
     let url = &route.url;
     minijinja::context! { page => Value::from_serialize(json!({
         "title": "Page not found", "url": url, "kind": "404", "content": "",
-        "permalink": super::permalink(scope.site, url), "jsonld": [scope.site_entity(route.lang())],
+        "permalink": super::permalink(scope.site, url), "jsonld": scope.jsonld(route.lang(), []),
     })) }
 }

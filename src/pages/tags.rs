@@ -58,7 +58,7 @@ pub fn index_context(scope: &Scope<'_>, route: &Route<'_>) -> Value {
     let page = json!({
         "title": "Tags", "description": format!("Every tag on {}", site.config.brand.name),
         "url": url, "permalink": super::permalink(site, url),
-        "kind": "tags", "jsonld": [scope.site_entity(route.lang())],
+        "kind": "tags", "jsonld": scope.jsonld(route.lang(), []),
     });
     minijinja::context! { page => Value::from_serialize(page), terms => terms_value(scope.listings, &root) }
 }
@@ -74,7 +74,7 @@ pub fn term_context(scope: &Scope<'_>, term: &Term<'_>, pagers: &[Pager], i: usi
         "description": format!("Pages tagged “{}” on {}", term.name, site.config.brand.name),
         "url": url, "permalink": super::permalink(site, url),
         "kind": "tag", "parent": format!("{}tags/", term.root),
-        "jsonld": [scope.site_entity(&scope.site.languages.of_url(&term.root).code)],
+        "jsonld": scope.jsonld(&scope.site.languages.of_url(&term.root).code, []),
     });
     let term_value = json!({
         "name": term.name, "slug": term.slug, "url": term.url(), "count": term.pages.len(),

@@ -95,8 +95,12 @@ fn org_site_pages_have_titles_nav_canonical_and_organization_json_ld() {
     let member = t.page("cocotte.maison", "members/margot-lune/index.html");
     assert!(member.contains("<h1>Margot Lune</h1>"));
     let ld = json_ld(&member);
-    assert_eq!(ld[1]["@type"], "Person");
-    assert_eq!(ld[1]["memberOf"]["name"], "Cocotte");
+    assert_eq!(ld[1]["@type"], "ProfilePage");
+    assert_eq!(ld[1]["mainEntity"]["@type"], "Person");
+    assert_eq!(
+        ld[1]["mainEntity"]["memberOf"]["@id"],
+        "https://cocotte.maison/#org"
+    );
 
     let services = t.page("cocotte.maison", "prestations/index.html");
     assert!(services.contains("<table>"), "tables render");
@@ -162,10 +166,11 @@ fn tour_site_has_schedule_city_pages_and_events() {
     assert!(lyon.contains("<h1>Lyon</h1>"));
     assert!(lyon.contains("Le Périscope"));
     assert!(lyon.contains("https://tickets.example/att/lyon"));
+    // The tenant, the tour as a series, then the leg's Event.
     let ld = json_ld(&lyon);
-    assert_eq!(ld[1]["@type"], "Event");
-    assert_eq!(ld[1]["startDate"], "2027-04-02");
-    assert_eq!(ld[1]["url"], "https://adulttherapytour.com/tour/lyon/");
+    assert_eq!(ld[2]["@type"], "Event");
+    assert_eq!(ld[2]["startDate"], "2027-04-02");
+    assert_eq!(ld[2]["url"], "https://adulttherapytour.com/tour/lyon/");
     assert!(t
         .page("adulttherapytour.com", "faq/index.html")
         .contains("Can I get a refund?"));
@@ -439,7 +444,7 @@ fn tour_legs_in_any_script_get_readable_unique_urls() {
     let star = t.page("adulttherapytour.com", "tour/leg-04/index.html");
     assert!(star.contains("<h1>★</h1>"), "{star}");
     assert_eq!(
-        json_ld(&star)[1]["url"],
+        json_ld(&star)[2]["url"],
         "https://adulttherapytour.com/tour/leg-04/"
     );
 }

@@ -388,7 +388,8 @@ fn a_single_language_site_keeps_language_suffixes_in_its_urls() {
     assert!(!out.keys().any(|p| p.starts_with("fr/")));
     let home = String::from_utf8(out["index.html"].clone()).unwrap();
     assert!(home.starts_with("<!doctype html>\n<html lang=\"en\">"));
-    assert!(!home.contains("hreflang") && !home.contains("og:locale"));
+    assert!(!home.contains("hreflang") && !home.contains("og:locale:alternate"));
+    assert!(home.contains("<meta property=\"og:locale\" content=\"en\">"));
 }
 
 #[test]

@@ -354,7 +354,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     run.failure();
     assert_eq!(
         run.stderr,
-        format!("error: templates/_base/base.html:69: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
+        format!("error: templates/_base/base.html:70: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
     );
     assert!(t.output(D) == before, "the previous output was changed");
 
@@ -369,7 +369,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     let run = t.run(&["check", D, "--strict"]);
     run.failure();
     assert!(
-        run.stderr.starts_with("error: templates/_base/base.html:69: invalid operation: string key \"skip_link\" is missing in fr (--strict"),
+        run.stderr.starts_with("error: templates/_base/base.html:70: invalid operation: string key \"skip_link\" is missing in fr (--strict"),
         "{}",
         run.stderr
     );

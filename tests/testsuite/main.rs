@@ -16,6 +16,7 @@ mod fixtures;
 mod i18n;
 mod i18n_strings;
 mod identity;
+mod jsonld;
 mod listing;
 mod nginx;
 mod platform_api;
