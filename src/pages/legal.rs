@@ -31,6 +31,6 @@ pub fn context(scope: &Scope<'_>, route: &Route<'_>) -> Value {
     let url = &route.url;
     minijinja::context! { page => Value::from_serialize(json!({
         "url": url, "kind": "legal", "legal": scope.site.config.legal,
-        "permalink": super::permalink(scope.site, url), "jsonld": [scope.site_entity(route.lang())],
+        "permalink": super::permalink(scope.site, url), "jsonld": scope.jsonld(route.lang(), []),
     })) }
 }

@@ -204,7 +204,9 @@ impl Route<'_> {
             Source::Leg(_, leg) => leg.city.clone(),
             Source::Tags => "Tags".to_string(),
             Source::Term(t) => t.name.to_string(),
-            Source::NotFound => return None,
+            // Named by interface strings, which routes do not know: no
+            // breadcrumbs (they are no one's ancestors either).
+            Source::NotFound | Source::SiteMap | Source::Legal => return None,
         })
     }
 

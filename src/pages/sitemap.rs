@@ -36,7 +36,7 @@ pub fn context(scope: &Scope<'_>, route: &Route<'_>) -> Value {
     let generators = site.config.kind.spec().generators;
     minijinja::context! { page => Value::from_serialize(json!({
         "url": url, "kind": "sitemap",
-        "permalink": super::permalink(site, url), "jsonld": [scope.site_entity(route.lang())],
+        "permalink": super::permalink(site, url), "jsonld": scope.jsonld(route.lang(), []),
         "home": home,
         "tree": children(scope.listings, &home, 0),
         "member_pages": generators.contains(&crate::kinds::Generator::Members),
