@@ -670,8 +670,23 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
     };
     let mut linked: BTreeSet<&str> = BTreeSet::new();
     let mut external: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The sitemap pages link every page: what they link is checked, but a
+    // page only they link is still an orphan, as with sitemap.xml.
+    let sitemaps: BTreeSet<String> = site
+        .languages
+        .iter()
+        .map(|l| {
+            let url = site.languages.url(l, crate::pages::sitemap::URL);
+            format!("{}index.html", url.trim_start_matches('/'))
+        })
+        .collect();
     for (page, f) in &pages {
-        c.references(&bundle, &pages, page, f, &mut linked, &mut external);
+        if sitemaps.contains(*page) {
+            let mut ignored = BTreeSet::new();
+            c.references(&bundle, &pages, page, f, &mut ignored, &mut external);
+        } else {
+            c.references(&bundle, &pages, page, f, &mut linked, &mut external);
+        }
         c.page(page, f);
     }
     c.orphans(&bundle, &pages, &linked);

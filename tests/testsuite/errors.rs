@@ -120,7 +120,7 @@ fn template_runtime_error_inside_an_included_partial() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.name|no_such_filter }}{% if"),
-        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:74",
+        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:75",
     );
 }
 
@@ -299,7 +299,7 @@ fn site_keep_releases_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
-        "error: sites/cocotte.maison/site.yaml:94:18: deploy.keep_releases: 0 is not between 1 and 100",
+        "error: sites/cocotte.maison/site.yaml:106:18: deploy.keep_releases: 0 is not between 1 and 100",
     );
 }
 
@@ -308,7 +308,7 @@ fn site_paginate_by_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
-        "error: sites/cocotte.maison/site.yaml:95:14: paginate_by: 70000 is not between 0 and 65535",
+        "error: sites/cocotte.maison/site.yaml:107:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
 

@@ -116,8 +116,8 @@ fn hreflang_is_reciprocal_self_referencing_absolute_and_only_on_real_translation
         assert_eq!(unique.len(), langs.len(), "{path}: a language twice");
     }
     assert_eq!(
-        with, 12,
-        "home, about, news, opening, members and a member in two languages (404 pages are no one's translation)"
+        with, 14,
+        "home, about, news, opening, members, a member and the sitemap page in two languages (404 pages are no one's translation)"
     );
     for untranslated in ["energie/index.html", "en/enterprise/index.html"] {
         let html = String::from_utf8(out[untranslated].clone()).unwrap();
@@ -203,6 +203,8 @@ fn prefixes_are_whole_segments_and_translated_section_slugs_cascade() {
         "members/ana-lima/index.html",
         "en/team/index.html",
         "en/team/ana-lima/index.html",
+        "sitemap/index.html",
+        "en/sitemap/index.html",
     ];
     assert_eq!(urls, want.into_iter().collect::<BTreeSet<_>>());
     assert!(out.keys().all(|p| !p.contains("en/en/")));
@@ -580,9 +582,9 @@ const DEMOS: [Demo; 4] = [
     Demo {
         domain: "adulttherapytour.com",
         languages: &[("", "en-GB"), ("fr", "fr-FR")],
-        // Home, schedule, FAQ, contact and the eight legs, in two languages
-        // (404 pages are no one's translation).
-        with_alternates: 24,
+        // Home, schedule, FAQ, contact, the eight legs, the sitemap and
+        // legal pages, in two languages (404 pages are no one's translation).
+        with_alternates: 28,
         single_language: &["workshop/index.html"],
     },
     Demo {
@@ -590,8 +592,8 @@ const DEMOS: [Demo; 4] = [
         languages: &[("", "fr-FR"), ("en", "en-GB")],
         // Home, about, services, contact, members and their three pages,
         // news and three posts, the tags index and the five tags paired in
-        // site.yaml (i18n.tags), in two languages.
-        with_alternates: 36,
+        // site.yaml (i18n.tags), the sitemap and legal pages, in two languages.
+        with_alternates: 40,
         single_language: &[
             "actualites/permanence-juridique/index.html",
             "tags/vie-de-la-maison/index.html",
@@ -601,7 +603,7 @@ const DEMOS: [Demo; 4] = [
         domain: "sansonnet.maison",
         languages: &[("", "fr-FR"), ("en", "en-GB")],
         // … and two of its three tags paired in site.yaml.
-        with_alternates: 28,
+        with_alternates: 32,
         single_language: &[
             "actualites/appel-aux-comperes/index.html",
             "tags/artistes/index.html",

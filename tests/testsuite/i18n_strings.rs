@@ -467,7 +467,7 @@ fn bad_dates_numbers_counts_and_languages_are_template_errors() {
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ t(\"tag.pages\") }}",
-            "string key \"tag.pages\" has plural forms (templates/_base/i18n/fr.yaml:22): call t(\"tag.pages\", count=…)",
+            "string key \"tag.pages\" has plural forms (templates/_base/i18n/fr.yaml:42): call t(\"tag.pages\", count=…)",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",

@@ -222,7 +222,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 1 of 40 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 1 of 44 pages rendered"),
         "{line}"
     );
 
@@ -239,7 +239,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 40 of 40 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 44 of 44 pages rendered"),
         "{line}"
     );
     for (path, what) in [
@@ -268,7 +268,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     // about, contact, services and the news posts (four in French, three
     // in English) use page.html.
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 13 of 40 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 13 of 44 pages rendered"),
         "{line}"
     );
     assert!(!s
@@ -288,7 +288,7 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
     });
     let line = s.next_line(mark, "rebuilt cocotte.maison: ");
     assert!(
-        line.starts_with("rebuilt cocotte.maison: 40 of 40 pages rendered"),
+        line.starts_with("rebuilt cocotte.maison: 44 of 44 pages rendered"),
         "{line}"
     );
 
@@ -849,7 +849,7 @@ mod app {
         let hub = Arc::new(Hub::new(ws, opts));
         let outcome = hub.rebuild("cocotte.maison", &ChangeSet::new(Change::Data));
         assert!(
-            matches!(&outcome, Outcome::Rebuilt { domain, rendered: 40, pages: 40, .. } if domain == "cocotte.maison"),
+            matches!(&outcome, Outcome::Rebuilt { domain, rendered: 44, pages: 44, .. } if domain == "cocotte.maison"),
             "{outcome:?}"
         );
         (t, hub)
@@ -1075,8 +1075,8 @@ mod app {
             matches!(
                 outcome,
                 Outcome::Rebuilt {
-                    rendered: 40,
-                    pages: 40,
+                    rendered: 44,
+                    pages: 44,
                     ..
                 }
             ),
