@@ -206,10 +206,18 @@ if [ -z "${LH_SKIP:-}" ]; then
             cats="$(echo "$cats" | tr ',' '\n' | grep -vx performance | paste -sd,)"
         fi
         printf '[%d/%d] %s (%s)\n' "$n" "$total" "$url" "$cats" >&2
-        node "$LIGHTHOUSE" "$url" --quiet --output=json --output-path="$OUT/lh/$d/$slug.json" \
-            --only-categories="$cats" --max-wait-for-load=45000 \
-            --chrome-flags="$FLAGS" </dev/null >/dev/null 2>"$OUT/lh/$d/$slug.log" ||
-            echo "  lighthouse failed: see $OUT/lh/$d/$slug.log" >&2
+        # A loaded machine sometimes loses the trace (NO_NAVSTART, NO_FCP...):
+        # up to two more tries when the report has a runtimeError.
+        for try in 1 2 3; do
+            node "$LIGHTHOUSE" "$url" --quiet --output=json --output-path="$OUT/lh/$d/$slug.json" \
+                --only-categories="$cats" --max-wait-for-load=45000 \
+                --chrome-flags="$FLAGS" </dev/null >/dev/null 2>"$OUT/lh/$d/$slug.log" ||
+                echo "  lighthouse failed: see $OUT/lh/$d/$slug.log" >&2
+            err="$(python3 -c 'import json,sys; print((json.load(open(sys.argv[1])).get("runtimeError") or {}).get("code",""))' \
+                "$OUT/lh/$d/$slug.json" 2>/dev/null || echo missing)"
+            [ -z "$err" ] && break
+            echo "  try $try: $err" >&2
+        done
     done <"$OUT/pages.tsv"
 fi
 

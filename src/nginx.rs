@@ -107,6 +107,10 @@ pub fn content_security_policy(bundle: &Bundle) -> String {
         csp.push(format!("style-src {s}"));
     }
     csp.push("img-src 'self'".into());
+    // No script can run (no script-src), so this lets no page fetch
+    // anything; it lets in-page auditors such as Lighthouse read the site's
+    // own robots.txt, which `default-src 'none'` blocked (SEO audit 92).
+    csp.push("connect-src 'self'".into());
     if has(&[".woff2", ".woff"]) {
         csp.push("font-src 'self'".into());
     }
@@ -397,7 +401,7 @@ mod tests {
         ]);
         assert_eq!(
             content_security_policy(&plain),
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         );
         let rich = bundle(&[
             (

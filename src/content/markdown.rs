@@ -131,7 +131,7 @@ fn with_endnotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     // Referenced notes in reference order, then any never referenced.
     notes.sort_by_key(|(name, _)| order.iter().position(|n| n == name).unwrap_or(usize::MAX));
     out.push(Event::Html(
-        "<section class=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n".into(),
+        "<div class=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n".into(),
     ));
     for (name, mut inner) in notes {
         out.push(Event::Html(format!("<li id=\"fn-{name}\">").into()));
@@ -147,7 +147,7 @@ fn with_endnotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         out.extend(inner);
         out.push(Event::Html("</li>\n".into()));
     }
-    out.push(Event::Html("</ol>\n</section>\n".into()));
+    out.push(Event::Html("</ol>\n</div>\n".into()));
     out
 }
 
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(html.matches("id=\"fnref-b\"").count(), 1, "{html}");
         assert_eq!(html.matches(">1</a></sup>").count(), 2, "{html}");
         // Definitions gathered at the end, in reference order, with a way back.
-        let notes = &html[html.find("<section class=\"footnotes\"").expect("endnotes")..];
+        let notes = &html[html.find("<div class=\"footnotes\"").expect("endnotes")..];
         assert!(
             !html[..html.len() - notes.len()].contains("Alpha"),
             "{html}"
@@ -381,7 +381,7 @@ mod tests {
             "{notes}"
         );
         assert!(!notes.contains("#fnref-unused"), "{notes}");
-        assert!(html.find("Middle").unwrap() < html.find("<section class=\"footnotes\"").unwrap());
+        assert!(html.find("Middle").unwrap() < html.find("<div class=\"footnotes\"").unwrap());
     }
 
     fn no_images(_: &str, _: &str, _: bool) -> Result<String> {

@@ -195,6 +195,12 @@ fn every_footer_links_the_sitemap_page_and_the_legal_notice_of_its_language() {
             })
             .collect();
         for (path, html) in html_pages(&out) {
+            // Search engines (and Lighthouse's SEO audit) want a meta
+            // description on every page, the default 404 page included.
+            assert!(
+                html.contains("<meta name=\"description\" content=\""),
+                "{domain} {path}"
+            );
             let footer = &html[html.find("<footer").unwrap()..];
             let links = attr_values(footer, "href");
             let prefix = if path.starts_with("public/en/")

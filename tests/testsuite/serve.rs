@@ -746,10 +746,14 @@ fn preview_pages_carry_the_policy_nginx_will_send() {
         .expect("the live-reload script");
     // Exactly production's, plus the live-reload script by hash and the
     // event stream's URL.
-    let want = format!(
-        "{production}; script-src {}; connect-src http://cocotte.maison.localhost:{}/_sitegen/events",
-        sha256_source(live),
+    let events = format!(
+        "connect-src 'self' http://cocotte.maison.localhost:{}/_sitegen/events",
         s.port
+    );
+    let want = format!(
+        "{}; script-src {}",
+        production.replace("connect-src 'self'", &events),
+        sha256_source(live),
     );
     assert_eq!(preview, want);
     assert!(!preview.contains("unsafe-inline"));
@@ -978,7 +982,11 @@ mod app {
             .and_then(|r| r.split("</script>").next())
             .expect("the live-reload script");
         let preview = format!(
-            "{production}; script-src {}; connect-src http://cocotte.maison.localhost:4000/_sitegen/events",
+            "{}; script-src {}",
+            production.replace(
+                "connect-src 'self'",
+                "connect-src 'self' http://cocotte.maison.localhost:4000/_sitegen/events"
+            ),
             sha256_source(live)
         );
         assert_eq!(page.header("content-security-policy"), preview);
