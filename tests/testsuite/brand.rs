@@ -288,3 +288,32 @@ fn a_legal_block_without_a_publication_director_names_the_key() {
         run.stderr
     );
 }
+
+/// The themes' `structure.css` (menu, hero grid, schedule, galleries,
+/// endnotes: what the shared templates' markup needs) is one file kept in
+/// each theme, as a theme may not import from outside its folder: a fix to
+/// one copy must reach every copy.
+#[test]
+fn every_theme_carries_the_same_structure_css() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes");
+    let mut copies = BTreeMap::new();
+    for theme in std::fs::read_dir(&root).unwrap() {
+        let theme = theme.unwrap().path();
+        if theme.join("theme.yaml").is_file() {
+            let css = std::fs::read_to_string(theme.join("css/structure.css"))
+                .unwrap_or_else(|e| panic!("{}: {e}", theme.display()));
+            copies.insert(
+                theme.file_name().unwrap().to_string_lossy().into_owned(),
+                css,
+            );
+        }
+    }
+    assert!(copies.len() >= 4, "{:?}", copies.keys());
+    let first = copies.values().next().unwrap();
+    for (theme, css) in &copies {
+        assert_eq!(
+            css, first,
+            "themes/{theme}/css/structure.css differs from the others"
+        );
+    }
+}
