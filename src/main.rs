@@ -4,6 +4,25 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// `println!` that ends the process quietly when stdout is a pipe whose
+/// reader has gone (`sitegen list | head -1`), as Unix tools do, where the
+/// standard one panics. Rust ignores SIGPIPE so that servers survive a
+/// closed socket; `serve` and `edge` are servers, so it stays ignored.
+macro_rules! println {
+    () => {
+        println!("")
+    };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("failed printing to stdout: {e}");
+        }
+    }};
+}
+
 use clap::Parser;
 use rayon::prelude::*;
 

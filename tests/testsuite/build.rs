@@ -476,3 +476,28 @@ fn headings_and_tags_in_any_script_get_transliterated_slugs() {
         assert!(html.contains("/a-propos/"), "{tag}: {html}");
     }
 }
+
+/// Issue 17, item 9: `sitegen list | head -1` ended with "failed printing to
+/// stdout: Broken pipe" and a panic's backtrace once head had its line.
+#[test]
+fn output_into_a_pipe_whose_reader_has_gone_ends_quietly() {
+    let t = SiteTest::demo();
+    for args in [&["list"][..], &["build", "--all", "--json"][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(args)
+            .current_dir(t.root())
+            .env_remove("SITEGEN_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes before the first line is written, as head does
+        // after its line.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
