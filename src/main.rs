@@ -36,7 +36,10 @@ use sitegen::{BuildOptions, Error, Outcome, Workspace};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli);
+    if let Err(err) = init_logging(&cli) {
+        print_error(&err);
+        return ExitCode::FAILURE;
+    }
     match run(&cli) {
         Ok(code) => code,
         Err(err) => {
@@ -46,20 +49,35 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(cli: &Cli) {
+/// Logging to stderr: `-q`/`-v` or `SITEGEN_LOG` (a filter such as `debug`
+/// or `sitegen=debug,usvg=off`; a filter that does not parse is an error,
+/// not silently the default), in colour only on a terminal and never with
+/// `NO_COLOR` set.
+fn init_logging(cli: &Cli) -> Result<(), Error> {
+    use std::io::IsTerminal;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SITEGEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = match std::env::var("SITEGEN_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(&spec)
+            .map_err(|e| {
+                Error::config(format!("SITEGEN_LOG={spec:?} is not a log filter: {e}"))
+                    .hint("for example SITEGEN_LOG=debug or SITEGEN_LOG=sitegen=debug,warn")
+            })?,
+        _ => tracing_subscriber::EnvFilter::new(level),
+    };
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(sitegen::redact::Stderr::default)
+        .with_ansi(colour)
         .without_time()
         .init();
+    Ok(())
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {

@@ -501,3 +501,27 @@ fn output_into_a_pipe_whose_reader_has_gone_ends_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// Issue 17, item 9: an invalid `SITEGEN_LOG` was silently the default, and
+/// log lines carried colour codes into files and pipes.
+#[test]
+fn sitegen_log_must_parse_and_logs_into_a_pipe_have_no_colour() {
+    let t = SiteTest::demo();
+    let run = t.run_env(&["list"], &[("SITEGEN_LOG", "sitegen===debug")]);
+    run.failure();
+    assert!(
+        run.stderr
+            .starts_with("error: SITEGEN_LOG=\"sitegen===debug\" is not a log filter"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    let run = t.run_env(&["build", "cocotte.maison"], &[("SITEGEN_LOG", "debug")]);
+    run.success();
+    assert!(run.stderr.contains("DEBUG"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\x1b'),
+        "colour codes in a pipe: {:?}",
+        run.stderr
+    );
+}
