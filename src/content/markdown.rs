@@ -85,13 +85,25 @@ fn with_endnotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut order: Vec<String> = Vec::new();
     let mut notes: Vec<(String, Vec<Event<'_>>)> = Vec::new();
     let mut open: Option<(String, Vec<Event<'_>>)> = None;
-    let id = |name: &str| {
-        let slug = crate::text::slugify(name);
-        if slug.is_empty() {
-            "note".to_string()
-        } else {
-            slug
+    // Label → its id: labels that slugify alike (`a b`, `a-b`, or two
+    // without letters) get `-2`, `-3`…, never one id for two notes.
+    let mut ids: std::collections::HashMap<String, String> = Default::default();
+    let mut id = |name: &str| -> String {
+        if let Some(known) = ids.get(name) {
+            return known.clone();
         }
+        let mut slug = crate::text::slugify(name);
+        if slug.is_empty() {
+            slug = "note".to_string();
+        }
+        let mut unique = slug.clone();
+        let mut n = 1;
+        while ids.values().any(|v| *v == unique) {
+            n += 1;
+            unique = format!("{slug}-{n}");
+        }
+        ids.insert(name.to_string(), unique.clone());
+        unique
     };
     for event in events {
         match event {
@@ -344,6 +356,30 @@ mod tests {
         assert!(html.contains("“quoted”"));
         assert!(html.contains("checkbox"));
         assert!(html.contains("footnote"));
+    }
+
+    #[test]
+    fn footnote_labels_that_slugify_alike_stay_two_notes() {
+        let md = "One[^a b] two[^a-b] three[^†] four[^‡].\n\n[^a b]: First.\n\n[^a-b]: Second.\n\n[^†]: Third.\n\n[^‡]: Fourth.\n";
+        let (html, _) = render(md, &no_images).unwrap();
+        for id in ["fn-a-b", "fn-a-b-2", "fn-note", "fn-note-2"] {
+            assert_eq!(
+                html.matches(&format!("id=\"{id}\"")).count(),
+                1,
+                "{id}: {html}"
+            );
+        }
+        for n in 1..=4 {
+            assert!(
+                html.contains(&format!("role=\"doc-noteref\">{n}</a>")),
+                "{n}: {html}"
+            );
+        }
+        let second = html.find("Second").unwrap();
+        assert!(
+            html[..second].ends_with("<li id=\"fn-a-b-2\">\n<p>"),
+            "{html}"
+        );
     }
 
     #[test]
