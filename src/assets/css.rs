@@ -1,10 +1,17 @@
-//! CSS: the theme's stylesheets bundled with lightningcss (`@import`s
-//! inlined), the brand's palette and fonts prepended as custom properties,
-//! lowered for the configured browser targets and minified. Imports may not
-//! leave the theme folder or reach the network, form a cycle, or chain more
-//! than `MAX_IMPORT_DEPTH` stylesheets deep, and blocks and brackets may not
-//! nest more than `MAX_NESTING` levels in a file: lightningcss recurses on
-//! both, and a stack overflow cannot be caught.
+//! CSS: the templates' base stylesheet and the theme's stylesheets bundled
+//! with lightningcss (`@import`s inlined), the brand's palette and fonts
+//! prepended as custom properties, lowered for the configured browser
+//! targets and minified.
+//!
+//! `templates/_base/css/base.css`, when present, comes first: the structure
+//! every template's markup needs whatever the theme (page column, folding
+//! menu, hero grid, schedule, galleries, endnotes). It belongs to the
+//! templates, so a theme gives it a face and never carries a copy. Imports
+//! may not leave the folder of the file that makes them (the theme folder,
+//! or `templates/_base/css/` for the base) or reach the network, form a
+//! cycle, or chain more than `MAX_IMPORT_DEPTH` stylesheets deep, and blocks
+//! and brackets may not nest more than `MAX_NESTING` levels in a file:
+//! lightningcss recurses on both, and a stack overflow cannot be caught.
 
 use std::collections::HashMap;
 use std::io;
@@ -16,25 +23,60 @@ use lightningcss::targets::{Browsers, Targets};
 
 use crate::config::Site;
 use crate::error::{Error, Location, Result};
+use crate::fsutil::Root;
 
-/// The virtual entry file: brand properties, then one `@import` per stylesheet.
+/// The virtual entry file: the base stylesheet, one `@import` per theme
+/// stylesheet, then the brand properties.
 const ENTRY: &str = "__sitegen_entry.css";
 
-struct ThemeProvider {
+/// How the entry names the base stylesheet: not a path, so no theme file
+/// can name it.
+const BASE_SPECIFIER: &str = "sitegen:base.css";
+
+/// The base stylesheet, under `templates/_base/`.
+pub const BASE_STYLESHEET: &str = "css/base.css";
+
+/// One folder stylesheets are read from and must stay in.
+struct Tree {
+    /// Absolute, normalised: what the bundler's paths start with.
     root: PathBuf,
+    /// As the workspace names it, for messages and the link check.
+    shown: PathBuf,
+    confine: Root,
+}
+
+struct ThemeProvider {
+    entry_path: PathBuf,
     entry: String,
     files: FileProvider,
-    /// The theme folder as the workspace names it, and the root every
-    /// stylesheet must resolve inside after following links.
-    shown: PathBuf,
-    confine: crate::fsutil::Root,
+    theme: Tree,
+    /// `templates/_base/css/`, when the base stylesheet exists.
+    base: Option<Tree>,
+}
+
+impl ThemeProvider {
+    /// The tree `file` is in.
+    fn tree_of(&self, file: &Path) -> &Tree {
+        match &self.base {
+            Some(base) if file.starts_with(&base.root) => base,
+            _ => &self.theme,
+        }
+    }
+
+    /// `file` as the workspace names it (`themes/atelier/css/site.css`).
+    fn shown(&self, file: &Path) -> PathBuf {
+        let tree = self.tree_of(file);
+        file.strip_prefix(&tree.root)
+            .map(|p| tree.shown.join(p))
+            .unwrap_or_else(|_| file.to_path_buf())
+    }
 }
 
 impl SourceProvider for ThemeProvider {
     type Error = io::Error;
 
     fn read<'a>(&'a self, file: &Path) -> std::result::Result<&'a str, io::Error> {
-        if file == self.root.join(ENTRY) {
+        if file == self.entry_path {
             return Ok(&self.entry);
         }
         self.files.read(file)
@@ -45,20 +87,31 @@ impl SourceProvider for ThemeProvider {
         specifier: &str,
         from: &Path,
     ) -> std::result::Result<ResolveResult, io::Error> {
+        if from == self.entry_path && specifier == BASE_SPECIFIER {
+            if let Some(base) = &self.base {
+                return Ok(ResolveResult::File(base.root.join("base.css")));
+            }
+        }
         if specifier.contains("://") || specifier.starts_with("//") {
             return Err(io::Error::other(format!(
                 "@import {specifier:?}: stylesheets are bundled from the theme folder; remote imports are not allowed"
             )));
         }
-        let path = crate::fsutil::normalize(&from.parent().unwrap_or(&self.root).join(specifier));
-        if !path.starts_with(&self.root) {
+        let tree = self.tree_of(from);
+        let path = crate::fsutil::normalize(&from.parent().unwrap_or(&tree.root).join(specifier));
+        if !path.starts_with(&tree.root) {
+            let folder = if std::ptr::eq(tree, &self.theme) {
+                "the theme folder"
+            } else {
+                "templates/_base/css"
+            };
             return Err(io::Error::other(format!(
-                "@import {specifier:?} leaves the theme folder"
+                "@import {specifier:?} leaves {folder}"
             )));
         }
-        let rel = path.strip_prefix(&self.root).expect("inside the root");
-        self.confine
-            .check(&self.shown.join(rel))
+        let rel = path.strip_prefix(&tree.root).expect("inside the root");
+        tree.confine
+            .check(&tree.shown.join(rel))
             .map_err(|e| io::Error::other(e.to_string()))?;
         Ok(ResolveResult::File(path))
     }
@@ -112,41 +165,59 @@ fn compile_here(site: &Site, browserslist: &[String], faces: &str) -> Result<Str
     entry.push_str(faces);
     // @import must come first in a stylesheet, so the properties go in a layer-free
     // block after them: imports are hoisted by the bundler in order.
-    let imports: String = site
-        .theme
-        .stylesheets
-        .iter()
-        .map(|s| format!("@import \"{s}\";\n"))
-        .collect();
-    let root = crate::fsutil::normalize(
-        &std::path::absolute(&site.theme_dir)
-            .map_err(|e| Error::io(&site.theme_dir, "resolve", e))?,
-    );
-    let provider = ThemeProvider {
-        entry: format!("{imports}{entry}"),
-        root: root.clone(),
-        files: FileProvider::new(),
+    let absolute = |dir: &Path| {
+        std::path::absolute(dir)
+            .map(|p| crate::fsutil::normalize(&p))
+            .map_err(|e| Error::io(dir, "resolve", e))
+    };
+    let theme = Tree {
+        root: absolute(&site.theme_dir)?,
         shown: site.theme_dir.clone(),
         confine: site.roots.theme.clone(),
+    };
+    let base_shown = site.base_dir.join("css");
+    let base = if site
+        .roots
+        .templates
+        .check(&site.base_dir.join(BASE_STYLESHEET))?
+        .is_file()
+    {
+        Some(Tree {
+            root: absolute(&base_shown)?,
+            shown: base_shown,
+            confine: site.roots.templates.clone(),
+        })
+    } else {
+        None
+    };
+    let mut imports = String::new();
+    if base.is_some() {
+        imports.push_str(&format!("@import \"{BASE_SPECIFIER}\";\n"));
+    }
+    for s in &site.theme.stylesheets {
+        imports.push_str(&format!("@import \"{s}\";\n"));
+    }
+    let entry_path = theme.root.join(ENTRY);
+    let provider = ThemeProvider {
+        entry_path: entry_path.clone(),
+        entry: format!("{imports}{entry}"),
+        files: FileProvider::new(),
+        theme,
+        base,
     };
     let targets = Targets::from(
         Browsers::from_browserslist(browserslist.iter().map(String::as_str))
             .map_err(|e| Error::config(format!("css.browserslist: {e}")))?,
     );
-    let entry_path = root.join(ENTRY);
     // lightningcss follows imports recursively: a chain some hundreds deep
     // overflows the stack and aborts the process, so the depth is checked
     // first, through the same provider (same resolution, same confinement).
-    check_import_depth(&provider, &entry_path, &root, &site.theme_dir)?;
+    check_import_depth(&provider, &entry_path)?;
     let mut bundler = Bundler::new(&provider, None, ParserOptions::default());
     let mut sheet = bundler.bundle(&entry_path).map_err(|e| {
         let mut err = Error::build(format!("CSS: {}", e.kind));
         if let Some(loc) = &e.loc {
-            let file = PathBuf::from(&loc.filename);
-            let shown = file
-                .strip_prefix(&root)
-                .map(|p| site.theme_dir.join(p))
-                .unwrap_or(file);
+            let shown = provider.shown(Path::new(&loc.filename));
             err = err.at(Location::file(shown)
                 .line(loc.line as usize + 1)
                 .column(loc.column as usize));
@@ -186,16 +257,9 @@ pub const MAX_NESTING: usize = 32;
 /// is explored once (its height is remembered), so a lattice of shared
 /// imports costs no more than the files in it; recursion stops at the limit,
 /// so this cannot overflow the stack either.
-fn check_import_depth(
-    provider: &ThemeProvider,
-    entry: &Path,
-    root: &Path,
-    theme_dir: &Path,
-) -> Result<()> {
+fn check_import_depth(provider: &ThemeProvider, entry: &Path) -> Result<()> {
     struct Walk<'a> {
         provider: &'a ThemeProvider,
-        root: &'a Path,
-        theme_dir: &'a Path,
         /// The current chain, from a theme.yaml stylesheet down.
         chain: Vec<PathBuf>,
         /// Longest chain starting at a fully explored file, in files.
@@ -204,7 +268,8 @@ fn check_import_depth(
 
     impl Walk<'_> {
         fn rel(&self, file: &Path) -> String {
-            file.strip_prefix(self.root)
+            let tree = self.provider.tree_of(file);
+            file.strip_prefix(&tree.root)
                 .unwrap_or(file)
                 .display()
                 .to_string()
@@ -228,11 +293,7 @@ fn check_import_depth(
         }
 
         fn error(&self, file: &Path, line: usize, message: String) -> Error {
-            let shown = file
-                .strip_prefix(self.root)
-                .map(|p| self.theme_dir.join(p))
-                .unwrap_or_else(|_| file.to_path_buf());
-            Error::build(message).at(Location::file(shown).line(line))
+            Error::build(message).at(Location::file(self.provider.shown(file)).line(line))
         }
 
         /// Explores `file` (already pushed on the chain); returns its height.
@@ -295,8 +356,6 @@ fn check_import_depth(
 
     let mut walk = Walk {
         provider,
-        root,
-        theme_dir,
         chain: Vec::new(),
         heights: HashMap::new(),
     };

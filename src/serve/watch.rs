@@ -155,6 +155,8 @@ fn change_of(parts: &[String], site: &Site) -> Option<(Change, Option<String>)> 
         }
         "sites" if part(1) == domain => (Change::Rebuild, None),
         "sitegen.yaml" => (Change::Rebuild, None),
+        // The base stylesheet, bundled before the theme's.
+        "templates" if part(1) == "_base" && part(2) == "css" => (Change::Css, None),
         "templates" if part(1) == "_base" || part(1) == kind => {
             (Change::Pages, Some(parts[2..].join("/")))
         }

@@ -564,7 +564,7 @@ fn stylesheet_is_bundled_minified_fingerprinted_with_brand_properties_and_sri() 
     );
     assert!(
         css.contains("picture.avatar"),
-        "the imported media.css is inlined"
+        "the base stylesheet (structure.css, media.css) is inlined"
     );
     let site_yaml = t.read("sites/cocotte.maison/site.yaml");
     let primary = site_yaml
@@ -604,10 +604,10 @@ fn base64_decode(s: &str) -> Vec<u8> {
 fn css_is_lowered_for_the_configured_browsers() {
     let t = SiteTest::demo();
     t.write(
-        "themes/studio/css/media.css",
+        "themes/studio/css/site.css",
         &format!(
             "{}\n.lowered{{.inner{{color:oklch(60% 0.15 30)}}}}\n",
-            t.read("themes/studio/css/media.css")
+            t.read("themes/studio/css/site.css")
         ),
     );
     t.write("sitegen.yaml", "css:\n  browserslist: [\"safari >= 12\"]\n");
@@ -643,9 +643,9 @@ fn css_errors_name_file_line_and_column_and_imports_stay_in_the_theme() {
     let t = SiteTest::demo();
     t.run(&["build", "transquinnftw.com"]).success();
     let before = t.output("transquinnftw.com");
-    let css = t.read("themes/studio/css/media.css");
+    let css = t.read("themes/studio/css/site.css");
     t.write(
-        "themes/studio/css/media.css",
+        "themes/studio/css/site.css",
         &format!("{css}.broken>>p{{color:red}}\n"),
     );
     let run = t.run(&["build", "transquinnftw.com"]);
@@ -653,14 +653,14 @@ fn css_errors_name_file_line_and_column_and_imports_stay_in_the_theme() {
     let line = css.lines().count() + 1;
     assert!(
         run.stderr
-            .starts_with(&format!("error: themes/studio/css/media.css:{line}:")),
+            .starts_with(&format!("error: themes/studio/css/site.css:{line}:")),
         "{}",
         run.stderr
     );
     assert!(t.output("transquinnftw.com") == before);
 
     t.write(
-        "themes/studio/css/media.css",
+        "themes/studio/css/site.css",
         &format!("@import \"../../../sites/transquinnftw.com/site.yaml\";\n{css}"),
     );
     let run = t.run(&["build", "transquinnftw.com"]);
@@ -672,7 +672,7 @@ fn css_errors_name_file_line_and_column_and_imports_stay_in_the_theme() {
     );
 
     t.write(
-        "themes/studio/css/media.css",
+        "themes/studio/css/site.css",
         &format!("@import \"https://fonts.example/x.css\";\n{css}"),
     );
     let run = t.run(&["build", "transquinnftw.com"]);

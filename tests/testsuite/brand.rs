@@ -289,31 +289,106 @@ fn a_legal_block_without_a_publication_director_names_the_key() {
     );
 }
 
-/// The themes' `structure.css` (menu, hero grid, schedule, galleries,
-/// endnotes: what the shared templates' markup needs) is one file kept in
-/// each theme, as a theme may not import from outside its folder: a fix to
-/// one copy must reach every copy.
+/// The structure the shared templates' markup needs (menu, hero grid,
+/// schedule, galleries, endnotes) is one stylesheet the templates own,
+/// `templates/_base/css/base.css`: bundled first into every site's CSS, so
+/// the theme's rules come after it and win, and no theme carries a copy.
+/// Imports stay in the folder of the file that makes them, both ways.
 #[test]
-fn every_theme_carries_the_same_structure_css() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes");
-    let mut copies = BTreeMap::new();
-    for theme in std::fs::read_dir(&root).unwrap() {
+fn the_templates_base_stylesheet_comes_first_in_every_site_and_no_theme_copies_it() {
+    let t = SiteTest::demo();
+    for theme in std::fs::read_dir(t.root().join("themes")).unwrap() {
         let theme = theme.unwrap().path();
-        if theme.join("theme.yaml").is_file() {
-            let css = std::fs::read_to_string(theme.join("css/structure.css"))
-                .unwrap_or_else(|e| panic!("{}: {e}", theme.display()));
-            copies.insert(
-                theme.file_name().unwrap().to_string_lossy().into_owned(),
-                css,
-            );
+        for copy in ["css/structure.css", "css/media.css"] {
+            assert!(!theme.join(copy).exists(), "{}/{copy}", theme.display());
         }
     }
-    assert!(copies.len() >= 4, "{:?}", copies.keys());
-    let first = copies.values().next().unwrap();
-    for (theme, css) in &copies {
-        assert_eq!(
-            css, first,
-            "themes/{theme}/css/structure.css differs from the others"
+    t.run(&["build", "--all"]).success();
+    for domain in DOMAINS {
+        let out = t.output(domain);
+        let (_, css) = out
+            .iter()
+            .find(|(p, _)| p.starts_with("public/assets/site.") && p.ends_with(".css"))
+            .unwrap();
+        let css = String::from_utf8_lossy(css);
+        let base = css
+            .find(".wrap{width:min(")
+            .unwrap_or_else(|| panic!("{domain}: no base rules: {css}"));
+        let media = css
+            .find("picture.avatar")
+            .unwrap_or_else(|| panic!("{domain}: no media rules"));
+        let theme = css
+            .find("body{background:var(--color-background)")
+            .unwrap_or_else(|| panic!("{domain}: no theme rules: {css}"));
+        assert!(
+            base < media && media < theme,
+            "{domain}: base, media, theme: {base} {media} {theme}"
         );
     }
+
+    // An edit of the base reaches every site.
+    let structure = t.read("templates/_base/css/structure.css");
+    t.write(
+        "templates/_base/css/structure.css",
+        &format!("{structure}.base-marker{{color:#654321}}\n"),
+    );
+    t.run(&["build", "--all"]).success();
+    for domain in DOMAINS {
+        let out = t.output(domain);
+        assert!(
+            out.iter().any(|(p, b)| p.ends_with(".css")
+                && String::from_utf8_lossy(b).contains(".base-marker{color:#654321}")),
+            "{domain}"
+        );
+    }
+    let before = t.output("cocotte.maison");
+
+    // A theme may not reach into the templates, nor the base out of them.
+    let site_css = t.read("themes/atelier/css/site.css");
+    t.write(
+        "themes/atelier/css/site.css",
+        &format!("@import \"../../../templates/_base/css/structure.css\";\n{site_css}"),
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr.contains("leaves the theme folder"),
+        "{}",
+        run.stderr
+    );
+    t.write("themes/atelier/css/site.css", &site_css);
+    let base_css = t.read("templates/_base/css/base.css");
+    t.write(
+        "templates/_base/css/base.css",
+        &format!("@import \"../../../themes/atelier/css/site.css\";\n{base_css}"),
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr.contains("leaves templates/_base/css"),
+        "{}",
+        run.stderr
+    );
+    // An error in the base names the base file and line.
+    t.write("templates/_base/css/base.css", &base_css);
+    t.write(
+        "templates/_base/css/media.css",
+        &format!(
+            "{}.broken>>p{{color:red}}\n",
+            t.read("templates/_base/css/media.css")
+        ),
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    let line = t.read("templates/_base/css/media.css").lines().count();
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: templates/_base/css/media.css:{line}:")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        t.output("cocotte.maison") == before,
+        "earlier output untouched"
+    );
 }

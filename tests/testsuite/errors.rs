@@ -326,10 +326,10 @@ pub fn import_chain(t: &SiteTest, n: usize) {
             &format!("{next}.deep-{i}{{color:red}}\n"),
         );
     }
-    t.edit(
+    prepend(
+        t,
         "themes/atelier/css/site.css",
-        "@import \"media.css\";",
-        "@import \"media.css\";\n@import \"deep/a0.css\";",
+        "@import \"deep/a0.css\";\n",
     );
 }
 
@@ -342,6 +342,11 @@ fn css_import_chain_deeper_than_the_limit() {
         |t| import_chain(t, 700),
         "error: themes/atelier/css/deep/a30.css:1: @import chain is deeper than 32 stylesheets: css/site.css → css/deep/a0.css → … → css/deep/a29.css → css/deep/a30.css → css/deep/a31.css\n  hint: import the files one after another from one stylesheet instead of each from the one before",
     );
+}
+
+/// Puts `text` at the start of the workspace file `rel`.
+fn prepend(t: &SiteTest, rel: &str, text: &str) {
+    t.write(rel, &format!("{text}{}", t.read(rel)));
 }
 
 /// The bundled stylesheet of a built site.
@@ -373,7 +378,7 @@ fn css_import_cycle() {
         |t| {
             t.write("themes/atelier/css/a.css", "/* a */\n@import \"b.css\";\n.a{color:red}\n");
             t.write("themes/atelier/css/b.css", "@import url(a.css);\n.b{color:red}\n");
-            t.edit("themes/atelier/css/site.css", "@import \"media.css\";", "@import \"media.css\";\n@import \"a.css\";");
+            prepend(t, "themes/atelier/css/site.css", "@import \"a.css\";\n");
         },
         "error: themes/atelier/css/b.css:1: @import cycle: css/a.css → css/b.css → css/a.css\n  hint: a stylesheet cannot import itself, directly or through others; remove one of these imports",
     );
@@ -394,11 +399,7 @@ fn css_nested_deeper_than_the_limit() {
                     "}".repeat(700)
                 ),
             );
-            t.edit(
-                "themes/nocturne/css/site.css",
-                "@import \"media.css\";",
-                "@import \"media.css\";\n@import \"nested.css\";",
-            );
+            prepend(t, "themes/nocturne/css/site.css", "@import \"nested.css\";\n");
         },
         "error: themes/nocturne/css/nested.css:2: blocks and brackets nest deeper than 32 levels\n  hint: flatten the nesting; deeper CSS could exhaust the stack of the CSS bundler",
     );
@@ -426,10 +427,10 @@ fn css_at_every_limit_builds() {
         };
         t.write(&format!("themes/atelier/css/deep/a{i}.css"), &body);
     }
-    t.edit(
+    prepend(
+        &t,
         "themes/atelier/css/site.css",
-        "@import \"media.css\";",
-        "@import \"media.css\";\n@import \"deep/a0.css\" screen;",
+        "@import \"deep/a0.css\" screen;\n",
     );
     t.run(&["build", "cocotte.maison"]).success();
     let css = site_css(&t, "cocotte.maison");

@@ -313,6 +313,24 @@ fn content_template_and_css_edits_show_up_without_touching_dist() {
         css_href(&s.get("cocotte.maison", "/a-propos/").1),
         css_href(&home)
     );
+
+    // So does an edit of the templates' base stylesheet.
+    let old_href = css_href(&home);
+    let mark = s.lines();
+    let css = s.t.read("templates/_base/css/structure.css");
+    s.t.write(
+        "templates/_base/css/structure.css",
+        &format!("{css}\n.base-marker{{color:#654321}}\n"),
+    );
+    let home = s.wait_for("cocotte.maison", "/", "base CSS edit", |b| {
+        css_href(b) != old_href
+    });
+    assert!(s
+        .next_line(mark, "rebuilt cocotte.maison: ")
+        .contains("stylesheet swapped"));
+    let new_css = s.get("cocotte.maison", &css_href(&home)).1;
+    assert!(new_css.contains(".base-marker{color:#654321}"), "{new_css}");
+    assert!(new_css.contains(".css-marker{color:#123456}"), "{new_css}");
     assert!(!s.t.root().join("dist").exists(), "serve wrote to dist/");
 }
 

@@ -140,7 +140,21 @@ const CASES: &[Case] = &[
     Case {
         what: "a theme stylesheet linked to /etc/hostname",
         domain: "cocotte.maison",
-        link: "themes/atelier/css/media.css",
+        link: "themes/atelier/css/site.css",
+        target: "/etc/hostname",
+        setup: &[],
+    },
+    Case {
+        what: "the templates' base stylesheet linked to /etc/hostname",
+        domain: "cocotte.maison",
+        link: "templates/_base/css/base.css",
+        target: "/etc/hostname",
+        setup: &[],
+    },
+    Case {
+        what: "a stylesheet the base imports linked to /etc/hostname",
+        domain: "cocotte.maison",
+        link: "templates/_base/css/structure.css",
         target: "/etc/hostname",
         setup: &[],
     },
