@@ -36,6 +36,13 @@ pub struct Bundle {
     pub next_change: Option<time::OffsetDateTime>,
     /// The instant it was built for, when one was set (`--clock`).
     pub clock: Option<time::OffsetDateTime>,
+    /// Per-page redirects (front matter `aliases:`): old path → the page's
+    /// URL, written into the nginx config beside site.yaml's `redirects`.
+    pub aliases: BTreeMap<String, String>,
+    /// Every redirect the web server makes for the site: site.yaml's
+    /// `redirects` and the aliases, as path → (status, target). The preview
+    /// server answers with them as nginx does.
+    pub redirects: BTreeMap<String, (u16, String)>,
     /// The markdown files its pages were made from (drafts left out unless
     /// the build showed them): the ones a release ships for the edge.
     pub markdown: std::collections::BTreeSet<PathBuf>,

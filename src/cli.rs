@@ -142,6 +142,9 @@ pub struct ServeArgs {
     /// Include draft pages.
     #[arg(long)]
     pub drafts: bool,
+    /// Include pages whose `publish_date` (or `date`) is still to come.
+    #[arg(long)]
+    pub future: bool,
     /// Load platform data again on every rebuild (default: once per session).
     #[arg(long)]
     pub refresh: bool,
@@ -194,6 +197,9 @@ pub struct BuildArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Include pages whose `publish_date` (or `date`) is still to come.
+    #[arg(long)]
+    pub future: bool,
     /// Use only cached platform data (.sitegen/cache/); fail if any is missing.
     #[arg(long, conflicts_with = "stale_ok")]
     pub offline: bool,
@@ -204,8 +210,9 @@ pub struct BuildArgs {
     #[arg(long)]
     pub strict: bool,
     /// Skip sites whose inputs (config, content, templates, theme, platform
-    /// data, sitegen version, --drafts and --strict) match their last build's
-    /// manifest.
+    /// data, sitegen version, --drafts, --future and --strict) match their
+    /// last build's manifest, unless a scheduled change (a page going live
+    /// or expiring, a tour date passing) has come since.
     #[arg(long)]
     pub changed: bool,
     /// Build only shard I of N (1-based, stable by domain hash), e.g. `--shard 2/4`.

@@ -81,8 +81,9 @@ pub fn digest(ws: &Workspace, site: &Site, data: &PlatformData, opts: &BuildOpti
 /// new option is a compile error until it is sorted into one of the two lists.
 fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
     let BuildOptions {
-        // Change the output: drafts add pages.
+        // Change the output: drafts and future pages add pages.
         drafts,
+        future,
         // Changes whether a build succeeds: a site built with warnings must
         // not pass as "unchanged" under `--strict`, which fails on them.
         strict,
@@ -99,7 +100,7 @@ fn hash_options(h: &mut Sha256, opts: &BuildOptions) {
         // builds again once that one has passed.
         now: _,
     } = opts;
-    h.update(format!("options drafts={drafts} strict={strict}\0").as_bytes());
+    h.update(format!("options drafts={drafts} future={future} strict={strict}\0").as_bytes());
 }
 
 /// The inputs digest recorded in a built site's manifest, if any and if

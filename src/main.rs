@@ -189,6 +189,7 @@ fn serve(cli: &Cli, ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> 
         bind: std::net::SocketAddr::new(args.bind, args.port),
         domains,
         drafts: args.drafts,
+        future: args.future,
         refresh: args.refresh,
         clock: cli.clock.map_or_else(Clock::system, Clock::starting_at),
     };
@@ -316,6 +317,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     }
     let opts = BuildOptions {
         drafts: args.drafts,
+        future: args.future,
         fetch: args.fetch_mode(),
         strict: args.strict,
         now: cli.clock,

@@ -295,6 +295,15 @@ pub fn server_config(ws: &Workspace, site: &Site, bundle: &Bundle) -> String {
             r.to.as_str()
         );
     }
+    if !bundle.aliases.is_empty() {
+        o.push_str("\n    # Old addresses of pages (front matter `aliases`).\n");
+    }
+    for (from, to) in &bundle.aliases {
+        let _ = writeln!(
+            o,
+            "    location = \"{from}\" {{\n        return 301 \"{to}\";\n    }}"
+        );
+    }
     // Each language under its prefix shows its own 404 page, if it has one.
     for lang in site.languages.iter().filter(|l| !l.prefix.is_empty()) {
         let page = format!("{}/404.html", lang.prefix);

@@ -10,7 +10,7 @@ use super::render::RenderedPage;
 use super::{BuildMode, BuildOptions, Phases};
 use crate::bundle::{check_bundle_path, Bundle};
 use crate::config::Site;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::seo;
 
 pub fn assemble(
@@ -92,6 +92,24 @@ pub fn assemble(
         }
     }
     bundle.files.extend(reused);
+    bundle.aliases = aliases(site, &loaded.pages, &bundle)?;
+    bundle.redirects = site
+        .config
+        .redirects
+        .iter()
+        .map(|r| {
+            (
+                r.from.as_str().to_string(),
+                (r.status.0, r.to.as_str().to_string()),
+            )
+        })
+        .chain(
+            bundle
+                .aliases
+                .iter()
+                .map(|(from, to)| (from.clone(), (301, to.clone()))),
+        )
+        .collect();
 
     // Every page is in the sitemap (listing pages after the first too),
     // unless its front matter says `sitemap: false`.
@@ -137,6 +155,59 @@ pub fn assemble(
         }
     }
     Ok(bundle)
+}
+
+/// The redirects pages ask for with `aliases:`, checked against each other,
+/// site.yaml's `redirects` and the files the site has: an alias never hides
+/// a page, and one path never redirects two ways.
+fn aliases(
+    site: &Site,
+    pages: &[crate::content::Page],
+    bundle: &Bundle,
+) -> Result<BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut owner: BTreeMap<&str, &std::path::Path> = BTreeMap::new();
+    for page in pages {
+        for (i, alias) in page.front.aliases.iter().enumerate() {
+            let from = alias.as_str();
+            let problem = if let Some((file, _)) = bundle.resolve(from) {
+                Some((
+                    format!("{from} is the address of {file} on this site; a redirect there would hide it"),
+                    "remove the alias, or move the page that lives there",
+                ))
+            } else if site
+                .config
+                .redirects
+                .iter()
+                .any(|r| r.from.as_str() == from)
+            {
+                Some((
+                    format!("{from} is already redirected by site.yaml `redirects`"),
+                    "keep one of the two",
+                ))
+            } else {
+                owner.get(from).filter(|o| **o != page.source).map(|other| {
+                    (
+                        format!("{from} is an alias of {} too", other.display()),
+                        "an old address can lead to one page only; remove one alias",
+                    )
+                })
+            };
+            if let Some((message, hint)) = problem {
+                let text = std::fs::read_to_string(&page.source).unwrap_or_default();
+                let key = format!("aliases[{i}]");
+                let line = crate::config::yaml::key_line(&text, &key)
+                    .or_else(|| crate::config::yaml::key_line(&text, "aliases"))
+                    .unwrap_or(1);
+                return Err(Error::content(message)
+                    .at(Location::file(&page.source).line(line).key(key))
+                    .hint(hint));
+            }
+            owner.insert(from, &page.source);
+            out.insert(from.to_string(), page.url.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Where processed images are in the bundle.

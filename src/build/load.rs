@@ -60,7 +60,8 @@ pub fn load(
 ) -> Result<Loaded> {
     let images = Arc::new(image_queue(ws, site, opts)?);
     let strings = Arc::new(Strings::load(site, opts.strict)?);
-    let pages = Arc::new(content_pages(site, opts, &images)?);
+    let content = content_pages(site, opts, &images)?;
+    let pages = Arc::new(content.pages);
     phase.done("content");
     let mut data = match &opts.data {
         Some(d) => (**d).clone(),
@@ -69,7 +70,15 @@ pub fn load(
     let data_digest = data.digest();
     let raw = Arc::new(data.clone());
     crate::pages::legs::assign_urls(&mut data);
-    let next_change = crate::pages::legs::mark_past(&mut data, opts.now());
+    // The output changes by the clock alone when a tour leg becomes past
+    // or a scheduled page goes live or expires: whichever comes first.
+    let next_change = [
+        crate::pages::legs::mark_past(&mut data, opts.now()),
+        content.next_change,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     let languages = &site.languages;
     let chain = |lang| -> Vec<&str> { languages.chain(lang).map(|l| l.code.as_str()).collect() };
     let translated = languages
@@ -138,7 +147,7 @@ fn image_queue(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Image
 
 /// The site's content pages, their markdown images requested from `images`;
 /// an incremental build parses only the files that changed.
-fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Result<Vec<Page>> {
+fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Result<content::Loaded> {
     // Paths stay as the workspace names them (relative to it when it is the
     // working directory), so errors show `content/<domain>/…`.
     let content_root = &site.content_dir;
@@ -164,14 +173,19 @@ fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Resul
             },
         )
     };
+    let sel = content::Selection {
+        drafts: opts.drafts,
+        future: opts.future,
+        now: opts.now(),
+    };
     match &opts.incremental {
         Some(inc) => content::load_reusing(
             &site.roots.content,
             &site.languages,
-            opts.drafts,
+            &sel,
             &resolver,
             Some((&inc.previous.source_pages, &inc.sources)),
         ),
-        None => content::load(&site.roots.content, &site.languages, opts.drafts, &resolver),
+        None => content::load(&site.roots.content, &site.languages, &sel, &resolver),
     }
 }

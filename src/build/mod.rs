@@ -54,6 +54,8 @@ pub enum BuildMode {
 pub struct BuildOptions {
     /// Include pages marked `draft: true`.
     pub drafts: bool,
+    /// Include pages whose `publish_date` (or `date`) is still to come.
+    pub future: bool,
     /// How platform data may use the network and the cache.
     pub fetch: crate::platform::FetchMode,
     /// Make warnings that have a fix (an image without alt text) errors.

@@ -24,28 +24,33 @@ pub fn render(
     let compress = mode == BuildMode::Publish;
     // Collect every result, then take the first error in plan order, so the
     // reported error does not depend on thread timing.
-    let rendered: Vec<Result<RenderedPage>> =
-        plan.render
-            .par_iter()
-            .map(|&i| {
-                let route = &plan.routes[i];
-                let what = route.source.what();
-                let ctx = pages::context(route, scope)?;
-                let language = super::context::language_context(scope, plan, route);
-                let ctx = minijinja::context! { ..ctx, ..language };
-                let mut html = renderer
-                    .render(route.template, ctx, &what)
-                    .map_err(|e| match &e.hint {
-                        Some(_) => e,
-                        None => e.hint(format!("while rendering {what}")),
-                    })?;
-                // Pages stay in memory until the bundle is written: no slack.
-                html.shrink_to_fit();
-                let gz = compress
-                    .then(|| assets::twin(&route.output, html.as_bytes()))
-                    .flatten();
-                Ok((route.output.clone(), html, gz))
-            })
-            .collect();
+    let rendered: Vec<Result<RenderedPage>> = plan
+        .render
+        .par_iter()
+        .map(|&i| {
+            let route = &plan.routes[i];
+            let what = route.source.what();
+            let ctx = pages::context(route, scope)?;
+            let language = super::context::language_context(scope, plan, route);
+            let ctx = minijinja::context! { ..ctx, ..language };
+            let mut html = renderer
+                .render(route.template, ctx, &what)
+                .map_err(|mut e| {
+                    let during = format!("while rendering {what}");
+                    e.hint = Some(match e.hint.take() {
+                        None => during,
+                        Some(h) if h.contains("included from") || e.message.contains(&what) => h,
+                        Some(h) => format!("{h} ({during})"),
+                    });
+                    e
+                })?;
+            // Pages stay in memory until the bundle is written: no slack.
+            html.shrink_to_fit();
+            let gz = compress
+                .then(|| assets::twin(&route.output, html.as_bytes()))
+                .flatten();
+            Ok((route.output.clone(), html, gz))
+        })
+        .collect();
     rendered.into_iter().collect()
 }

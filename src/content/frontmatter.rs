@@ -25,6 +25,13 @@ pub struct FrontMatter {
     pub draft: bool,
     #[serde(default)]
     pub date: Option<PageDate>,
+    /// When the page goes live (default: `date`): before it, builds leave
+    /// the page out unless `--future`, and the manifest records the instant.
+    #[serde(default)]
+    pub publish_date: Option<PageDate>,
+    /// When the page is taken down: from then on builds leave it out.
+    #[serde(default)]
+    pub expiry_date: Option<PageDate>,
     /// Template to render with instead of the default (`page.html`, `section.html`).
     #[serde(default)]
     pub template: Option<TemplateName>,
@@ -34,6 +41,9 @@ pub struct FrontMatter {
     /// Tags: each gets a page at `/tags/<slug>/` listing the pages that carry it.
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// Old paths of the page: each redirects (301) to it from the web server.
+    #[serde(default)]
+    pub aliases: Vec<crate::config::RedirectPath>,
     /// `false` keeps the page out of sitemap.xml.
     #[serde(default = "yes")]
     pub sitemap: bool,
@@ -74,6 +84,11 @@ impl<'de> Deserialize<'de> for PageDate {
 }
 
 impl PageDate {
+    /// The instant it names: a date alone is its start, 00:00 UTC.
+    pub fn instant(&self) -> Option<time::OffsetDateTime> {
+        crate::clock::parse(&self.0).ok()
+    }
+
     /// The `YYYY-MM-DD` part, for sitemaps.
     pub fn day(&self) -> &str {
         &self.0[..10.min(self.0.len())]

@@ -68,15 +68,54 @@ impl Page {
     }
 }
 
-/// Loads every page under `dir`. Drafts are left out unless `drafts`.
+/// Which pages a build takes: drafts only when asked, and pages by their
+/// schedule (`publish_date` or `date`, `expiry_date`) at the build's instant.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    pub drafts: bool,
+    /// Take pages whose publication instant is still to come (`--future`).
+    pub future: bool,
+    pub now: time::OffsetDateTime,
+}
+
+/// The pages a build takes, and the next instant at which that changes (a
+/// scheduled page goes live or one expires), for `Bundle::next_change`.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub pages: Vec<Page>,
+    pub next_change: Option<time::OffsetDateTime>,
+}
+
+/// Whether a page with front matter `front` is taken at `sel`, and the next
+/// instant at which that answer changes.
+pub fn scheduled(front: &FrontMatter, sel: &Selection) -> (bool, Option<time::OffsetDateTime>) {
+    if front.draft && !sel.drafts {
+        return (false, None);
+    }
+    let publish = front
+        .publish_date
+        .as_ref()
+        .or(front.date.as_ref())
+        .and_then(PageDate::instant);
+    let expiry = front.expiry_date.as_ref().and_then(PageDate::instant);
+    if expiry.is_some_and(|e| e <= sel.now) {
+        return (false, None);
+    }
+    match publish {
+        Some(p) if p > sel.now && !sel.future => (false, Some(p)),
+        _ => (true, expiry),
+    }
+}
+
+/// Loads every page under `dir` that `sel` takes.
 /// Files and folders starting with `.` or `_` (other than `_index.md`) are skipped.
 pub fn load(
     root: &Root,
     languages: &Languages,
-    drafts: bool,
+    sel: &Selection,
     images: &ImageResolver<'_>,
-) -> Result<Vec<Page>> {
-    load_reusing(root, languages, drafts, images, None)
+) -> Result<Loaded> {
+    load_reusing(root, languages, sel, images, None)
 }
 
 /// Like `load`, but pages of files not in `changed` are taken from
@@ -84,10 +123,10 @@ pub fn load(
 pub fn load_reusing(
     root: &Root,
     languages: &Languages,
-    drafts: bool,
+    sel: &Selection,
     images: &ImageResolver<'_>,
     reuse: Option<(&[Page], &std::collections::BTreeSet<std::path::PathBuf>)>,
-) -> Result<Vec<Page>> {
+) -> Result<Loaded> {
     let dir = root.shown();
     if !dir.is_dir() {
         return Err(
@@ -129,22 +168,26 @@ pub fn load_reusing(
     }
     let index: Option<std::collections::HashMap<&Path, &Page>> =
         reuse.map(|(previous, _)| previous.iter().map(|p| (p.source.as_path(), p)).collect());
-    let pages: Vec<Option<Page>> = files
+    let pages: Vec<(Option<Page>, Option<time::OffsetDateTime>)> = files
         .par_iter()
         .map(|path| {
             if let (Some((_, changed)), Some(index)) = (reuse, &index) {
                 if !changed.contains(path) {
                     if let Some(page) = index.get(path.as_path()) {
-                        return Ok(Some((*page).clone()));
+                        // Taken before; the schedule is asked again, as
+                        // time has passed since.
+                        let (taken, next) = scheduled(&page.front, sel);
+                        return Ok((taken.then(|| (*page).clone()), next));
                     }
                 }
             }
-            load_page(dir, path, languages, drafts, images)
+            load_page(dir, path, languages, sel, images)
         })
         .collect::<Result<_>>()?;
-    let mut pages: Vec<Page> = pages.into_iter().flatten().collect();
+    let next_change = pages.iter().filter_map(|(_, next)| *next).min();
+    let mut pages: Vec<Page> = pages.into_iter().filter_map(|(p, _)| p).collect();
     assign_urls(&mut pages, languages);
-    Ok(pages)
+    Ok(Loaded { pages, next_change })
 }
 
 /// Turns an image reference in a content file into HTML:
@@ -155,13 +198,33 @@ fn load_page(
     dir: &Path,
     path: &Path,
     languages: &Languages,
-    drafts: bool,
+    sel: &Selection,
     images: &ImageResolver<'_>,
-) -> Result<Option<Page>> {
+) -> Result<(Option<Page>, Option<time::OffsetDateTime>)> {
     let text = fsutil::read_to_string(path)?;
     let (front, body) = frontmatter::split(path, &text)?;
-    if front.draft && !drafts {
-        return Ok(None);
+    let publish = front.publish_date.as_ref().or(front.date.as_ref());
+    if let (Some(publish), Some(expiry)) = (publish, &front.expiry_date) {
+        if expiry.instant() <= publish.instant() {
+            let line = crate::config::yaml::key_line(&text, "expiry_date").unwrap_or(1);
+            let from = if front.publish_date.is_some() {
+                "publish_date"
+            } else {
+                "date"
+            };
+            return Err(Error::content(format!(
+                "{} is not after {from} {}: the page would never be published",
+                expiry.0, publish.0
+            ))
+            .at(Location::file(path).line(line).key("expiry_date"))
+            .hint("take the page down after it goes live, or remove expiry_date"));
+        }
+    }
+    // Before the markdown is rendered: a page not taken queues no images,
+    // so nothing of a scheduled page is published before it goes live.
+    let (taken, next) = scheduled(&front, sel);
+    if !taken {
+        return Ok((None, next));
     }
     let rel_path = path.strip_prefix(dir).expect("walked inside dir");
     let mut folders: Vec<String> = rel_path
@@ -225,23 +288,26 @@ fn load_page(
         .template
         .as_ref()
         .and_then(|_| crate::config::yaml::key_line(&text, "template"));
-    Ok(Some(Page {
-        source: path.to_path_buf(),
-        rel,
-        url: String::new(),
-        output: String::new(),
-        is_section,
-        parent: None,
-        front,
-        content,
-        toc,
-        template_line,
-        lang,
-        key,
-        root: String::new(),
-        folders,
-        name,
-    }))
+    Ok((
+        Some(Page {
+            source: path.to_path_buf(),
+            rel,
+            url: String::new(),
+            output: String::new(),
+            is_section,
+            parent: None,
+            front,
+            content,
+            toc,
+            template_line,
+            lang,
+            key,
+            root: String::new(),
+            folders,
+            name,
+        }),
+        next,
+    ))
 }
 
 /// Gives every page its URL, bundle path and parent section. A folder's

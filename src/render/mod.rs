@@ -18,6 +18,8 @@ use crate::fsutil::Root;
 use crate::i18n::format::DateStyle;
 use crate::i18n::{LangId, Strings};
 
+mod diagnose;
+
 /// The folders templates are looked up in, in order, each with the root
 /// its files must resolve inside (after following links): the site's
 /// folder, the theme's, and `templates/` for the kind and `_base`.
@@ -294,7 +296,7 @@ impl Renderer {
         let dirs = TemplateDirs::for_site(site);
         dirs.check()?;
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_auto_escape_callback(|name| {
@@ -398,6 +400,7 @@ impl Renderer {
             max: self.limits.max_page_bytes,
             over: false,
         };
+        let page_ctx = ctx.clone();
         match tmpl.render_captured_to(ctx, &mut out) {
             Ok(_) => Ok(String::from_utf8(out.bytes).expect("templates write UTF-8")),
             Err(e) if out.over => {
@@ -419,11 +422,19 @@ impl Renderer {
                 );
                 Err(err.hint("a loop that runs too long? Raise templates.max_fuel in sitegen.yaml only if the page really needs that much work"))
             }
-            Err(e) => Err(self.convert(e)),
+            Err(e) => Err(self.convert_in(e, Some(&page_ctx))),
         }
     }
 
     fn convert(&self, err: minijinja::Error) -> Error {
+        self.convert_in(err, None)
+    }
+
+    /// A minijinja error as ours, at the innermost template and line (and
+    /// column, where minijinja knows the span). With the page's context,
+    /// an undefined lookup names the missing key and the closest existing
+    /// one; a block never closed is reported where it was opened.
+    fn convert_in(&self, err: minijinja::Error, ctx: Option<&Value>) -> Error {
         // Walk to the innermost template error: that is where the mistake is.
         let mut chain = vec![&err];
         let mut cur: &dyn std::error::Error = &err;
@@ -439,10 +450,45 @@ impl Renderer {
             .find(|e| e.name().is_some() && e.line().is_some())
             .copied()
             .unwrap_or(&err);
-        let message = match inner.detail() {
+        let mut message = match inner.detail() {
             Some(d) => format!("{}: {d}", inner.kind()),
             None => inner.kind().to_string(),
         };
+        let mut hint = None;
+        let mut line = inner.line();
+        let mut column = None;
+        let source = inner.template_source();
+        let span = inner.range().zip(source).and_then(|(r, s)| {
+            let start = diagnose::path_start(s, r.start);
+            Some((s.get(start..r.end)?, start))
+        });
+        if let (Some(src), Some((_, start))) = (source, span) {
+            column = Some(diagnose::line_column(src, start).1);
+        }
+        match inner.kind() {
+            JinjaKind::UndefinedError => {
+                if let (Some(ctx), Some((expr, _))) = (ctx, span) {
+                    let found = diagnose::undefined(&self.env, ctx, expr);
+                    message = found.message;
+                    hint = found.hint;
+                }
+            }
+            JinjaKind::SyntaxError
+                if inner
+                    .detail()
+                    .is_some_and(|d| d.starts_with("unexpected end of input")) =>
+            {
+                if let Some((tag, written, l, c)) = source.and_then(diagnose::unclosed_block) {
+                    message = format!("`{{% {written} %}}` is never closed");
+                    hint = Some(format!(
+                        "add `{{% end{tag} %}}` where the block ends (the file ends with it still open)"
+                    ));
+                    line = Some(l);
+                    column = Some(c);
+                }
+            }
+            _ => {}
+        }
         let mut e = Error::template(message);
         if let Some(name) = inner.name() {
             let file = self
@@ -450,10 +496,16 @@ impl Renderer {
                 .resolve(name)
                 .unwrap_or_else(|| PathBuf::from(name));
             let mut loc = Location::file(file);
-            if let Some(line) = inner.line() {
+            if let Some(line) = line {
                 loc = loc.line(line);
+                if let Some(column) = column {
+                    loc = loc.column(column);
+                }
             }
             e = e.at(loc);
+        }
+        if let Some(hint) = hint {
+            e = e.hint(hint);
         }
         let outer: Vec<String> = chain
             .iter()
@@ -461,7 +513,11 @@ impl Renderer {
             .filter_map(|c| Some(format!("{}:{}", self.display_name(c.name()?), c.line()?)))
             .collect();
         if !outer.is_empty() {
-            e = e.hint(format!("included from {}", outer.join(" ← ")));
+            let from = format!("included from {}", outer.join(" ← "));
+            e.hint = Some(match e.hint.take() {
+                Some(hint) => format!("{hint} ({from})"),
+                None => from,
+            });
         }
         e
     }

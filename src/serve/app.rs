@@ -105,6 +105,23 @@ fn file(hub: &Hub, page: Page<'_>, path: &str, headers: &HeaderMap) -> Response<
     let found = bundle
         .resolve(path)
         .map(|(k, b)| (k.to_string(), b.to_vec()));
+    if found.is_none() {
+        // site.yaml `redirects` and page aliases, as nginx answers them.
+        if let Some((status, to)) = bundle.redirects.get(path) {
+            // Came by the /_/<domain>/ prefix: stay on it.
+            let to = match to.starts_with('/') && page.set_cookie {
+                true => format!("/_/{}{to}", page.domain),
+                false => to.clone(),
+            };
+            return Response::builder()
+                .status(StatusCode::from_u16(*status).unwrap_or(StatusCode::MOVED_PERMANENTLY))
+                .header(header::LOCATION, to)
+                .header(header::CACHE_CONTROL, "no-cache")
+                .header(header::CONTENT_SECURITY_POLICY, csp)
+                .body(Body::empty())
+                .expect("response");
+        }
+    }
     let (status, key, bytes) = match found {
         Some((k, b)) => (StatusCode::OK, k, b),
         None => match bundle.files.get("404.html") {

@@ -157,6 +157,7 @@ impl Hub {
         let data = self.data(domain, &site, changes.change)?;
         let opts = BuildOptions {
             drafts: self.opts.drafts,
+            future: self.opts.future,
             data: Some(data.clone()),
             mode: BuildMode::Preview,
             incremental: changes.incremental(self.last_good(domain)),

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub bind: SocketAddr,
     pub domains: Vec<String>,
     pub drafts: bool,
+    /// Include pages scheduled for later (`publish_date`/`date` to come).
+    pub future: bool,
     /// Reload platform data on every rebuild instead of once per session.
     pub refresh: bool,
     /// The clock pages are built for (`--clock`, running on).

@@ -84,7 +84,7 @@ fn front_matter_with_unknown_key() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1"),
-        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -120,7 +120,86 @@ fn template_runtime_error_inside_an_included_partial() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.name|no_such_filter }}{% if"),
-        "error: templates/_base/partials/footer.html:3: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:75",
+        "error: templates/_base/partials/footer.html:3:48: unknown filter: filter no_such_filter is unknown\n  hint: included from templates/_base/base.html:75",
+    );
+}
+
+/// Issue 17 item 3: an undefined lookup rendered as nothing; now it names
+/// the template, line, column and the missing key, with the closest name.
+#[test]
+fn an_undefined_variable_names_the_missing_key_and_what_was_meant() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("templates/_base/partials/footer.html", "{{ site.brand.name }}{% if", "{{ site.brand.tagine }}{% if"),
+        "error: templates/_base/partials/footer.html:3:32: `site.brand.tagine` is undefined: `site.brand` has no `tagine`\n  hint: did you mean `site.brand.tagline`? (included from templates/_base/base.html:75)",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.write("sites/cocotte.maison/templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ pgae.title }}</h1>\n{% endblock %}\n"),
+        "error: sites/cocotte.maison/templates/page.html:3:8: `pgae.title` is undefined: there is no variable `pgae`\n  hint: did you mean `page`? (while rendering content/cocotte.maison/about.en.md)",
+    );
+}
+
+/// A page may still test for what it does not have: `if` on a missing key
+/// is false, and `default` fills it in.
+#[test]
+fn optional_values_can_still_be_tested_and_defaulted() {
+    let t = SiteTest::demo();
+    t.write(
+        "sites/cocotte.maison/templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}\n{% if page.extra.subtitle %}never{% endif %}<p id=\"d\">{{ page.extra.subtitle | default(\"no subtitle\") }}</p>\n{% endblock %}\n",
+    );
+    t.run(&["build", "cocotte.maison"]).success();
+    let html = t.read("dist/cocotte.maison/public/a-propos/index.html");
+    assert!(html.contains("<p id=\"d\">no subtitle</p>"), "{html}");
+    assert!(!html.contains("never"));
+}
+
+/// A block never closed was reported at the end of the file ("unexpected
+/// end of input"); it is reported where it was opened.
+#[test]
+fn an_unclosed_block_is_reported_where_it_opens() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("templates/_base/partials/footer.html", "{% if site.brand.tagline_lang %}", "{% if site.brand.tagline_lang %}{% if true %}"),
+        "error: templates/_base/partials/footer.html:3:50: `{% if site.brand.tagline_lang %}` is never closed\n  hint: add `{% endif %}` where the block ends (the file ends with it still open)",
+    );
+}
+
+/// An error inside a macro of a partial names the partial, not the page
+/// template that imported it.
+#[test]
+fn an_error_in_a_partials_macro_names_the_partial() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("templates/_base/partials/date.html", "{{ value|format_date }}", "{{ value.day }}"),
+        "error: templates/_base/partials/date.html:2:56: `value.day` is undefined\n  hint: while rendering content/cocotte.maison/_index.en.md",
+    );
+}
+
+/// Issue 17 item 7: an alias (front matter `aliases`) may not hide a page,
+/// repeat a site.yaml redirect, or lead to two pages.
+#[test]
+fn an_alias_that_hides_a_page_or_leads_two_ways_is_refused() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases:\n  - /old-contact/\n  - /a-propos/\n"),
+        "error: content/cocotte.maison/contact.md:4: aliases[1]: /a-propos/ is the address of a-propos/index.html on this site; a redirect there would hide it\n  hint: remove the alias, or move the page that lives there",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [/equipe/]\n"),
+        "error: content/cocotte.maison/contact.md:2: aliases[0]: /equipe/ is already redirected by site.yaml `redirects`\n  hint: keep one of the two",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [/news/welcome-ines/]\n"),
+        "error: content/cocotte.maison/news/welcome-ines.md:7: aliases[0]: /news/welcome-ines/ is an alias of content/cocotte.maison/contact.md too\n  hint: an old address can lead to one page only; remove one alias",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [\"/x\\\" ; return 200 \\\"y\"]\n"),
+        "error: content/cocotte.maison/contact.md:2:10: aliases[0]: \"/x\\\" ; return 200 \\\"y\" is not a site path (must start with / and contain no .., quotes, spaces or ; { } $)",
     );
 }
 
@@ -129,7 +208,7 @@ fn template_error_in_a_site_override() {
     fails_untouched(
         "cocotte.maison",
         |t| t.write("sites/cocotte.maison/templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n{{ page.title + 1 }}\n{% endblock %}\n"),
-        "error: sites/cocotte.maison/templates/page.html:3: invalid operation: tried to use + operator on unsupported types string and number\n  hint: while rendering content/cocotte.maison/about.en.md",
+        "error: sites/cocotte.maison/templates/page.html:3:4: invalid operation: tried to use + operator on unsupported types string and number\n  hint: while rendering content/cocotte.maison/about.en.md",
     );
 }
 
@@ -299,7 +378,7 @@ fn site_keep_releases_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 0"),
-        "error: sites/cocotte.maison/site.yaml:106:18: deploy.keep_releases: 0 is not between 1 and 100",
+        "error: sites/cocotte.maison/site.yaml:104:18: deploy.keep_releases: 0 is not between 1 and 100",
     );
 }
 
@@ -308,7 +387,7 @@ fn site_paginate_by_out_of_range() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "keep_releases: 5", "keep_releases: 5\npaginate_by: 70000"),
-        "error: sites/cocotte.maison/site.yaml:107:14: paginate_by: 70000 is not between 0 and 65535",
+        "error: sites/cocotte.maison/site.yaml:105:14: paginate_by: 70000 is not between 0 and 65535",
     );
 }
 

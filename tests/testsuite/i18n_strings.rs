@@ -307,7 +307,7 @@ fn a_key_missing_in_a_single_language_site_is_an_error_naming_template_and_key()
         &t,
         &["build", D],
         |t| t.edit("templates/tour-site/i18n/fr.yaml", "leg.cancelled: Cette date est annulée.", "x: Cette date est annulée."),
-        "error: templates/tour-site/leg.html:21: invalid operation: string key \"leg.cancelled\" is not defined in fr; add it to sites/fr.example/i18n/fr.yaml (or to an i18n/fr.yaml of the site kind or theme)\n  hint: while rendering the page of tour leg leg_lille",
+        "error: templates/tour-site/leg.html:21:9: invalid operation: string key \"leg.cancelled\" is not defined in fr; add it to sites/fr.example/i18n/fr.yaml (or to an i18n/fr.yaml of the site kind or theme)\n  hint: while rendering the page of tour leg leg_lille",
     );
 }
 
@@ -354,7 +354,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     run.failure();
     assert_eq!(
         run.stderr,
-        format!("error: templates/_base/base.html:70: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
+        format!("error: templates/_base/base.html:70:38: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
     );
     assert!(t.output(D) == before, "the previous output was changed");
 
@@ -369,7 +369,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     let run = t.run(&["check", D, "--strict"]);
     run.failure();
     assert!(
-        run.stderr.starts_with("error: templates/_base/base.html:70: invalid operation: string key \"skip_link\" is missing in fr (--strict"),
+        run.stderr.starts_with("error: templates/_base/base.html:70:38: invalid operation: string key \"skip_link\" is missing in fr (--strict"),
         "{}",
         run.stderr
     );
@@ -441,57 +441,66 @@ fn string_files_linked_out_of_their_root_are_refused() {
 #[test]
 fn bad_dates_numbers_counts_and_languages_are_template_errors() {
     let counts = format!("sites/{D}/templates/counts.html");
-    let at = format!("error: {counts}:7: invalid operation: ");
+    // Each error is at the column of the filter or call that failed.
+    let at = |column: usize| format!("error: {counts}:7:{column}: invalid operation: ");
     let hint = format!("\n  hint: while rendering content/{D}/compteurs.md");
     let cases = [
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ \"2027-02-30\"|format_date }}",
+            34,
             "format_date: \"2027-02-30\" is not a date (use YYYY-MM-DD or an RFC 3339 date-time such as 2026-03-14T18:00:00Z)",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ none|format_date }}",
+            26,
             "format_date needs a date such as \"2027-04-02\", not none",
         ),
         (
             "format_date(style=\"medium\")",
             "format_date(style=\"full\")",
+            67,
             "format_date: unknown style \"full\" (use long, medium, short, day_month)",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ \"douze\"|format_number }}",
+            29,
             "format_number: \"douze\" is not a number",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ t(\"tag.pages\") }}",
+            21,
             "string key \"tag.pages\" has plural forms (templates/_base/i18n/fr.yaml:42): call t(\"tag.pages\", count=…)",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ t(\"tag.pages\", count=2.5) }}",
+            21,
             "count must be a whole number, not 2.5",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{{ t(\"leg.book\") }}",
+            21,
             "string key \"leg.book\" (templates/tour-site/i18n/fr.yaml:15) has the placeholder {city}: give t() city=…",
         ),
         (
             "{{ \"2027-04-02\"|format_date }}",
             "{% set lang = \"de\" %}{{ t(\"skip_link\") }}",
+            42,
             "lang is \"de\", which is not a language of this site (fr)",
         ),
     ];
-    for (from, to, message) in cases {
+    for (from, to, column, message) in cases {
         let t = fixture();
         fails_untouched(
             &t,
             &["build", D],
             |t| t.edit(&counts, from, to),
-            &format!("{at}{message}{hint}"),
+            &format!("{}{message}{hint}", at(column)),
         );
     }
 }

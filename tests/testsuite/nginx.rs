@@ -601,6 +601,12 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
         404,
         "exact match only"
     );
+    // A page's own old address (front matter `aliases`).
+    let r = s.get(&c, "cocotte.maison", "/news/welcome-ines/");
+    assert_eq!(
+        (r.status().as_u16(), header_values(&r, "location")),
+        (301, vec!["/actualites/bienvenue-ines/".to_string()])
+    );
 
     // Dotfiles, backups, database dumps, logs and env files are refused,
     // /.well-known/ is not; symlinks inside the served tree are not followed.

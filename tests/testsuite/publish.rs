@@ -581,3 +581,137 @@ fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
     assert!(t.files_under("sites") == before);
     assert!(!t.root().join("content/ok.example").exists());
 }
+
+/// Issue 17 item 5: scheduled publishing. A page goes live at its
+/// `publish_date` (or `date`) and is taken down at its `expiry_date`;
+/// before that nothing of it is published (not its page, card, image,
+/// listing entry, sitemap or feed line), `--future` previews it, and the
+/// manifest records the instant so `--changed` builds again then.
+#[test]
+fn scheduled_pages_go_live_and_expire_on_their_dates() {
+    let t = SiteTest::demo();
+    let d = "cocotte.maison";
+    std::fs::copy(
+        t.root().join("content/cocotte.maison/images/studio.jpg"),
+        t.root().join("content/cocotte.maison/images/lancement.jpg"),
+    )
+    .unwrap();
+    t.write(
+        "content/cocotte.maison/news/lancement.md",
+        "---\ntitle: Lancement secret\ndate: 2031-01-01\ntags: [Lancement]\n---\nBientôt.\n\n![La nouvelle salle](../images/lancement.jpg)\n",
+    );
+    t.write(
+        "content/cocotte.maison/news/soldes.md",
+        "---\ntitle: Soldes d'hiver\ndate: 2030-01-10\nexpiry_date: 2031-02-01T12:00:00+01:00\n---\nJusqu'au 1er février.\n",
+    );
+    let manifest = |t: &SiteTest| -> serde_json::Value {
+        serde_json::from_str(&t.read(&format!("dist/{d}/manifest.json"))).unwrap()
+    };
+    let everything = |t: &SiteTest| -> String {
+        t.output(d)
+            .into_iter()
+            .map(|(path, bytes)| format!("{path}\n{}\n", String::from_utf8_lossy(&bytes)))
+            .collect()
+    };
+    let launch = "public/actualites/lancement/index.html";
+    let sale = "public/actualites/soldes/index.html";
+
+    t.run(&["--clock", "2030-12-31T23:00:00Z", "build", d])
+        .success();
+    let out = t.output(d);
+    assert!(!out.contains_key(launch));
+    assert!(out.contains_key(sale));
+    let all = everything(&t);
+    for trace in ["Lancement secret", "lancement", "tags/lancement"] {
+        assert!(!all.contains(trace), "{trace} published before its date");
+    }
+    assert_eq!(manifest(&t)["next_change"], "2031-01-01T00:00:00Z");
+
+    // --future previews it (images and all), and is an input of --changed.
+    let future = changed(&t, d, &["--clock", "2030-12-31T23:00:00Z", "--future"]);
+    assert_eq!(future["status"], "built");
+    assert!(t.output(d).contains_key(launch));
+    assert!(t
+        .output(d)
+        .keys()
+        .any(|p| p.starts_with("public/assets/images/lancement-")));
+    assert_eq!(
+        manifest(&t)["next_change"],
+        "2031-02-01T11:00:00Z",
+        "the expiry is next"
+    );
+
+    // The instant passes: --changed builds again and the page is live.
+    assert_eq!(
+        changed(&t, d, &["--clock", "2031-01-01T00:00:00Z"])["status"],
+        "built"
+    );
+    assert!(t.output(d).contains_key(launch));
+    let news = String::from_utf8(t.output(d)["public/actualites/index.html"].clone()).unwrap();
+    assert!(news.contains("Lancement secret"), "listed once live");
+    assert!(t
+        .read(&format!("dist/{d}/public/sitemap.xml"))
+        .contains("/actualites/lancement/"));
+    assert_eq!(manifest(&t)["next_change"], "2031-02-01T11:00:00Z");
+    assert_eq!(
+        changed(&t, d, &["--clock", "2031-01-01T00:00:00Z"])["status"],
+        "unchanged"
+    );
+
+    // The expiry passes: the sale is taken down.
+    assert_eq!(
+        changed(&t, d, &["--clock", "2031-02-01T11:00:00Z"])["status"],
+        "built"
+    );
+    assert!(!t.output(d).contains_key(sale));
+    assert!(t.output(d).contains_key(launch));
+
+    // publish_date wins over date: an event page dated ahead can go out now.
+    t.edit(
+        "content/cocotte.maison/news/lancement.md",
+        "date: 2031-01-01\n",
+        "date: 2031-01-01\npublish_date: 2030-06-01\n",
+    );
+    t.run(&["--clock", "2030-12-31T23:00:00Z", "build", d])
+        .success();
+    assert!(t.output(d).contains_key(launch));
+}
+
+/// A schedule that can never publish, or a date that is not one, is an
+/// error at the file and line, and earlier output stays.
+#[test]
+fn a_schedule_that_cannot_be_is_an_error_at_its_line() {
+    let t = SiteTest::demo();
+    let d = "cocotte.maison";
+    t.run(&["build", d]).success();
+    let before = t.output(d);
+    t.write(
+        "content/cocotte.maison/news/soldes.md",
+        "---\ntitle: Soldes\npublish_date: 2031-02-01\nexpiry_date: 2031-01-01\n---\nx\n",
+    );
+    let run = t.run(&["build", d]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with("error: content/cocotte.maison/news/soldes.md:4: expiry_date: 2031-01-01 is not after publish_date 2031-02-01: the page would never be published"),
+        "{}",
+        run.stderr
+    );
+    t.write(
+        "content/cocotte.maison/news/soldes.md",
+        "---\ntitle: Soldes\npublish_date: demain\n---\nx\n",
+    );
+    let run = t.run(&["build", d]);
+    run.failure();
+    assert!(
+        run.stderr
+            .starts_with("error: content/cocotte.maison/news/soldes.md:3:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("\"demain\" is not a date"),
+        "{}",
+        run.stderr
+    );
+    assert!(t.output(d) == before);
+}

@@ -386,6 +386,36 @@ fn routing_by_host_and_prefix_404s_and_etags() {
         text.contains("set-cookie: sitegen_site=transquinnftw.com"),
         "{text}"
     );
+    // Redirects as nginx makes them: a page's alias and site.yaml's
+    // (with its status), staying on the /_/<domain>/ prefix when it came so.
+    for (host, target, status, location) in [
+        (
+            "cocotte.maison.localhost",
+            "/news/welcome-ines/",
+            "301",
+            "/actualites/bienvenue-ines/",
+        ),
+        (
+            "cocotte.maison.localhost",
+            "/tarifs/",
+            "302",
+            "/prestations/",
+        ),
+        (
+            "127.0.0.1",
+            "/_/cocotte.maison/equipe/",
+            "301",
+            "/_/cocotte.maison/members/",
+        ),
+    ] {
+        let (line, text) = s.raw(host, target);
+        assert!(line.contains(&format!(" {status} ")), "{target}: {line}");
+        assert!(
+            text.to_ascii_lowercase()
+                .contains(&format!("\r\nlocation: {location}\r\n")),
+            "{target}: {text}"
+        );
+    }
     let (status, body) = s.get("sansonnet.maison", "/no/such/page/");
     assert_eq!(status, 404);
     assert!(body.contains("<title>"), "the site's 404 page");
@@ -865,6 +895,7 @@ mod app {
             bind: "127.0.0.1:4000".parse().unwrap(),
             domains: vec!["cocotte.maison".to_string()],
             drafts: false,
+            future: false,
             refresh: false,
             clock: sitegen::clock::Clock::system(),
         };
