@@ -165,13 +165,36 @@ fn new(ws: &Workspace, args: &NewArgs) -> Result<ExitCode, Error> {
     for f in &created.files {
         println!("  {}", f.display());
     }
+    for a in &created.skipped_aliases {
+        println!("--alias {a} not written: www.{d} always redirects to {d}");
+    }
     match &created.built {
         Ok(pages) => println!("it builds: {pages} pages"),
         Err(why) => println!("it cannot build yet, the tenant's data is not here: {why}"),
     }
-    println!(
-        "next:\n  1. DNS: point {d} and www.{d} (and any aliases) at the web server\n  2. sitegen fetch {d}        # the tenant's public platform data\n  3. sitegen serve {d}        # write the brand copy in content/{d}/, watch it live\n  4. certbot certonly --webroot (docs/deploy.md), set deploy.held_back: false, then sitegen build {d} && sitegen deploy {d}"
-    );
+    let aliases = if args.aliases.iter().any(|a| *a != format!("www.{d}")) {
+        " and its aliases"
+    } else {
+        ""
+    };
+    let mut steps = vec![format!(
+        "DNS: point {d}, www.{d}{aliases} at the web server"
+    )];
+    if created.built.is_err() {
+        steps.push(format!(
+            "sitegen fetch {d}        # the tenant's public platform data (needs the API and its token)"
+        ));
+    }
+    steps.push(format!(
+        "sitegen serve {d}        # replace the starter copy in sites/{d}/site.yaml and content/{d}/, watch it live"
+    ));
+    steps.push(format!(
+        "certbot certonly --webroot (docs/deploy.md), set deploy.held_back: false in sites/{d}/site.yaml, then sitegen build {d} && sitegen deploy {d}"
+    ));
+    println!("next:");
+    for (i, step) in steps.iter().enumerate() {
+        println!("  {}. {step}", i + 1);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

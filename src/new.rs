@@ -26,6 +26,9 @@ pub struct NewSite {
 /// What `new` did.
 pub struct Created {
     pub files: Vec<PathBuf>,
+    /// `--alias` values left out as redundant (`www.<domain>`, which the
+    /// nginx config always redirects).
+    pub skipped_aliases: Vec<String>,
     /// Pages the in-memory build rendered, or why it could not build yet
     /// (the tenant's platform data is not available here).
     pub built: std::result::Result<usize, Error>,
@@ -93,6 +96,21 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
     };
     let built = match build_site(ws, &site, &opts) {
         Ok(bundle) => Ok(bundle.pages),
+        // The platform knows no such public tenant: a typo in the slug, or
+        // a tenant who shares nothing. Nothing is kept.
+        Err(e) if e.kind == ErrorKind::Platform && e.message.contains("HTTP 404") => {
+            undo();
+            return Err(Error::platform(format!(
+                "the platform has no public {} {:?}: {}",
+                match args.tenant_kind {
+                    TenantKind::Person => "person",
+                    TenantKind::Org => "org",
+                },
+                args.slug.as_str(),
+                e.message
+            ))
+            .hint("check the slug in --tenant (it is the tenant's handle on the platform); nothing was created"));
+        }
         Err(e) if e.kind == ErrorKind::Platform => Err(e),
         Err(e) => {
             undo();
@@ -101,7 +119,17 @@ pub fn create(ws: &Workspace, new: &NewSite) -> Result<Created> {
             );
         }
     };
-    Ok(Created { files, built })
+    let skipped_aliases = new
+        .aliases
+        .iter()
+        .filter(|a| !args.aliases.iter().any(|k| k.as_str() == a.as_str()))
+        .cloned()
+        .collect();
+    Ok(Created {
+        files,
+        built,
+        skipped_aliases,
+    })
 }
 
 /// The command-line values of `new`, validated.
@@ -137,11 +165,21 @@ impl Checked {
             }
         };
         let slug = Slug::parse(slug).map_err(|e| Error::config(format!("--tenant: {e}")))?;
-        let aliases = new
-            .aliases
-            .iter()
-            .map(|a| Hostname::parse(a).map_err(|e| Error::config(format!("--alias: {e}"))))
-            .collect::<Result<Vec<_>>>()?;
+        let mut aliases = Vec::new();
+        let www = format!("www.{domain}");
+        for a in &new.aliases {
+            let alias = Hostname::parse(a).map_err(|e| Error::config(format!("--alias: {e}")))?;
+            if alias.as_str() == domain.as_str() {
+                return Err(
+                    Error::config(format!("--alias {a} is the site's own domain"))
+                        .hint("an alias is another host name that redirects to the domain"),
+                );
+            }
+            // The nginx config always redirects www.<domain>: not an alias.
+            if alias.as_str() != www && !aliases.contains(&alias) {
+                aliases.push(alias);
+            }
+        }
         let theme = match &new.theme {
             Some(t) => Slug::parse(t)
                 .map_err(|e| Error::config(format!("--theme: {e}")))?

@@ -445,18 +445,29 @@ fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
         "person:quinn-avery",
         "--alias",
         "www.merche.fr",
+        "--alias",
+        "www.merche-biche.com",
     ]);
     run.success();
     assert!(run.stdout.contains("it builds: 5 pages"), "{}", run.stdout);
+    // Only the next steps that apply: the data is here, so no fetch.
     assert!(
-        run.stdout.contains("sitegen fetch merche-biche.com"),
+        run.stdout.contains("next:\n  1. DNS: point merche-biche.com, www.merche-biche.com and its aliases at the web server\n  2. sitegen serve merche-biche.com ")
+            && !run.stdout.contains("sitegen fetch"),
         "next steps: {}",
+        run.stdout
+    );
+    // www.<domain> is always redirected by the nginx config: not written.
+    assert!(
+        run.stdout
+            .contains("--alias www.merche-biche.com not written"),
+        "{}",
         run.stdout
     );
     let yaml = t.read("sites/merche-biche.com/site.yaml");
     assert!(
         yaml.contains("held_back: true")
-            && yaml.contains("  - www.merche.fr")
+            && yaml.contains("aliases:\n  - www.merche.fr\nkind:")
             && yaml.contains("slug: quinn-avery"),
         "{yaml}"
     );
@@ -503,6 +514,11 @@ fn new_writes_a_held_back_site_that_builds_and_refuses_bad_input() {
     assert!(
         run.stdout
             .contains("it cannot build yet, the tenant's data is not here"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  2. sitegen fetch brand-new.org "),
         "{}",
         run.stdout
     );
@@ -714,4 +730,74 @@ fn a_schedule_that_cannot_be_is_an_error_at_its_line() {
         run.stderr
     );
     assert!(t.output(d) == before);
+}
+
+/// Issue 17 item 13: a tenant the platform API answers 404 for is a typo
+/// (or a tenant who shares nothing): `new` refuses it and writes nothing.
+#[test]
+fn new_refuses_a_tenant_the_platform_does_not_know() {
+    let t = SiteTest::demo();
+    let api = FakeApi::start(&t.root().join("data/platform"));
+    t.write(
+        "sitegen.yaml",
+        &format!(
+            "output_dir: dist\nplatform:\n  api_base: {}\n  retries: 0\n  backoff_ms: 10\n",
+            api.url
+        ),
+    );
+    let before = t.files_under("sites");
+    let run = t.run_env(
+        &[
+            "new",
+            "typo.example",
+            "--kind",
+            "org-site",
+            "--tenant",
+            "org:cocote",
+        ],
+        &[("SITEGEN_PLATFORM_TOKEN", TOKEN)],
+    );
+    run.failure();
+    assert!(
+        run.stderr
+            .starts_with("error: the platform has no public org \"cocote\": ")
+            && run.stderr.contains("HTTP 404")
+            && run.stderr.contains("check the slug in --tenant"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(t.files_under("sites"), before);
+    assert!(!t.root().join("content/typo.example").exists());
+    // The same tenant spelled right is created, and builds from the API.
+    let run = t.run_env(
+        &[
+            "new",
+            "cocotte-bis.example",
+            "--kind",
+            "org-site",
+            "--tenant",
+            "org:cocotte",
+        ],
+        &[("SITEGEN_PLATFORM_TOKEN", TOKEN)],
+    );
+    run.success();
+    assert!(run.stdout.contains("it builds: "), "{}", run.stdout);
+    // An alias that is the domain itself is refused.
+    let run = t.run(&[
+        "new",
+        "x.example",
+        "--kind",
+        "org-site",
+        "--tenant",
+        "org:x",
+        "--alias",
+        "x.example",
+    ]);
+    run.failure();
+    assert!(
+        run.stderr
+            .contains("--alias x.example is the site's own domain"),
+        "{}",
+        run.stderr
+    );
 }
