@@ -590,6 +590,12 @@ impl Sources<'_> {
     }
 
     fn locate(&self, output: &str, needle: &str) -> (String, Option<usize>) {
+        self.locate_where(output, |l| l.contains(needle))
+    }
+
+    /// The first line of the page's source (then site.yaml) that `found`
+    /// accepts.
+    fn locate_where(&self, output: &str, found: impl Fn(&str) -> bool) -> (String, Option<usize>) {
         let mut candidates: Vec<PathBuf> =
             self.by_output.get(output).cloned().into_iter().collect();
         candidates.push(self.site.config_path.clone());
@@ -598,7 +604,7 @@ impl Sources<'_> {
             let text = texts
                 .entry(file.clone())
                 .or_insert_with(|| std::fs::read_to_string(&file).unwrap_or_default());
-            if let Some(line) = text.lines().position(|l| l.contains(needle)) {
+            if let Some(line) = text.lines().position(&found) {
                 return (file.display().to_string(), Some(line + 1));
             }
         }
@@ -619,8 +625,21 @@ enum Find<'a> {
     /// An element's body: the first line with the opening tag (any case) and
     /// the body's first line, else the first line with the body's first line.
     Element(&'static str, &'a str),
+    /// A processed image (`/assets/images/studio-960.77ddc17cef.jpg`): the
+    /// first line naming its source file (`images/studio.jpg`).
+    Image(&'a str),
     /// Nowhere in particular: the file only.
     Nowhere,
+}
+
+/// The source file name stem of a processed image URL: `studio` for
+/// `/assets/images/studio-960.77ddc17cef.jpg`.
+fn image_stem(src: &str) -> Option<&str> {
+    let name = src.split("/assets/images/").nth(1)?;
+    let (rest, _ext) = name.rsplit_once('.')?;
+    let (rest, _hash) = rest.rsplit_once('.')?;
+    let (stem, width) = rest.rsplit_once('-')?;
+    (!stem.is_empty() && width.bytes().all(|b| b.is_ascii_digit())).then_some(stem)
 }
 
 pub struct CheckOptions {
@@ -707,6 +726,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         }
     }
     c.build_warnings(site, &bundle.warnings);
+    c.placeholders(site, &bundle);
     let mut out = c.out;
     if opts.strict {
         for f in &mut out {
@@ -749,6 +769,20 @@ impl Checker<'_> {
         let (file, line) = match needle {
             Find::Text(n) => self.sources.locate(output, n),
             Find::Element(tag, n) => self.sources.locate_element(output, tag, n),
+            Find::Image(src) => match image_stem(src) {
+                // Where the copy shows it (markdown or picture()), before
+                // where front matter names it (`image:`).
+                Some(stem) => {
+                    let name = format!("{stem}.");
+                    let shown =
+                        |l: &str| l.contains(&name) && (l.contains("](") || l.contains("picture("));
+                    match self.sources.locate_where(output, shown) {
+                        (file, Some(line)) => (file, Some(line)),
+                        _ => self.sources.locate(output, &name),
+                    }
+                }
+                None => self.sources.locate(output, src),
+            },
             Find::Nowhere => self.sources.locate(output, "\u{0}"),
         };
         self.out.push(Finding {
@@ -816,13 +850,53 @@ impl Checker<'_> {
                 }
                 _ => (site.domain().to_string(), w.clone()),
             };
+            // `content/x/about.md:14: …` names the line too.
+            let (file, line) = match file.rsplit_once(':') {
+                Some((f, l)) if l.parse::<usize>().is_ok() => (f.to_string(), l.parse().ok()),
+                _ => (file, None),
+            };
             self.out.push(Finding {
                 rule: "build",
                 error: self.levels.build == Level::Error,
                 file,
-                line: None,
+                line,
                 message,
             });
+        }
+    }
+
+    /// Starter copy left as `sitegen new` wrote it, in site.yaml and the
+    /// site's pages: one finding per line.
+    fn placeholders(&mut self, site: &Site, bundle: &Bundle) {
+        let level = self.levels.placeholder;
+        if level == Level::Off {
+            return;
+        }
+        let files =
+            std::iter::once(&site.config_path).chain(bundle.source_pages.iter().map(|p| &p.source));
+        let mut seen = BTreeSet::new();
+        for file in files {
+            if !seen.insert(file) {
+                continue;
+            }
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                if let Some(p) = crate::kinds::PLACEHOLDERS
+                    .iter()
+                    .find(|p| line.contains(*p))
+                {
+                    self.out.push(Finding {
+                        rule: "placeholder",
+                        error: level == Level::Error,
+                        file: file.display().to_string(),
+                        line: Some(i + 1),
+                        message: format!(
+                            "starter copy left in place ({:?}…): write the brand's own words",
+                            p.trim()
+                        ),
+                    });
+                }
+            }
         }
     }
 
@@ -877,11 +951,11 @@ impl Checker<'_> {
         let levels = self.levels;
         for src in &f.no_alt {
             let message = format!("image {src} has no alt attribute");
-            self.push(levels.alt_text, "alt-text", page, Find::Text(src), message);
+            self.push(levels.alt_text, "alt-text", page, Find::Image(src), message);
         }
         for src in &f.empty_alt {
             let message = format!("image {src} has an empty alt text");
-            self.push(levels.alt_text, "alt-text", page, Find::Text(src), message);
+            self.push(levels.alt_text, "alt-text", page, Find::Image(src), message);
         }
         let rule = "title-description";
         if f.title.trim().is_empty() {
@@ -1066,6 +1140,20 @@ fn check_external(ws: &Workspace, urls: Vec<String>) -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use crate::bundle::Bundle;
+
+    #[test]
+    fn processed_image_urls_lead_back_to_their_source_name() {
+        assert_eq!(
+            image_stem("/assets/images/studio-960.77ddc17cef.jpg"),
+            Some("studio")
+        );
+        assert_eq!(
+            image_stem("https://x.example/assets/images/margot-lune-160.43dfc6b52c.webp"),
+            Some("margot-lune")
+        );
+        assert_eq!(image_stem("/assets/logo.8eda0730d4.svg"), None);
+        assert_eq!(image_stem("/assets/images/odd.jpg"), None);
+    }
 
     #[test]
     fn references_resolve_like_a_browser_would() {

@@ -181,9 +181,18 @@ impl ImageQueue {
     }
 
     /// Reports an image without alt text: a warning, or with `--strict` an error.
-    pub fn missing_alt(&self, what: String) -> Result<()> {
+    /// `what` names the file and line (`content/x/about.md:14: image …`),
+    /// the form `sitegen check` reads warnings in; `at` is the same place.
+    pub fn missing_alt(&self, what: String, at: Option<crate::error::Location>) -> Result<()> {
         if self.strict {
-            return Err(Error::build(what).hint(
+            let err = match at {
+                Some(at) => {
+                    let message = what.split_once(": ").map_or(what.as_str(), |(_, m)| m);
+                    Error::build(message).at(at)
+                }
+                None => Error::build(what),
+            };
+            return Err(err.hint(
                 "describe the image for people who cannot see it; --strict makes this an error",
             ));
         }

@@ -239,7 +239,7 @@ fn picture_fn(site: &Site, images: Arc<ImageQueue>) -> Box<PictureFn> {
     Box::new(move |r: &PictureRequest<'_>| {
         let path = resolve_source(&content, content.shown(), r.src)?;
         if r.alt.is_empty() {
-            images.missing_alt(format!("picture({:?}) has no alt text", r.src))?;
+            images.missing_alt(format!("picture({:?}) has no alt text", r.src), None)?;
         }
         let opts = PictureOptions {
             sizes: r.sizes,

@@ -151,28 +151,32 @@ fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Resul
     // Paths stay as the workspace names them (relative to it when it is the
     // working directory), so errors show `content/<domain>/…`.
     let content_root = &site.content_dir;
-    let resolver = |file: &Path, dest: &str, alt: &str, first: bool| -> Result<String> {
-        let path = resolve_source(
-            &site.roots.content,
-            file.parent().unwrap_or(content_root),
-            dest,
-        )
-        .map_err(|e| match e.location {
-            Some(_) => e,
-            None => e.at(Location::file(file)),
-        })?;
-        if alt.is_empty() {
-            images.missing_alt(format!("{}: image {dest} has no alt text", file.display()))?;
-        }
-        images.picture(
-            &path,
-            alt,
-            &PictureOptions {
-                eager: first,
-                ..Default::default()
-            },
-        )
-    };
+    let resolver =
+        |file: &Path, dest: &str, alt: &str, first: bool, line: usize| -> Result<String> {
+            let path = resolve_source(
+                &site.roots.content,
+                file.parent().unwrap_or(content_root),
+                dest,
+            )
+            .map_err(|e| match e.location {
+                Some(_) => e,
+                None => e.at(Location::file(file).line(line)),
+            })?;
+            if alt.is_empty() {
+                images.missing_alt(
+                    format!("{}:{line}: image {dest} has no alt text", file.display()),
+                    Some(Location::file(file).line(line)),
+                )?;
+            }
+            images.picture(
+                &path,
+                alt,
+                &PictureOptions {
+                    eager: first,
+                    ..Default::default()
+                },
+            )
+        };
     let sel = content::Selection {
         drafts: opts.drafts,
         future: opts.future,

@@ -102,6 +102,10 @@ pub struct CheckConfig {
     /// platform link dropped); `check --strict` fails on them.
     #[serde(default = "warn")]
     pub build: Level,
+    /// Starter copy `sitegen new` wrote and nobody replaced ("Replace with
+    /// …", "Write two or three sentences here…").
+    #[serde(default = "warn")]
+    pub placeholder: Level,
 }
 
 fn error() -> Level {
@@ -123,6 +127,7 @@ impl Default for CheckConfig {
             json_ld: Level::Error,
             external: Level::Warn,
             build: Level::Warn,
+            placeholder: Level::Warn,
         }
     }
 }

@@ -28,16 +28,17 @@ pub struct Heading {
     pub title: String,
 }
 
-/// Turns a markdown image (destination, alt text, is it the page's first)
-/// into HTML; errors are messages for the content file.
-pub type ImageHook<'h> = dyn Fn(&str, &str, bool) -> Result<String> + 'h;
+/// Turns a markdown image (destination, alt text, is it the page's first,
+/// its 1-based line in the markdown) into HTML; errors are messages for the
+/// content file.
+pub type ImageHook<'h> = dyn Fn(&str, &str, bool, usize) -> Result<String> + 'h;
 
 /// Renders trusted brand copy. Headings get unique ids and a self-link;
 /// images go through `images` (the image pipeline).
 pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Heading>)> {
     let mut toc = Vec::new();
     let mut used = HashSet::new();
-    let mut events = with_images(Parser::new_ext(markdown, options()), images)?;
+    let mut events = with_images(markdown, images)?;
     label_task_boxes(&mut events);
     let events = with_endnotes(events);
     let events = with_heading_anchors(events.into_iter(), &mut toc, &mut used);
@@ -49,21 +50,24 @@ pub fn render(markdown: &str, images: &ImageHook<'_>) -> Result<(String, Vec<Hea
 }
 
 /// Replaces each image (start, alt text events, end) with the hook's HTML.
-fn with_images<'a>(parser: Parser<'a>, images: &ImageHook<'_>) -> Result<Vec<Event<'a>>> {
+fn with_images<'a>(markdown: &'a str, images: &ImageHook<'_>) -> Result<Vec<Event<'a>>> {
     let mut out = Vec::new();
-    let mut open: Option<(CowStr<'a>, String)> = None;
+    let mut open: Option<(CowStr<'a>, String, usize)> = None;
     let mut first = true;
-    for event in parser {
+    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Image { dest_url, .. }) => open = Some((dest_url, String::new())),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let line = markdown[..range.start].matches('\n').count() + 1;
+                open = Some((dest_url, String::new(), line));
+            }
             Event::End(TagEnd::Image) => {
-                if let Some((dest, alt)) = open.take() {
-                    out.push(Event::Html(images(&dest, alt.trim(), first)?.into()));
+                if let Some((dest, alt, line)) = open.take() {
+                    out.push(Event::Html(images(&dest, alt.trim(), first, line)?.into()));
                     first = false;
                 }
             }
             Event::Text(t) | Event::Code(t) if open.is_some() => {
-                if let Some((_, alt)) = open.as_mut() {
+                if let Some((_, alt, _)) = open.as_mut() {
                     alt.push_str(&t);
                 }
             }
@@ -324,7 +328,7 @@ mod tests {
     fn task_list_boxes_are_named_by_their_item() {
         let (html, _) = render(
             "- [x] Written *consent* & care\n- [ ] Walk-ins\n  - [x] nested\n",
-            &|_, _, _| Ok(String::new()),
+            &|_, _, _, _| Ok(String::new()),
         )
         .unwrap();
         assert!(html.contains("<li><input class=\"task\" type=\"checkbox\" disabled checked aria-label=\"Written consent &amp; care\"> Written <em>consent</em> &amp; care</li>"), "{html}");
@@ -420,16 +424,22 @@ mod tests {
         assert!(html.find("Middle").unwrap() < html.find("<div class=\"footnotes\"").unwrap());
     }
 
-    fn no_images(_: &str, _: &str, _: bool) -> Result<String> {
+    fn no_images(_: &str, _: &str, _: bool, _: usize) -> Result<String> {
         Err(crate::error::Error::content("no images here"))
     }
 
     #[test]
     fn images_go_through_the_hook_with_their_alt_text() {
-        let hook = |dest: &str, alt: &str, first: bool| Ok(format!("<pic {dest} {alt} {first}>"));
-        let (html, _) = render("![The *studio* room](a.jpg) and ![](b.png)", &hook).unwrap();
-        assert!(html.contains("<pic a.jpg The studio room true>"), "{html}");
-        assert!(html.contains("<pic b.png  false>"), "{html}");
+        let hook = |dest: &str, alt: &str, first: bool, line: usize| {
+            Ok(format!("<pic {dest} {alt} {first} {line}>"))
+        };
+        let md = "![The *studio* room](a.jpg) and\n\n> quoted\n> ![](b.png)";
+        let (html, _) = render(md, &hook).unwrap();
+        assert!(
+            html.contains("<pic a.jpg The studio room true 1>"),
+            "{html}"
+        );
+        assert!(html.contains("<pic b.png  false 4>"), "{html}");
     }
 
     #[test]

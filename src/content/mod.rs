@@ -192,7 +192,8 @@ pub fn load_reusing(
 
 /// Turns an image reference in a content file into HTML:
 /// (content file, destination, alt text, is it the page's first image).
-pub type ImageResolver<'r> = dyn Fn(&Path, &str, &str, bool) -> Result<String> + Sync + 'r;
+/// The last argument is the image's 1-based line in the content file.
+pub type ImageResolver<'r> = dyn Fn(&Path, &str, &str, bool, usize) -> Result<String> + Sync + 'r;
 
 fn load_page(
     dir: &Path,
@@ -282,7 +283,12 @@ fn load_page(
         }
     };
     let lang = lang.code.clone();
-    let hook = |dest: &str, alt: &str, first: bool| images(path, dest, alt, first);
+    // Lines of the body are below the front matter's in the file.
+    let above = text.len().saturating_sub(body.len());
+    let offset = text[..above].matches('\n').count();
+    let hook = |dest: &str, alt: &str, first: bool, line: usize| {
+        images(path, dest, alt, first, offset + line)
+    };
     let (content, toc) = markdown::render(body, &hook)?;
     let template_line = front
         .template

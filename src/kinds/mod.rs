@@ -68,6 +68,19 @@ pub fn starter_home(name: &str) -> String {
     starter::home(name)
 }
 
+/// The instructions starter copy carries where the brand's own words go:
+/// `sitegen check` warns about any left in a site's sources (rule
+/// `placeholder`). Every starter file and site.yaml value that asks for
+/// copy contains one (a unit test keeps them in step).
+pub const PLACEHOLDERS: &[&str] = &[
+    "Replace with ",
+    "replace this with ",
+    "Write two or three sentences here",
+    "Describe the collective",
+    "Say how people should get in touch",
+    "Explain booking, prices and cancellations",
+];
+
 /// Starter copy helpers shared by the kinds.
 mod starter {
     fn yaml_string(s: &str) -> String {
@@ -120,5 +133,23 @@ mod tests {
             assert!(dir.is_dir(), "templates/{} is missing", k.name);
         }
         assert_eq!(names(), "org-site, tour-site, provider-site");
+    }
+
+    #[test]
+    fn starter_pages_that_ask_for_copy_carry_a_placeholder_check_knows() {
+        // Pages whose starter text is real copy, not an instruction.
+        let real = ["members/_index.md", "tour/_index.md"];
+        for k in KINDS {
+            for (file, text) in (k.starters)("X") {
+                if real.contains(&file) {
+                    continue;
+                }
+                assert!(
+                    PLACEHOLDERS.iter().any(|p| text.contains(p)),
+                    "{}: {file} asks for copy without a placeholder check knows",
+                    k.name
+                );
+            }
+        }
     }
 }

@@ -222,8 +222,9 @@ fn missing_alt_text_warns_and_strict_makes_it_an_error() {
     let run = t.run(&["build", "cocotte.maison"]);
     run.success();
     assert!(
-        run.stderr
-            .contains("content/cocotte.maison/about.md: image images/studio.jpg has no alt text"),
+        run.stderr.contains(
+            "content/cocotte.maison/about.md:14: image images/studio.jpg has no alt text"
+        ),
         "{}",
         run.stderr
     );
@@ -232,7 +233,7 @@ fn missing_alt_text_warns_and_strict_makes_it_an_error() {
     run.failure();
     assert!(
         run.stderr.contains(
-            "error: content/cocotte.maison/about.md: image images/studio.jpg has no alt text"
+            "error: content/cocotte.maison/about.md:14: image images/studio.jpg has no alt text"
         ),
         "{}",
         run.stderr

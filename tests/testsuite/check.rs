@@ -335,3 +335,91 @@ fn deeply_nested_html_is_checked_without_overflowing_the_stack() {
         run.stdout
     );
 }
+
+/// Issue 17 item 4: findings about content images carry the markdown line
+/// (they had only the file), a missing image is a build error at its line,
+/// and starter copy `sitegen new` wrote and nobody replaced is a warning at
+/// each line that still has it.
+#[test]
+fn image_findings_have_their_line_and_starter_copy_left_in_place_warns() {
+    let t = SiteTest::demo();
+    let about = "content/cocotte.maison/about.md";
+    t.edit(
+        about,
+        "![Le salon du studio de la Croix-Rousse\u{a0}: lumière douce, deux fauteuils et une table basse](images/studio.jpg)",
+        "![](images/studio.jpg)",
+    );
+    let line = t
+        .read(about)
+        .lines()
+        .position(|l| l == "![](images/studio.jpg)")
+        .unwrap()
+        + 1;
+    let run = t.run(&["check", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stdout.contains(&format!(
+            "{about}:{line}: error: [alt-text] image /assets/images/studio-960."
+        )) && run.stdout.contains(&format!(
+            "{about}:{line}: warning: [build] image images/studio.jpg has no alt text"
+        )),
+        "{}",
+        run.stdout
+    );
+    let run = t.run(&["build", "cocotte.maison", "--strict"]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {about}:{line}: image images/studio.jpg has no alt text"
+        )),
+        "{}",
+        run.stderr
+    );
+    t.edit(
+        about,
+        "![](images/studio.jpg)",
+        "![Le salon](images/absent.jpg)",
+    );
+    let run = t.run(&["check", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {about}:{line}: image \"images/absent.jpg\" does not exist"
+        )),
+        "{}",
+        run.stderr
+    );
+
+    // A new site is all starter copy: each line of it is a warning.
+    t.run(&[
+        "new",
+        "merche-biche.com",
+        "--kind",
+        "provider-site",
+        "--tenant",
+        "person:quinn-avery",
+    ])
+    .success();
+    let run = t.run(&["check", "merche-biche.com"]);
+    run.success();
+    let yaml = t.read("sites/merche-biche.com/site.yaml");
+    let tagline = yaml.lines().position(|l| l.contains("tagline:")).unwrap() + 1;
+    assert!(
+        run.stdout.contains(&format!(
+            "sites/merche-biche.com/site.yaml:{tagline}: warning: [placeholder] starter copy left in place (\"Replace with\"…): write the brand's own words"
+        )) && run.stdout.contains(
+            "content/merche-biche.com/_index.md:5: warning: [placeholder] starter copy left in place (\"Write two or three sentences here\"…)"
+        ),
+        "{}",
+        run.stdout
+    );
+    let placeholders = run.stdout.matches("[placeholder]").count();
+    assert!(placeholders >= 9, "{placeholders}: {}", run.stdout);
+    // The rule has a level like the others.
+    t.write("sitegen.yaml", "check:\n  placeholder: error\n");
+    t.run(&["check", "merche-biche.com"]).failure();
+    t.write("sitegen.yaml", "check:\n  placeholder: off\n");
+    let run = t.run(&["check", "merche-biche.com"]);
+    run.success();
+    assert!(!run.stdout.contains("[placeholder]"), "{}", run.stdout);
+}

@@ -182,10 +182,10 @@ fn changed_with_strict_does_not_pass_a_build_that_had_warnings() {
     let before = t.output("cocotte.maison");
     let site = changed(&t, "cocotte.maison", &["--strict"]);
     assert_eq!(site["status"], "failed", "{site}");
-    assert_eq!(
-        site["errors"][0]["message"],
-        "content/cocotte.maison/about.md: image images/studio.jpg has no alt text"
-    );
+    let error = &site["errors"][0];
+    assert_eq!(error["message"], "image images/studio.jpg has no alt text");
+    assert_eq!(error["file"], "content/cocotte.maison/about.md");
+    assert_eq!(error["line"], 14);
     assert!(t.output("cocotte.maison") == before);
     assert_eq!(changed(&t, "cocotte.maison", &[])["status"], "unchanged");
 }
