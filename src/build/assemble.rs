@@ -54,12 +54,12 @@ pub fn assemble(
         .chain(data.warnings.iter().cloned())
         .collect();
     let processed = loaded.images.process()?;
-    phase.done("images");
+    phase.done(&format!("images: {} files", processed.len()));
     let cards = match &loaded.cards {
         Some(cards) => cards.process()?,
         None => Vec::new(),
     };
-    phase.done("social cards");
+    phase.done(&format!("social cards: {} files", cards.len()));
     bundle.warnings.extend(loaded.images.take_warnings());
     bundle.warnings.extend(loaded.strings.take_warnings());
     let assets = loaded

@@ -62,7 +62,14 @@ pub fn load(
     let strings = Arc::new(Strings::load(site, opts.strict)?);
     let content = content_pages(site, opts, &images)?;
     let pages = Arc::new(content.pages);
-    phase.done("content");
+    phase.done(&format!(
+        "content: {} markdown pages{}",
+        pages.len(),
+        match content.next_change {
+            Some(at) => format!(", next scheduled change {}", crate::clock::format(at)),
+            None => String::new(),
+        }
+    ));
     let mut data = match &opts.data {
         Some(d) => (**d).clone(),
         None => platform::load(ws, site, opts.fetch)?,
@@ -87,9 +94,17 @@ pub fn load(
         .map(|l| (l.code.clone(), data.localized(&chain(l))))
         .collect();
     let data = data.localized(&chain(languages.default_language()));
-    phase.done("platform data");
+    phase.done(&format!(
+        "platform data: {} public profiles, {} tours{}",
+        data.profiles.len(),
+        data.tours.len(),
+        if data.stale.is_empty() { "" } else { " (STALE cache)" }
+    ));
     let assets = assets::build(site, &ws.config.css.browserslist)?;
-    phase.done("css, static files and icons");
+    phase.done(&format!(
+        "css, static files and icons: {} files",
+        assets.files.len()
+    ));
     let cards = assets.brand.clone().and_then(|brand| {
         Cards::new(
             brand,

@@ -121,11 +121,12 @@ pub fn build_site(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Bu
         &renderer,
         opts.mode,
     )?;
-    phase.done("render");
+    phase.done(&format!("render: {} pages", rendered.len()));
     assemble::assemble(site, &loaded, &listings, &plan, rendered, opts, &mut phase)
 }
 
-/// Debug-level timings of a build's phases (`-vv` or `SITEGEN_LOG=debug`).
+/// What each phase of a build did and how long it took, logged at info
+/// level (`-v` or `SITEGEN_LOG=info`).
 pub(crate) struct Phases<'a> {
     domain: &'a str,
     last: Instant,
@@ -141,8 +142,8 @@ impl<'a> Phases<'a> {
 
     pub(crate) fn done(&mut self, what: &str) {
         let now = Instant::now();
-        tracing::debug!(
-            "{}: {what} took {} ms",
+        tracing::info!(
+            "{}: {what} ({} ms)",
             self.domain,
             (now - self.last).as_millis()
         );

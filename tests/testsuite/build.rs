@@ -525,3 +525,31 @@ fn sitegen_log_must_parse_and_logs_into_a_pipe_have_no_colour() {
         run.stderr
     );
 }
+
+/// Issue 17, item 9: `-v` says what each stage of a build did and how long
+/// it took; without it, none of that.
+#[test]
+fn verbose_builds_say_what_each_stage_did_and_how_long_it_took() {
+    let t = SiteTest::demo();
+    let run = t.run(&["-v", "build", "cocotte.maison"]);
+    run.success();
+    for stage in [
+        "cocotte.maison: content: 21 markdown pages (",
+        "cocotte.maison: platform data: 3 public profiles, 0 tours (",
+        "cocotte.maison: css, static files and icons: ",
+        "cocotte.maison: render: 44 pages (",
+        "cocotte.maison: images: ",
+        "cocotte.maison: social cards: ",
+        "cocotte.maison: write (",
+    ] {
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains(stage))
+            .unwrap_or_else(|| panic!("no {stage:?} in {}", run.stderr));
+        assert!(line.starts_with(" INFO ") && line.ends_with(" ms)"), "{line}");
+    }
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.success();
+    assert!(!run.stderr.contains(" INFO "), "{}", run.stderr);
+}
