@@ -60,7 +60,7 @@ pub fn load(
 ) -> Result<Loaded> {
     let images = Arc::new(image_queue(ws, site, opts)?);
     let strings = Arc::new(Strings::load(site, opts.strict)?);
-    let content = content_pages(site, opts, &images)?;
+    let content = content_pages(site, opts, &images, ws.config.templates.max_fuel)?;
     let pages = Arc::new(content.pages);
     phase.done(&format!(
         "content: {} markdown pages{}",
@@ -98,7 +98,11 @@ pub fn load(
         "platform data: {} public profiles, {} tours{}",
         data.profiles.len(),
         data.tours.len(),
-        if data.stale.is_empty() { "" } else { " (STALE cache)" }
+        if data.stale.is_empty() {
+            ""
+        } else {
+            " (STALE cache)"
+        }
     ));
     let assets = assets::build(site, &ws.config.css.browserslist)?;
     phase.done(&format!(
@@ -162,7 +166,12 @@ fn image_queue(ws: &Workspace, site: &Site, opts: &BuildOptions) -> Result<Image
 
 /// The site's content pages, their markdown images requested from `images`;
 /// an incremental build parses only the files that changed.
-fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Result<content::Loaded> {
+fn content_pages(
+    site: &Site,
+    opts: &BuildOptions,
+    images: &ImageQueue,
+    max_fuel: u64,
+) -> Result<content::Loaded> {
     // Paths stay as the workspace names them (relative to it when it is the
     // working directory), so errors show `content/<domain>/…`.
     let content_root = &site.content_dir;
@@ -197,14 +206,19 @@ fn content_pages(site: &Site, opts: &BuildOptions, images: &ImageQueue) -> Resul
         future: opts.future,
         now: opts.now(),
     };
+    let shortcodes = content::shortcodes::Shortcodes::new(site, max_fuel);
+    let hooks = content::Hooks {
+        images: &resolver,
+        shortcodes: &shortcodes,
+    };
     match &opts.incremental {
         Some(inc) => content::load_reusing(
             &site.roots.content,
             &site.languages,
             &sel,
-            &resolver,
+            &hooks,
             Some((&inc.previous.source_pages, &inc.sources)),
         ),
-        None => content::load(&site.roots.content, &site.languages, &sel, &resolver),
+        None => content::load(&site.roots.content, &site.languages, &sel, &hooks),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod frontmatter;
 pub mod markdown;
+pub mod shortcodes;
 
 use std::path::{Path, PathBuf};
 
@@ -113,9 +114,16 @@ pub fn load(
     root: &Root,
     languages: &Languages,
     sel: &Selection,
-    images: &ImageResolver<'_>,
+    hooks: &Hooks<'_>,
 ) -> Result<Loaded> {
-    load_reusing(root, languages, sel, images, None)
+    load_reusing(root, languages, sel, hooks, None)
+}
+
+/// What rendering markdown calls out to: the image pipeline and the
+/// shortcode templates.
+pub struct Hooks<'a> {
+    pub images: &'a ImageResolver<'a>,
+    pub shortcodes: &'a shortcodes::Shortcodes,
 }
 
 /// Like `load`, but pages of files not in `changed` are taken from
@@ -124,7 +132,7 @@ pub fn load_reusing(
     root: &Root,
     languages: &Languages,
     sel: &Selection,
-    images: &ImageResolver<'_>,
+    hooks: &Hooks<'_>,
     reuse: Option<(&[Page], &std::collections::BTreeSet<std::path::PathBuf>)>,
 ) -> Result<Loaded> {
     let dir = root.shown();
@@ -181,7 +189,7 @@ pub fn load_reusing(
                     }
                 }
             }
-            load_page(dir, path, languages, sel, images)
+            load_page(dir, path, languages, sel, hooks)
         })
         .collect::<Result<_>>()?;
     let next_change = pages.iter().filter_map(|(_, next)| *next).min();
@@ -200,7 +208,7 @@ fn load_page(
     path: &Path,
     languages: &Languages,
     sel: &Selection,
-    images: &ImageResolver<'_>,
+    hooks: &Hooks<'_>,
 ) -> Result<(Option<Page>, Option<time::OffsetDateTime>)> {
     let text = fsutil::read_to_string(path)?;
     let (front, body) = frontmatter::split(path, &text)?;
@@ -286,10 +294,20 @@ fn load_page(
     // Lines of the body are below the front matter's in the file.
     let above = text.len().saturating_sub(body.len());
     let offset = text[..above].matches('\n').count();
-    let hook = |dest: &str, alt: &str, first: bool, line: usize| {
-        images(path, dest, alt, first, offset + line)
+    let images = hooks.images;
+    // A shortcode's body: its images are on the file's lines from `first`.
+    let render_body = |markdown: &str, first: usize| -> Result<String> {
+        let hook = |dest: &str, alt: &str, _: bool, line: usize| {
+            images(path, dest, alt, false, first + line - 1)
+        };
+        markdown::render(markdown, &hook).map(|(html, _)| html)
     };
-    let (content, toc) = markdown::render(body, &hook)?;
+    let expanded = hooks.shortcodes.expand(body, path, offset, &render_body)?;
+    let hook = |dest: &str, alt: &str, first: bool, line: usize| {
+        images(path, dest, alt, first, offset + expanded.source_line(line))
+    };
+    let (content, toc) = markdown::render(&expanded.markdown, &hook)?;
+    let content = expanded.finish(content);
     let template_line = front
         .template
         .as_ref()

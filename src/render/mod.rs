@@ -18,7 +18,9 @@ use crate::fsutil::Root;
 use crate::i18n::format::DateStyle;
 use crate::i18n::{LangId, Strings};
 
-mod diagnose;
+pub(crate) mod diagnose;
+
+pub use diagnose::closest as closest_name;
 
 /// The folders templates are looked up in, in order, each with the root
 /// its files must resolve inside (after following links): the site's
@@ -56,6 +58,20 @@ impl TemplateDirs {
             .iter()
             .map(|(d, _)| d.join(name))
             .find(|p| p.is_file())
+    }
+
+    /// The names of the files under `folder` in any of the folders (the
+    /// first of each name wins, as for templates), without the folder.
+    pub fn files_under(&self, folder: &str) -> std::collections::BTreeSet<String> {
+        self.0
+            .iter()
+            .map(|(d, _)| d.join(folder))
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect()
     }
 
     /// The source of a template, if it exists: read only if it resolves
@@ -953,7 +969,7 @@ impl std::io::Write for Capped {
 
 /// Prints a value into a template: `none` prints nothing, and HTML escaping
 /// touches only the five characters that need it (not `/`, unlike the default).
-fn format_value(
+pub(crate) fn format_value(
     out: &mut minijinja::Output<'_>,
     state: &minijinja::State<'_, '_>,
     value: &Value,

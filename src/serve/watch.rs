@@ -142,6 +142,21 @@ fn change_of(parts: &[String], site: &Site) -> Option<(Change, Option<String>)> 
     let name = parts.last().map(String::as_str).unwrap_or("");
     let domain = site.domain();
     let kind = site.config.kind.to_string();
+    // Shortcodes are rendered into the pages' markdown when it is read: an
+    // edit to one of the site's reads the content again.
+    let shortcode = match part(0) {
+        "sites" => part(1) == domain && part(2) == "templates" && part(3) == "shortcodes",
+        "themes" => {
+            part(1) == site.config.theme.as_str()
+                && part(2) == "templates"
+                && part(3) == "shortcodes"
+        }
+        "templates" => (part(1) == "_base" || part(1) == kind) && part(2) == "shortcodes",
+        _ => false,
+    };
+    if shortcode {
+        return Some((Change::Rebuild, None));
+    }
     Some(match part(0) {
         "content" if part(1) == domain => {
             if name.ends_with(".md") {

@@ -547,7 +547,10 @@ fn verbose_builds_say_what_each_stage_did_and_how_long_it_took() {
             .lines()
             .find(|l| l.contains(stage))
             .unwrap_or_else(|| panic!("no {stage:?} in {}", run.stderr));
-        assert!(line.starts_with(" INFO ") && line.ends_with(" ms)"), "{line}");
+        assert!(
+            line.starts_with(" INFO ") && line.ends_with(" ms)"),
+            "{line}"
+        );
     }
     let run = t.run(&["build", "cocotte.maison"]);
     run.success();

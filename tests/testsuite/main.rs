@@ -24,6 +24,7 @@ mod platform_guard;
 mod publish;
 mod runaway;
 mod serve;
+mod shortcodes;
 mod snapshots;
 mod ssh;
 mod symlinks;
