@@ -710,22 +710,13 @@ fn nginx_policy(t: &crate::harness::SiteTest, domain: &str) -> String {
 
 /// A CSP hash source: `'sha256-<standard base64>'`.
 pub fn sha256_source(text: &str) -> String {
+    use base64::Engine;
     use sha2::Digest;
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in sha2::Sha256::digest(text.as_bytes()).chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(match i <= chunk.len() {
-                true => ABC[(n >> (18 - 6 * i) & 63) as usize] as char,
-                false => '=',
-            });
-        }
-    }
-    format!("'sha256-{out}'")
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// Regression: `serve` sent no Content-Security-Policy, so a `style=` in
