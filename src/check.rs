@@ -521,7 +521,10 @@ fn facts(html: &[u8], policy: &Policy) -> PageFacts {
 
 /// Percent-decoding for paths (`%20` and friends); malformed escapes stay as written.
 fn decode(s: &str) -> String {
-    crate::bundle::percent_decode(s).unwrap_or_else(|| s.to_string())
+    match percent_encoding::percent_decode_str(s).decode_utf8() {
+        Ok(d) => d.into_owned(),
+        Err(_) => s.to_string(),
+    }
 }
 
 /// Resolves a reference made on page `from` (a bundle path) to (path, fragment).

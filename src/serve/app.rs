@@ -147,9 +147,20 @@ fn file(hub: &Hub, page: Page<'_>, path: &str, headers: &HeaderMap) -> Response<
 }
 
 /// Percent-decodes a request path; None for anything that could leave the
-/// bundle or is not plain UTF-8.
+/// bundle, a malformed escape (`%zz`, which nginx answers 400 too) or a path
+/// that is not UTF-8.
 fn clean_path(raw: &str) -> Option<String> {
-    let path = crate::bundle::percent_decode(raw)?;
+    let malformed = raw.split('%').skip(1).any(|s| {
+        !s.get(..2)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if malformed {
+        return None;
+    }
+    let path = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
     let bad = !path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
@@ -384,6 +395,28 @@ fn event(domain: &str, notice: Notice) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_paths_are_decoded_and_kept_inside_the_bundle() {
+        for (raw, want) in [
+            ("/", Some("/")),
+            ("/caf%C3%A9/", Some("/café/")),
+            ("/a%20b/c%2Ed.css", Some("/a b/c.d.css")),
+            ("/100%25/", Some("/100%/")),
+            // Malformed escapes and bytes that are not UTF-8.
+            ("/%zz/", None),
+            ("/%4/", None),
+            ("/a%", None),
+            ("/%C3/", None),
+            // Escapes that would leave the bundle once decoded.
+            ("/%2e%2e/x", None),
+            ("/a%2f%2fb", None),
+            ("/a%5cb", None),
+            ("/a%00b", None),
+        ] {
+            assert_eq!(clean_path(raw).as_deref(), want, "{raw}");
+        }
+    }
 
     #[test]
     fn host_names_are_read_as_a_browser_sends_them() {
