@@ -169,24 +169,15 @@ fn clean_path(raw: &str) -> Option<String> {
     (!bad).then_some(path)
 }
 
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "xml" => "application/xml",
-        "json" => "application/json",
-        "txt" => "text/plain; charset=utf-8",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "woff2" => "font/woff2",
-        "webmanifest" => "application/manifest+json",
-        "gz" => "application/gzip",
-        _ => "application/octet-stream",
+/// The Content-Type of a bundle file, by its extension (mime_guess's table,
+/// which agrees with nginx's `mime.types` for what sites publish); text
+/// types say UTF-8, as nginx's `charset utf-8` does.
+fn content_type(path: &str) -> String {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    if mime.type_() == mime_guess::mime::TEXT || mime.subtype() == "javascript" {
+        format!("{}; charset=utf-8", mime.essence_str())
+    } else {
+        mime.essence_str().to_string()
     }
 }
 
@@ -395,6 +386,36 @@ fn event(domain: &str, notice: Notice) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_get_the_content_type_browsers_expect() {
+        for (path, want) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("assets/site.0123456789.css", "text/css; charset=utf-8"),
+            ("app.js", "text/javascript; charset=utf-8"),
+            ("app.mjs", "application/javascript; charset=utf-8"),
+            ("robots.txt", "text/plain; charset=utf-8"),
+            ("sitemap.xml", "text/xml; charset=utf-8"),
+            ("legs/lyon.ics", "text/calendar; charset=utf-8"),
+            ("logo.svg", "image/svg+xml"),
+            ("data.json", "application/json"),
+            ("favicon.ico", "image/x-icon"),
+            ("a.jpg", "image/jpeg"),
+            ("a.PNG", "image/png"),
+            ("a.webp", "image/webp"),
+            ("a.avif", "image/avif"),
+            ("a.gif", "image/gif"),
+            ("fonts/a.woff2", "font/woff2"),
+            ("files/menu.pdf", "application/pdf"),
+            ("site.webmanifest", "application/manifest+json"),
+            ("index.html.gz", "application/gzip"),
+            ("feed.atom", "application/atom+xml"),
+            ("LICENSE", "application/octet-stream"),
+            ("a.unknown-ext", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(path), want, "{path}");
+        }
+    }
 
     #[test]
     fn request_paths_are_decoded_and_kept_inside_the_bundle() {

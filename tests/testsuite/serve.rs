@@ -850,7 +850,13 @@ mod app {
 
     /// The demo workspace, its hub serving cocotte.maison on loopback, built once.
     fn hub() -> (SiteTest, Arc<Hub>) {
+        hub_with(|_| {})
+    }
+
+    /// As `hub`, after `edit` changed the demo workspace.
+    fn hub_with(edit: impl FnOnce(&SiteTest)) -> (SiteTest, Arc<Hub>) {
         let t = SiteTest::demo();
+        edit(&t);
         let ws = sitegen::Workspace::open(t.root(), None).unwrap();
         let opts = ServeOptions {
             bind: "127.0.0.1:4000".parse().unwrap(),
@@ -903,7 +909,7 @@ mod app {
             Answer {
                 status: head.status,
                 headers: head.headers,
-                body: String::from_utf8(body.to_vec()).unwrap(),
+                body: String::from_utf8_lossy(&body).into_owned(),
             }
         })
     }
@@ -945,6 +951,29 @@ mod app {
             let a = get(&hub, host, target);
             assert_eq!(a.status, StatusCode::OK, "{host} {target}");
             assert!(a.body.contains(want), "{host} {target}: {}", a.body);
+        }
+    }
+
+    /// Regression: the preview's own MIME table sent `.pdf` (and `.avif`,
+    /// `.ics`, `.woff`) as `application/octet-stream`, so a browser
+    /// downloaded a menu instead of showing it; it now comes from mime_guess.
+    #[test]
+    fn app_sends_each_file_type_with_its_content_type() {
+        let (_t, hub) = hub_with(|t| {
+            t.write("sites/cocotte.maison/static/fonts/brand.woff2", "wOF2");
+            t.write("sites/cocotte.maison/static/files/menu.pdf", "%PDF-1.4\n");
+        });
+        for (target, want) in [
+            ("/fonts/brand.woff2", "font/woff2"),
+            ("/files/menu.pdf", "application/pdf"),
+            ("/favicon.ico", "image/x-icon"),
+            ("/site.webmanifest", "application/manifest+json"),
+            ("/sitemap.xml", "text/xml; charset=utf-8"),
+            ("/robots.txt", "text/plain; charset=utf-8"),
+        ] {
+            let a = get(&hub, "cocotte.maison.localhost:4000", target);
+            assert_eq!(a.status, StatusCode::OK, "{target}");
+            assert_eq!(a.header("content-type"), want, "{target}");
         }
     }
 
