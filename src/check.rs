@@ -211,36 +211,6 @@ fn csp_hash(text: &str) -> String {
     )
 }
 
-/// Whether a `<script>` element's `type` makes it code a browser runs (a
-/// classic script, a module, an import map), not a data block such as JSON-LD.
-fn runs(script_type: Option<&str>) -> bool {
-    let Some(t) = script_type else { return true };
-    let t = t.trim().to_ascii_lowercase();
-    t.is_empty()
-        || matches!(
-            t.as_str(),
-            "module"
-                | "importmap"
-                | "speculationrules"
-                | "text/javascript"
-                | "application/javascript"
-                | "application/ecmascript"
-                | "application/x-ecmascript"
-                | "application/x-javascript"
-                | "text/ecmascript"
-                | "text/javascript1.0"
-                | "text/javascript1.1"
-                | "text/javascript1.2"
-                | "text/javascript1.3"
-                | "text/javascript1.4"
-                | "text/javascript1.5"
-                | "text/jscript"
-                | "text/livescript"
-                | "text/x-ecmascript"
-                | "text/x-javascript"
-        )
-}
-
 /// Whether a URL attribute's value is a `javascript:` URL, its scheme read
 /// as a browser reads it (leading and trailing spaces and control
 /// characters dropped, tabs and newlines anywhere, any case).
@@ -259,7 +229,7 @@ fn blocked_by_policy(
     let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     blocked_attributes(attrs, policy, out);
     match tag {
-        "script" if get("src").is_none() && runs(get("type")) => {
+        "script" if get("src").is_none() && crate::nginx::runs_as_script(get("type")) => {
             blocked_inline("script", &text(), policy, out)
         }
         "style" => blocked_inline("style", &text(), policy, out),
@@ -327,17 +297,19 @@ fn blocked_attributes(attrs: &[(String, String)], policy: &Policy, out: &mut Vec
 
 /// An inline `<script>` or `<style>` whose hash the policy does not allow.
 fn blocked_inline(tag: &'static str, body: &str, policy: &Policy, out: &mut Vec<Blocked>) {
-    let (directive, allowed) = match tag {
-        "script" => ("script-src-elem", "<script> or <script type=\"module\">"),
-        _ => ("style-src-elem", "<style>"),
+    let (directive, fix) = match tag {
+        "script" => (
+            "script-src-elem",
+            "scripts belong in a .js file of the theme",
+        ),
+        _ => ("style-src-elem", "styles belong in the theme's CSS"),
     };
     if let Err(why) = policy.allows_inline(directive, body) {
         let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
-        let what = if tag == "script" { "code" } else { "styles" };
         out.push(Blocked {
             needle: needle.map_or_else(|| format!("<{tag}"), str::to_string),
             tag: Some(tag),
-            message: format!("an inline <{tag}> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline {what} by hash only as {allowed}, in lowercase", csp_hash(body)),
+            message: format!("an inline <{tag}> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; {fix}", csp_hash(body)),
         });
     }
 }
@@ -1298,7 +1270,7 @@ mod tests {
                 format!("https://cdn.example/i.png | None | https://cdn.example/i.png (link href): {csp} (img-src 'self') {load}"),
                 format!("https://cdn.example/m.json | None | https://cdn.example/m.json (link href): {csp} (manifest-src 'self') {load}"),
                 format!("https://cdn.example/a.js | None | https://cdn.example/a.js (script src): {csp} (script-src 'self') {load}"),
-                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(".nope{}")),
+                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; styles belong in the theme's CSS", csp_hash(".nope{}")),
                 format!("https://cdn.example/a.webp | None | https://cdn.example/a.webp (source srcset): {csp} (img-src 'self') {load}"),
                 format!("https://cdn.example/a.mp3 | None | https://cdn.example/a.mp3 (audio src): {csp} (media-src 'self') {load}"),
                 format!("https://cdn.example/p.jpg | None | https://cdn.example/p.jpg (video poster): {csp} (img-src 'self') {load}"),
@@ -1323,10 +1295,10 @@ mod tests {
             Some(" Text/JavaScript "),
             Some("importmap"),
         ] {
-            assert!(runs(t), "{t:?}");
+            assert!(crate::nginx::runs_as_script(t), "{t:?}");
         }
         for t in ["application/ld+json", "text/template", "application/json"] {
-            assert!(!runs(Some(t)), "{t}");
+            assert!(!crate::nginx::runs_as_script(Some(t)), "{t}");
         }
         for u in [
             "javascript:go()",
