@@ -57,14 +57,7 @@ async fn handle(State(hub): State<Arc<Hub>>, req: Request<Body>) -> Response<Bod
         return plain(StatusCode::BAD_REQUEST, "bad request path\n");
     };
     if path == "/_sitegen/events" {
-        let site = req
-            .uri()
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("site="))
-            .unwrap_or("")
-            .to_string();
+        let site = site_param(req.uri().query().unwrap_or(""));
         let site = if site.is_empty() {
             route(&hub, by_host.as_deref(), req.headers(), "/x")
                 .map(|r| r.0)
@@ -85,6 +78,15 @@ async fn handle(State(hub): State<Arc<Hub>>, req: Request<Body>) -> Response<Bod
         set_cookie: via_prefix,
     };
     file(&hub, page, &path, req.headers())
+}
+
+/// The `site` parameter of the event stream's query, decoded as a form
+/// (the live-reload script sends it through `encodeURIComponent`).
+fn site_param(query: &str) -> String {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "site")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// A file of a site's bundle (or its 404 page); an error page if the site
@@ -415,6 +417,15 @@ mod tests {
         ] {
             assert_eq!(content_type(path), want, "{path}");
         }
+    }
+
+    #[test]
+    fn the_event_stream_names_its_site_in_the_query() {
+        assert_eq!(site_param("site=cocotte.maison"), "cocotte.maison");
+        assert_eq!(site_param("x=1&site=caf%C3%A9.example"), "café.example");
+        assert_eq!(site_param("site=a%2Eb&site=c"), "a.b");
+        assert_eq!(site_param("sites=x"), "");
+        assert_eq!(site_param(""), "");
     }
 
     #[test]
