@@ -190,25 +190,6 @@ fn swap_into_place(staging: &Path, dest: &Path, old: &Path) -> Result<()> {
     }
 }
 
-/// Percent-decodes a URL path; None if an escape is malformed or the result
-/// is not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// A path inside the bundle must stay inside it.
 pub fn check_bundle_path(path: &str) -> Result<()> {
     let ok = !path.is_empty()

@@ -9,7 +9,7 @@
 //! and line when the offending text can be found there.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use html5ever::tendril::TendrilSink;
@@ -83,8 +83,9 @@ struct Blocked {
 /// tell which of a page's inline code, attributes and URLs it blocks.
 struct Policy {
     directives: BTreeMap<String, Vec<String>>,
-    /// The site's own origin, `https://<domain>`: what `'self'` matches.
-    origin: String,
+    /// The site's own origin, `https://<domain>/`: what `'self'` matches,
+    /// and what a relative URL is resolved against.
+    origin: url::Url,
 }
 
 impl Policy {
@@ -101,7 +102,7 @@ impl Policy {
         }
         Policy {
             directives,
-            origin: origin.to_ascii_lowercase(),
+            origin: url::Url::parse(origin).expect("a site's base URL is a valid URL"),
         }
     }
 
@@ -148,40 +149,33 @@ impl Policy {
         let Some((name, sources)) = self.governing(directive) else {
             return Ok(());
         };
-        let url = url.trim().to_ascii_lowercase();
-        let host = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
-        // (scheme, origin): `https://host[:port]`, or `data:` and the like.
-        let (scheme, origin) = match url.split_once(':') {
-            Some((s, rest))
-                if !s.is_empty()
-                    && s.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
-            {
-                match rest.strip_prefix("//") {
-                    Some(r) => (s.to_string(), format!("{s}://{}", host(r))),
-                    None => (s.to_string(), format!("{s}:")),
-                }
-            }
-            // `//host/…` keeps the page's scheme; a path stays on the page's origin.
-            _ => match url.strip_prefix("//") {
-                Some(r) => ("https".to_string(), format!("https://{}", host(r))),
-                None => ("https".to_string(), self.origin.clone()),
-            },
+        // Resolved against the page as the browser does first: a path stays
+        // on the page's origin, `//host/…` keeps its scheme; a URL that does
+        // not parse loads nothing.
+        let Ok(target) = self.origin.join(url) else {
+            return Ok(());
         };
-        let have_host = origin.split_once("://").map_or("", |(_, h)| h);
+        let scheme = target.scheme();
+        // The host as a source names it: the port only when not the default.
+        let have_host = match (target.host_str(), target.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => String::new(),
+        };
         let allowed = sources.iter().any(|s| {
             let s = s.to_ascii_lowercase();
             match s.as_str() {
-                "'self'" => origin == self.origin,
-                "*" => matches!(scheme.as_str(), "http" | "https"),
+                "'self'" => target.origin() == self.origin.origin(),
+                "*" => matches!(scheme, "http" | "https"),
                 _ if s.starts_with('\'') => false,
                 // A scheme source: `https:`, `data:`.
-                _ if s.ends_with(':') => s.strip_suffix(':') == Some(scheme.as_str()),
+                _ if s.ends_with(':') => s.strip_suffix(':') == Some(scheme),
                 // A host source: `https://cdn.example`, `cdn.example`, `*.cdn.example`.
                 _ => {
                     let (want_scheme, rest) = s.split_once("://").unwrap_or(("https", &s));
                     let want = rest.split('/').next().unwrap_or("");
-                    want_scheme == scheme
+                    !have_host.is_empty()
+                        && want_scheme == scheme
                         && match want.strip_prefix("*.") {
                             Some(parent) => have_host.ends_with(&format!(".{parent}")),
                             None => have_host == want,
@@ -217,45 +211,11 @@ fn csp_hash(text: &str) -> String {
     )
 }
 
-/// Whether a `<script>` element's `type` makes it code a browser runs (a
-/// classic script, a module, an import map), not a data block such as JSON-LD.
-fn runs(script_type: Option<&str>) -> bool {
-    let Some(t) = script_type else { return true };
-    let t = t.trim().to_ascii_lowercase();
-    t.is_empty()
-        || matches!(
-            t.as_str(),
-            "module"
-                | "importmap"
-                | "speculationrules"
-                | "text/javascript"
-                | "application/javascript"
-                | "application/ecmascript"
-                | "application/x-ecmascript"
-                | "application/x-javascript"
-                | "text/ecmascript"
-                | "text/javascript1.0"
-                | "text/javascript1.1"
-                | "text/javascript1.2"
-                | "text/javascript1.3"
-                | "text/javascript1.4"
-                | "text/javascript1.5"
-                | "text/jscript"
-                | "text/livescript"
-                | "text/x-ecmascript"
-                | "text/x-javascript"
-        )
-}
-
-/// A URL attribute's value as a browser reads its scheme: without leading or
-/// trailing spaces and control characters, tabs and newlines anywhere.
+/// Whether a URL attribute's value is a `javascript:` URL, its scheme read
+/// as a browser reads it (leading and trailing spaces and control
+/// characters dropped, tabs and newlines anywhere, any case).
 fn is_javascript_url(value: &str) -> bool {
-    let v: String = value
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    v.len() >= 11 && v[..11].eq_ignore_ascii_case("javascript:")
+    url::Url::parse(value).is_ok_and(|u| u.scheme() == "javascript")
 }
 
 /// What `policy` blocks on one element: (text to find in the source, message).
@@ -269,7 +229,7 @@ fn blocked_by_policy(
     let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     blocked_attributes(attrs, policy, out);
     match tag {
-        "script" if get("src").is_none() && runs(get("type")) => {
+        "script" if get("src").is_none() && crate::nginx::runs_as_script(get("type")) => {
             blocked_inline("script", &text(), policy, out)
         }
         "style" => blocked_inline("style", &text(), policy, out),
@@ -337,17 +297,19 @@ fn blocked_attributes(attrs: &[(String, String)], policy: &Policy, out: &mut Vec
 
 /// An inline `<script>` or `<style>` whose hash the policy does not allow.
 fn blocked_inline(tag: &'static str, body: &str, policy: &Policy, out: &mut Vec<Blocked>) {
-    let (directive, allowed) = match tag {
-        "script" => ("script-src-elem", "<script> or <script type=\"module\">"),
-        _ => ("style-src-elem", "<style>"),
+    let (directive, fix) = match tag {
+        "script" => (
+            "script-src-elem",
+            "scripts belong in a .js file of the theme",
+        ),
+        _ => ("style-src-elem", "styles belong in the theme's CSS"),
     };
     if let Err(why) = policy.allows_inline(directive, body) {
         let needle = body.lines().map(str::trim).find(|l| !l.is_empty());
-        let what = if tag == "script" { "code" } else { "styles" };
         out.push(Blocked {
             needle: needle.map_or_else(|| format!("<{tag}"), str::to_string),
             tag: Some(tag),
-            message: format!("an inline <{tag}> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; the build allows inline {what} by hash only as {allowed}, in lowercase", csp_hash(body)),
+            message: format!("an inline <{tag}> is blocked by the Content-Security-Policy ({why}): its hash {} is not allowed; {fix}", csp_hash(body)),
         });
     }
 }
@@ -519,49 +481,34 @@ fn facts(html: &[u8], policy: &Policy) -> PageFacts {
     f
 }
 
-/// Percent-decoding for paths (`%20` and friends); malformed escapes stay as written.
+/// Percent-decoding for paths (`%20` and friends); malformed escapes stay as
+/// written, and so does a path that is not UTF-8 once decoded.
 fn decode(s: &str) -> String {
-    crate::bundle::percent_decode(s).unwrap_or_else(|| s.to_string())
+    match percent_encoding::percent_decode_str(s).decode_utf8() {
+        Ok(d) => d.into_owned(),
+        Err(_) => s.to_string(),
+    }
 }
 
-/// Resolves a reference made on page `from` (a bundle path) to (path, fragment).
+/// Where the pages of the site being checked live, for resolving links; a
+/// name no real host can have, so no absolute link can point at it.
+const PAGE_ORIGIN: &str = "https://site.invalid/";
+
+/// Resolves a reference made on page `from` (a bundle path) as a browser
+/// does (WHATWG URL: `../`, `./`, `?q`, `#id`, backslashes, tabs and
+/// newlines, `%2e%2e`) to (decoded path, decoded fragment); None for an
+/// empty reference and for what leaves the site (`//host/…`, another scheme).
 fn internal(from: &str, reference: &str) -> Option<(String, Option<String>)> {
-    if reference.is_empty()
-        || reference.starts_with("//")
-        || reference.contains(':')
-            && !reference.starts_with('/')
-            && !reference.starts_with('#')
-            && !reference.starts_with('.')
-    {
+    if reference.is_empty() {
         return None;
     }
-    let (path, fragment) = match reference.split_once('#') {
-        Some((p, f)) => (p, Some(f.to_string())),
-        None => (reference, None),
-    };
-    let path = path.split('?').next().unwrap_or("");
-    if path.is_empty() {
-        // `#id` or `?q`: this very page.
-        return Some((format!("/{from}"), fragment));
+    let mut page = url::Url::parse(PAGE_ORIGIN).expect("a valid URL");
+    page.set_path(from);
+    let target = page.join(reference).ok()?;
+    if target.origin() != page.origin() {
+        return None;
     }
-    let full = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        let base = from
-            .rsplit_once('/')
-            .map(|(d, _)| format!("/{d}/"))
-            .unwrap_or_else(|| "/".into());
-        format!("{base}{path}")
-    };
-    let normalized = crate::fsutil::normalize(Path::new(&decode(&full)));
-    let mut s = normalized.to_string_lossy().replace('\\', "/");
-    if !s.starts_with('/') {
-        s.insert(0, '/');
-    }
-    if full.ends_with('/') && !s.ends_with('/') {
-        s.push('/');
-    }
-    Some((s, fragment))
+    Some((decode(target.path()), target.fragment().map(decode)))
 }
 
 /// Finds where a page's source (or the site config) contains `needle`.
@@ -825,9 +772,7 @@ impl Checker<'_> {
                 linked.insert(target);
             }
             if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
-                let ok = pages
-                    .get(target)
-                    .is_some_and(|t| t.ids.contains(&decode(&fragment)));
+                let ok = pages.get(target).is_some_and(|t| t.ids.contains(&fragment));
                 if !ok {
                     let message = format!("{reference}: no element with id {fragment:?} on {path}");
                     self.push(level, "links", page, Find::Text(reference), message);
@@ -1189,6 +1134,63 @@ mod tests {
     }
 
     #[test]
+    fn relative_references_resolve_by_the_url_standard() {
+        let at = |from: &str, reference: &str| internal(from, reference);
+        let path = |p: &str| Some((p.to_string(), None));
+        // Up, past the root (which stays the root), and through `.`.
+        assert_eq!(at("news/a/index.html", "../b/"), path("/news/b/"));
+        assert_eq!(at("news/a/index.html", "../../../../x/"), path("/x/"));
+        assert_eq!(
+            at("news/a/index.html", "./img.png"),
+            path("/news/a/img.png")
+        );
+        assert_eq!(
+            at("news/a/index.html", "b/../c/./d.css"),
+            path("/news/a/c/d.css")
+        );
+        // A query or a fragment alone is this page.
+        assert_eq!(at("about/index.html", "?q=1"), path("/about/index.html"));
+        assert_eq!(
+            at("about/index.html", "?q=1#team"),
+            Some(("/about/index.html".into(), Some("team".into())))
+        );
+        assert_eq!(
+            at("about/index.html", "#"),
+            Some(("/about/index.html".into(), Some("".into())))
+        );
+        // Percent-encoded paths and fragments, decoded for the lookup; an
+        // encoded dot-dot is a dot-dot; a malformed escape stays as written.
+        assert_eq!(at("index.html", "caf%C3%A9/"), path("/café/"));
+        assert_eq!(at("index.html", "café/"), path("/café/"));
+        assert_eq!(at("index.html", "a%20b.pdf"), path("/a b.pdf"));
+        assert_eq!(at("a/b/index.html", "%2e%2e/x/"), path("/a/x/"));
+        assert_eq!(at("index.html", "100%zz/"), path("/100%zz/"));
+        assert_eq!(
+            at("index.html", "/#caf%C3%A9"),
+            Some(("/".into(), Some("café".into())))
+        );
+        // Backslashes are slashes; tabs and newlines are dropped; spaces
+        // around the reference are trimmed.
+        assert_eq!(at("news/a/index.html", "..\\b\\"), path("/news/b/"));
+        assert_eq!(at("index.html", "/ab\tout/\n"), path("/about/"));
+        assert_eq!(at("index.html", "  /about/  "), path("/about/"));
+        // Another host or scheme is not the site, whatever its path.
+        for external in [
+            "//host/x",
+            "\\\\host\\x",
+            "HTTPS://example.com/x",
+            "data:text/plain,x",
+            "javascript:go()",
+            "foo:bar",
+        ] {
+            assert_eq!(at("about/index.html", external), None, "{external}");
+        }
+        // A colon later in a path is not a scheme.
+        assert_eq!(at("index.html", "./a:b/"), path("/a:b/"));
+        assert_eq!(at("index.html", "/files/a:b.png"), path("/files/a:b.png"));
+    }
+
+    #[test]
     fn the_policy_is_read_as_a_browser_applies_it() {
         let p = Policy::parse(
             "default-src 'none'; script-src 'sha256-abc='; style-src 'self'; img-src 'self' https://cdn.example *.media.example; form-action 'self'",
@@ -1233,6 +1235,24 @@ mod tests {
             Err("default-src 'none'".into())
         );
         assert_eq!(p.allows_url("base-uri", "https://evil.example/"), Ok(()));
+        // The default port is the same origin; a user name does not change
+        // the host; backslashes are slashes; spaces around are trimmed.
+        for ok in [
+            "https://x.example:443/a.png",
+            "https:\\\\x.example\\a.png",
+            " /a.png ",
+            "HTTPS://CDN.EXAMPLE/A.PNG",
+        ] {
+            assert_eq!(p.allows_url("img-src", ok), Ok(()), "{ok}");
+        }
+        for blocked in [
+            "https://x.example@evil.example/a.png",
+            "https://x.example:8443/a.png",
+            "https://cdn.example:8443/a.png",
+            "https:\\\\evil.example\\a.png",
+        ] {
+            assert!(p.allows_url("img-src", blocked).is_err(), "{blocked}");
+        }
         // Colons in a path are not a scheme.
         for path in ["/files/a:b.png", ":a.png"] {
             assert_eq!(p.allows_url("img-src", path), Ok(()), "{path}");
@@ -1338,7 +1358,7 @@ mod tests {
                 format!("https://cdn.example/i.png | None | https://cdn.example/i.png (link href): {csp} (img-src 'self') {load}"),
                 format!("https://cdn.example/m.json | None | https://cdn.example/m.json (link href): {csp} (manifest-src 'self') {load}"),
                 format!("https://cdn.example/a.js | None | https://cdn.example/a.js (script src): {csp} (script-src 'self') {load}"),
-                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; the build allows inline styles by hash only as <style>, in lowercase", csp_hash(".nope{}")),
+                format!(".nope{{}} | Some(\"style\") | an inline <style> is blocked by {csp} (style-src 'self'): its hash {} is not allowed; styles belong in the theme's CSS", csp_hash(".nope{}")),
                 format!("https://cdn.example/a.webp | None | https://cdn.example/a.webp (source srcset): {csp} (img-src 'self') {load}"),
                 format!("https://cdn.example/a.mp3 | None | https://cdn.example/a.mp3 (audio src): {csp} (media-src 'self') {load}"),
                 format!("https://cdn.example/p.jpg | None | https://cdn.example/p.jpg (video poster): {csp} (img-src 'self') {load}"),
@@ -1363,10 +1383,10 @@ mod tests {
             Some(" Text/JavaScript "),
             Some("importmap"),
         ] {
-            assert!(runs(t), "{t:?}");
+            assert!(crate::nginx::runs_as_script(t), "{t:?}");
         }
         for t in ["application/ld+json", "text/template", "application/json"] {
-            assert!(!runs(Some(t)), "{t}");
+            assert!(!crate::nginx::runs_as_script(Some(t)), "{t}");
         }
         for u in [
             "javascript:go()",

@@ -59,7 +59,11 @@ fn listens(out: &mut String, listen: &str, ipv6: bool, extra: &str) {
 
 /// The Content-Security-Policy for what the bundle loads: everything is
 /// same-origin; scripts, fonts and manifests only if the bundle has them;
-/// inline `<style>`/`<script>` blocks by hash (never `unsafe-inline`).
+/// inline `<style>` and `<script>` elements (any case, as a browser's
+/// tokenizer reads them) by hash. Never `'unsafe-inline'` nor
+/// `'unsafe-hashes'`: `style="…"` attributes, `on…="…"` event handlers and
+/// `javascript:` URLs never apply or run, in production as in the preview,
+/// and `sitegen check` reports each one as an error.
 pub fn content_security_policy(bundle: &Bundle) -> String {
     let has = |ext: &[&str]| {
         bundle
@@ -74,14 +78,10 @@ pub fn content_security_policy(bundle: &Bundle) -> String {
         .par_iter()
         .filter(|(path, _)| path.ends_with(".html"))
         .map(|(_, bytes)| {
-            let html = String::from_utf8_lossy(bytes);
-            let hashes = |tag| -> Hashes {
-                inline_blocks(&html, tag)
-                    .into_iter()
-                    .map(csp_hash)
-                    .collect()
-            };
-            (hashes("style"), hashes("script"))
+            let code = inline_code(&String::from_utf8_lossy(bytes));
+            let hashes =
+                |bodies: Vec<String>| -> Hashes { bodies.iter().map(|b| csp_hash(b)).collect() };
+            (hashes(code.styles), hashes(code.scripts))
         })
         .reduce(
             || (Hashes::new(), Hashes::new()),
@@ -125,36 +125,163 @@ pub fn content_security_policy(bundle: &Bundle) -> String {
     csp.join("; ")
 }
 
-/// Bodies of inline `<tag>` elements that the CSP governs (`<script>` with a
-/// `src` or a data type such as JSON-LD is not inline code).
-fn inline_blocks<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
-    let open = format!("<{tag}");
-    let close = format!("</{tag}>");
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(at) = rest.find(&open) {
-        let after = &rest[at + open.len()..];
-        let Some(end) = after.find('>') else { break };
-        let attrs = &after[..end];
-        let body_start = &after[end + 1..];
-        let Some(stop) = body_start.find(&close) else {
-            break;
-        };
-        let is_code = match tag {
-            "script" => {
-                !attrs.contains("src=")
-                    && (!attrs.contains("type=")
-                        || attrs.contains("type=\"module\"")
-                        || attrs.contains("javascript"))
+/// The inline code of a page the policy must allow by hash.
+#[derive(Debug, Default, PartialEq)]
+struct InlineCode {
+    /// The text of each `<style>` element.
+    styles: Vec<String>,
+    /// The text of each `<script>` a browser runs: no `src`, and a type of
+    /// code rather than data (see `runs_as_script`).
+    scripts: Vec<String>,
+}
+
+/// Reads a page with html5ever's tokenizer, as a browser does: tag names in
+/// any case, comments, `<textarea>`/`<title>` (text only), raw-text
+/// elements, `</script>` inside script strings, CRLF read as LF, and inline
+/// SVG or MathML as foreign content (CDATA sections are text). Attributes
+/// are never collected: no `'unsafe-hashes'` is ever sent.
+fn inline_code(html: &str) -> InlineCode {
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let tokenizer = Tokenizer::new(InlineScan::default(), TokenizerOpts::default());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.found.take()
+}
+
+/// The token sink of `inline_code`. A tokenizer alone reads `<style>`'s
+/// text as markup; switching to raw text at the right start tags is the tree
+/// builder's job, done here for the elements that have it.
+#[derive(Default)]
+struct InlineScan {
+    found: std::cell::RefCell<InlineCode>,
+    /// The `<style>` or `<script>` being read: its name, whether it counts,
+    /// its text so far.
+    open: std::cell::RefCell<Option<(&'static str, bool, String)>>,
+    /// How many `<svg>`/`<math>` elements are open.
+    foreign: std::cell::Cell<usize>,
+}
+
+impl InlineScan {
+    fn close(&self) {
+        if let Some((name, counts, text)) = self.open.take() {
+            let mut found = self.found.borrow_mut();
+            match (name, counts) {
+                ("style", _) => found.styles.push(text),
+                (_, true) => found.scripts.push(text),
+                _ => {}
             }
-            _ => true,
-        };
-        if (attrs.is_empty() || attrs.starts_with(char::is_whitespace)) && is_code {
-            out.push(&body_start[..stop]);
         }
-        rest = &body_start[stop + close.len()..];
     }
-    out
+}
+
+impl html5ever::tokenizer::TokenSink for InlineScan {
+    type Handle = ();
+
+    fn process_token(
+        &self,
+        token: html5ever::tokenizer::Token,
+        _line: u64,
+    ) -> html5ever::tokenizer::TokenSinkResult<()> {
+        use html5ever::tokenizer::states::RawKind;
+        use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
+        match token {
+            Token::TagToken(tag) => {
+                let name = &*tag.name;
+                let foreign = self.foreign.get();
+                if tag.kind == TagKind::EndTag {
+                    if self.open.borrow().as_ref().is_some_and(|o| o.0 == name) {
+                        self.close();
+                    }
+                    if matches!(name, "svg" | "math") {
+                        self.foreign.set(foreign.saturating_sub(1));
+                    }
+                    return TokenSinkResult::Continue;
+                }
+                let attr = |n: &str| {
+                    tag.attrs
+                        .iter()
+                        .find(|a| &*a.name.local == n)
+                        .map(|a| &*a.value)
+                };
+                // In foreign content `<x/>` is a whole element.
+                if foreign > 0 && tag.self_closing {
+                    return TokenSinkResult::Continue;
+                }
+                match name {
+                    "svg" | "math" => self.foreign.set(foreign + 1),
+                    "style" => *self.open.borrow_mut() = Some(("style", true, String::new())),
+                    "script" => {
+                        let runs = attr("src").is_none() && runs_as_script(attr("type"));
+                        *self.open.borrow_mut() = Some(("script", runs, String::new()));
+                    }
+                    _ => {}
+                }
+                if foreign > 0 || name == "svg" || name == "math" {
+                    return TokenSinkResult::Continue;
+                }
+                match name {
+                    "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                    // `<noscript>` too: browsers run scripts, so it is raw text.
+                    "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                        TokenSinkResult::RawData(RawKind::Rawtext)
+                    }
+                    "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+                    "plaintext" => TokenSinkResult::Plaintext,
+                    _ => TokenSinkResult::Continue,
+                }
+            }
+            Token::CharacterTokens(text) => {
+                if let Some((_, _, body)) = self.open.borrow_mut().as_mut() {
+                    body.push_str(&text);
+                }
+                TokenSinkResult::Continue
+            }
+            // A `<style>` left open at the end still applies.
+            Token::EOFToken => {
+                self.close();
+                TokenSinkResult::Continue
+            }
+            _ => TokenSinkResult::Continue,
+        }
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.foreign.get() > 0
+    }
+}
+
+/// Whether a `<script>` element's `type` makes it code a browser runs (a
+/// classic script, a module, an import map), not a data block such as
+/// JSON-LD.
+pub(crate) fn runs_as_script(script_type: Option<&str>) -> bool {
+    let Some(t) = script_type else { return true };
+    let t = t.trim().to_ascii_lowercase();
+    t.is_empty()
+        || matches!(
+            t.as_str(),
+            "module"
+                | "importmap"
+                | "speculationrules"
+                | "text/javascript"
+                | "application/javascript"
+                | "application/ecmascript"
+                | "application/x-ecmascript"
+                | "application/x-javascript"
+                | "text/ecmascript"
+                | "text/javascript1.0"
+                | "text/javascript1.1"
+                | "text/javascript1.2"
+                | "text/javascript1.3"
+                | "text/javascript1.4"
+                | "text/javascript1.5"
+                | "text/jscript"
+                | "text/livescript"
+                | "text/x-ecmascript"
+                | "text/x-javascript"
+        )
 }
 
 fn csp_hash(body: &str) -> String {
@@ -397,6 +524,54 @@ mod tests {
             b.files.insert(p.to_string(), body.as_bytes().to_vec());
         }
         b
+    }
+
+    #[test]
+    fn inline_code_is_read_as_a_browser_tokenizes_it() {
+        let code = |html: &str| inline_code(html);
+        let styles = |v: &[&str]| InlineCode {
+            styles: v.iter().map(|s| s.to_string()).collect(),
+            scripts: Vec::new(),
+        };
+        let scripts = |v: &[&str]| InlineCode {
+            styles: Vec::new(),
+            scripts: v.iter().map(|s| s.to_string()).collect(),
+        };
+        // Regression: the scan was case-sensitive, so `<STYLE>` and
+        // `<Script>` were blocked in production; `type="Module"` too.
+        assert_eq!(
+            code("<STYLE>a{}</STYLE><Style media=print>b{}</sTyLe>"),
+            styles(&["a{}", "b{}"])
+        );
+        assert_eq!(
+            code("<SCRIPT>go()</SCRIPT><script type=\"Module\">m()</script><script type=importmap>{}</script>"),
+            scripts(&["go()", "m()", "{}"])
+        );
+        // Not code: data blocks, files, look-alike names, comments, text.
+        assert_eq!(
+            code("<script src=/a.js>x()</script><script type=application/ld+json>{}</script>\
+                  <styles>s{}</styles><!-- <style>c{}</style> --><textarea><style>t{}</style></textarea>\
+                  <title><script>t()</script></title><noscript><style>n{}</style></noscript>"),
+            InlineCode::default()
+        );
+        // Attributes are never hashed: no 'unsafe-hashes', so they never apply.
+        assert_eq!(
+            code("<p style=\"color:red\" onclick=\"go()\"><a href=\"javascript:go()\">x</a></p>"),
+            InlineCode::default()
+        );
+        // The text as the browser hashes it: markup inside is text, a `</b`
+        // is not an end tag, CRLF is LF, and a `<style>` open at the end counts.
+        assert_eq!(
+            code("<script>if (a</b) w(\"<p>\")</script>"),
+            scripts(&["if (a</b) w(\"<p>\")"])
+        );
+        assert_eq!(code("<style>\r\na{}\r\n</style>"), styles(&["\na{}\n"]));
+        assert_eq!(code("<style>p>a{}"), styles(&["p>a{}"]));
+        // Inline SVG is foreign content: CDATA is text, `<title>` is markup.
+        assert_eq!(
+            code("<svg><title>Logo</title><style><![CDATA[.a{}]]></style><script/></svg><style>b{}</style>"),
+            styles(&[".a{}", "b{}"])
+        );
     }
 
     #[test]

@@ -138,6 +138,11 @@ thread_local! {
 
 /// gzip (RFC 1952) of `bytes`, with no name and a zero time in the header,
 /// so the output depends on the input only.
+///
+/// The 10-byte header and 8-byte trailer are written here on purpose, not
+/// by `flate2::write::GzEncoder`: that makes a fresh compressor per file,
+/// and reusing the thread's `DEFLATE` is the measured speed-up above. The
+/// framing is checked by decompressing with flate2's `GzDecoder` (tests).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 (default level) OS=255 (unknown)
     let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];

@@ -563,16 +563,16 @@ fn snapshot_file(dir: &Path, path: &str) -> PathBuf {
     }
 }
 
+/// What a query value keeps as written: RFC 3986's unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A cursor as a query value: everything but unreserved characters escaped.
 fn encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 /// The environment variable that holds this site's token.
@@ -683,4 +683,19 @@ pub fn snapshot_files(data: &PlatformData, with_media: bool) -> Result<Vec<(Stri
         out.push((name.to_string(), json));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_escaped_as_query_values() {
+        assert_eq!(encode_query("off-2_a.b~c"), "off-2_a.b~c");
+        assert_eq!(
+            encode_query("a b/c?d&e=f+g#h%"),
+            "a%20b%2Fc%3Fd%26e%3Df%2Bg%23h%25"
+        );
+        assert_eq!(encode_query("café"), "caf%C3%A9");
+    }
 }

@@ -57,14 +57,7 @@ async fn handle(State(hub): State<Arc<Hub>>, req: Request<Body>) -> Response<Bod
         return plain(StatusCode::BAD_REQUEST, "bad request path\n");
     };
     if path == "/_sitegen/events" {
-        let site = req
-            .uri()
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("site="))
-            .unwrap_or("")
-            .to_string();
+        let site = site_param(req.uri().query().unwrap_or(""));
         let site = if site.is_empty() {
             route(&hub, by_host.as_deref(), req.headers(), "/x")
                 .map(|r| r.0)
@@ -85,6 +78,15 @@ async fn handle(State(hub): State<Arc<Hub>>, req: Request<Body>) -> Response<Bod
         set_cookie: via_prefix,
     };
     file(&hub, page, &path, req.headers())
+}
+
+/// The `site` parameter of the event stream's query, decoded as a form
+/// (the live-reload script sends it through `encodeURIComponent`).
+fn site_param(query: &str) -> String {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "site")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// A file of a site's bundle (or its 404 page); an error page if the site
@@ -164,9 +166,20 @@ fn file(hub: &Hub, page: Page<'_>, path: &str, headers: &HeaderMap) -> Response<
 }
 
 /// Percent-decodes a request path; None for anything that could leave the
-/// bundle or is not plain UTF-8.
+/// bundle, a malformed escape (`%zz`, which nginx answers 400 too) or a path
+/// that is not UTF-8.
 fn clean_path(raw: &str) -> Option<String> {
-    let path = crate::bundle::percent_decode(raw)?;
+    let malformed = raw.split('%').skip(1).any(|s| {
+        !s.get(..2)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if malformed {
+        return None;
+    }
+    let path = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
     let bad = !path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
@@ -175,24 +188,15 @@ fn clean_path(raw: &str) -> Option<String> {
     (!bad).then_some(path)
 }
 
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "xml" => "application/xml",
-        "json" => "application/json",
-        "txt" => "text/plain; charset=utf-8",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "woff2" => "font/woff2",
-        "webmanifest" => "application/manifest+json",
-        "gz" => "application/gzip",
-        _ => "application/octet-stream",
+/// The Content-Type of a bundle file, by its extension (mime_guess's table,
+/// which agrees with nginx's `mime.types` for what sites publish); text
+/// types say UTF-8, as nginx's `charset utf-8` does.
+fn content_type(path: &str) -> String {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    if mime.type_() == mime_guess::mime::TEXT || mime.subtype() == "javascript" {
+        format!("{}; charset=utf-8", mime.essence_str())
+    } else {
+        mime.essence_str().to_string()
     }
 }
 
@@ -401,6 +405,67 @@ fn event(domain: &str, notice: Notice) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_get_the_content_type_browsers_expect() {
+        for (path, want) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("assets/site.0123456789.css", "text/css; charset=utf-8"),
+            ("app.js", "text/javascript; charset=utf-8"),
+            ("app.mjs", "application/javascript; charset=utf-8"),
+            ("robots.txt", "text/plain; charset=utf-8"),
+            ("sitemap.xml", "text/xml; charset=utf-8"),
+            ("legs/lyon.ics", "text/calendar; charset=utf-8"),
+            ("logo.svg", "image/svg+xml"),
+            ("data.json", "application/json"),
+            ("favicon.ico", "image/x-icon"),
+            ("a.jpg", "image/jpeg"),
+            ("a.PNG", "image/png"),
+            ("a.webp", "image/webp"),
+            ("a.avif", "image/avif"),
+            ("a.gif", "image/gif"),
+            ("fonts/a.woff2", "font/woff2"),
+            ("files/menu.pdf", "application/pdf"),
+            ("site.webmanifest", "application/manifest+json"),
+            ("index.html.gz", "application/gzip"),
+            ("feed.atom", "application/atom+xml"),
+            ("LICENSE", "application/octet-stream"),
+            ("a.unknown-ext", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_event_stream_names_its_site_in_the_query() {
+        assert_eq!(site_param("site=cocotte.maison"), "cocotte.maison");
+        assert_eq!(site_param("x=1&site=caf%C3%A9.example"), "café.example");
+        assert_eq!(site_param("site=a%2Eb&site=c"), "a.b");
+        assert_eq!(site_param("sites=x"), "");
+        assert_eq!(site_param(""), "");
+    }
+
+    #[test]
+    fn request_paths_are_decoded_and_kept_inside_the_bundle() {
+        for (raw, want) in [
+            ("/", Some("/")),
+            ("/caf%C3%A9/", Some("/café/")),
+            ("/a%20b/c%2Ed.css", Some("/a b/c.d.css")),
+            ("/100%25/", Some("/100%/")),
+            // Malformed escapes and bytes that are not UTF-8.
+            ("/%zz/", None),
+            ("/%4/", None),
+            ("/a%", None),
+            ("/%C3/", None),
+            // Escapes that would leave the bundle once decoded.
+            ("/%2e%2e/x", None),
+            ("/a%2f%2fb", None),
+            ("/a%5cb", None),
+            ("/a%00b", None),
+        ] {
+            assert_eq!(clean_path(raw).as_deref(), want, "{raw}");
+        }
+    }
 
     #[test]
     fn host_names_are_read_as_a_browser_sends_them() {

@@ -586,19 +586,10 @@ fn stylesheet_is_bundled_minified_fingerprinted_with_brand_properties_and_sri() 
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
-    const ABC: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.chars().filter(|c| *c != '=') {
-        bits = bits << 6 | ABC.find(c).unwrap() as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("standard base64")
 }
 
 #[test]

@@ -740,22 +740,13 @@ fn nginx_policy(t: &crate::harness::SiteTest, domain: &str) -> String {
 
 /// A CSP hash source: `'sha256-<standard base64>'`.
 pub fn sha256_source(text: &str) -> String {
+    use base64::Engine;
     use sha2::Digest;
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in sha2::Sha256::digest(text.as_bytes()).chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(match i <= chunk.len() {
-                true => ABC[(n >> (18 - 6 * i) & 63) as usize] as char,
-                false => '=',
-            });
-        }
-    }
-    format!("'sha256-{out}'")
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// Regression: `serve` sent no Content-Security-Policy, so a `style=` in
@@ -889,7 +880,13 @@ mod app {
 
     /// The demo workspace, its hub serving cocotte.maison on loopback, built once.
     fn hub() -> (SiteTest, Arc<Hub>) {
+        hub_with(|_| {})
+    }
+
+    /// As `hub`, after `edit` changed the demo workspace.
+    fn hub_with(edit: impl FnOnce(&SiteTest)) -> (SiteTest, Arc<Hub>) {
         let t = SiteTest::demo();
+        edit(&t);
         let ws = sitegen::Workspace::open(t.root(), None).unwrap();
         let opts = ServeOptions {
             bind: "127.0.0.1:4000".parse().unwrap(),
@@ -943,7 +940,7 @@ mod app {
             Answer {
                 status: head.status,
                 headers: head.headers,
-                body: String::from_utf8(body.to_vec()).unwrap(),
+                body: String::from_utf8_lossy(&body).into_owned(),
             }
         })
     }
@@ -985,6 +982,29 @@ mod app {
             let a = get(&hub, host, target);
             assert_eq!(a.status, StatusCode::OK, "{host} {target}");
             assert!(a.body.contains(want), "{host} {target}: {}", a.body);
+        }
+    }
+
+    /// Regression: the preview's own MIME table sent `.pdf` (and `.avif`,
+    /// `.ics`, `.woff`) as `application/octet-stream`, so a browser
+    /// downloaded a menu instead of showing it; it now comes from mime_guess.
+    #[test]
+    fn app_sends_each_file_type_with_its_content_type() {
+        let (_t, hub) = hub_with(|t| {
+            t.write("sites/cocotte.maison/static/fonts/brand.woff2", "wOF2");
+            t.write("sites/cocotte.maison/static/files/menu.pdf", "%PDF-1.4\n");
+        });
+        for (target, want) in [
+            ("/fonts/brand.woff2", "font/woff2"),
+            ("/files/menu.pdf", "application/pdf"),
+            ("/favicon.ico", "image/x-icon"),
+            ("/site.webmanifest", "application/manifest+json"),
+            ("/sitemap.xml", "text/xml; charset=utf-8"),
+            ("/robots.txt", "text/plain; charset=utf-8"),
+        ] {
+            let a = get(&hub, "cocotte.maison.localhost:4000", target);
+            assert_eq!(a.status, StatusCode::OK, "{target}");
+            assert_eq!(a.header("content-type"), want, "{target}");
         }
     }
 
