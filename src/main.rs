@@ -116,6 +116,36 @@ fn annotate_error(err: &Error) {
     }
 }
 
+/// A finding of `check` as an annotation, on GitHub Actions: at its file
+/// when that is one of the workspace (a markdown page); a page of the
+/// bundle or a site's name goes in the message instead.
+fn annotate_finding(ws: &Workspace, f: &sitegen::check::Finding) {
+    if !on_github() {
+        return;
+    }
+    let at_file = ws.root.join(&f.file).is_file();
+    let message = if at_file {
+        format!("[{}] {}", f.rule, f.message)
+    } else {
+        format!("{}: [{}] {}", f.file, f.rule, f.message)
+    };
+    let level = if f.error {
+        Level::Error
+    } else {
+        Level::Warning
+    };
+    eprintln!(
+        "{}",
+        annotation::command(
+            level,
+            at_file.then_some(f.file.as_str()),
+            f.line,
+            None,
+            &message
+        )
+    );
+}
+
 /// `warning: <text>` on stderr (unless `plain` is false: the `--json`
 /// report carries it), and as an annotation on GitHub Actions.
 fn print_warning(text: &str, plain: bool) {
@@ -233,22 +263,7 @@ fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error>
                     if !args.json {
                         println!("{f}");
                     }
-                    if on_github() {
-                        eprintln!(
-                            "{}",
-                            annotation::command(
-                                if f.error {
-                                    Level::Error
-                                } else {
-                                    Level::Warning
-                                },
-                                Some(&f.file),
-                                f.line,
-                                None,
-                                &format!("[{}] {}", f.rule, f.message),
-                            )
-                        );
-                    }
+                    annotate_finding(ws, f);
                     report.findings.push(FindingReport {
                         rule: f.rule,
                         level: if f.error { "error" } else { "warning" },
