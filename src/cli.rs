@@ -37,7 +37,7 @@ pub enum Command {
     /// Build sites into <out>/<domain>/ (public/ and manifest.json).
     Build(BuildArgs),
     /// List the sites of the workspace: domain, kind, tenant, theme.
-    List,
+    List(ListArgs),
     /// Fetch a site's tenant data from the platform API and save it as the
     /// snapshot in data/platform/<tenant>/ (public fields only).
     Fetch(FetchArgs),
@@ -46,8 +46,9 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Point `current` back at the previous release (or a named one).
     Rollback(RollbackArgs),
-    /// List a site's releases on its target; `*` marks the live one.
-    Releases(DomainArg),
+    /// List a site's releases on its target, oldest first: when each was
+    /// deployed, its size, and which one is live (`*`).
+    Releases(ReleasesArgs),
     /// Build sites in memory and check links, images, titles, sitemap, HTML
     /// and JSON-LD; exit 1 on any error-level finding.
     Check(CheckArgs),
@@ -90,7 +91,7 @@ pub enum EdgeAction {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Domains to check.
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present_any = ["all", "shard"], conflicts_with = "all")]
     pub domains: Vec<String>,
     /// Check every site.
     #[arg(long)]
@@ -102,6 +103,12 @@ pub struct CheckArgs {
     /// missing in a language, an image without alt text) and every finding.
     #[arg(long)]
     pub strict: bool,
+    /// Check only shard I of N (the sites `build --shard I/N` builds).
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Print one JSON report on stdout instead of findings and summary lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -156,27 +163,42 @@ pub struct DeployArgs {
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub domain: Option<String>,
     /// Deploy every built site that is not held back; continue past failures.
-    #[arg(long, conflicts_with_all = ["force", "dry_run"])]
+    #[arg(long, conflicts_with = "force")]
     pub all: bool,
     /// Deploy even if the site is held back.
     #[arg(long)]
     pub force: bool,
-    /// Print what would change on the target; change nothing.
+    /// Print what would change on the target; change nothing and create
+    /// nothing there (a held-back site too).
     #[arg(long)]
     pub dry_run: bool,
+    /// Print one JSON report on stdout instead of lines per site.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     pub domain: String,
-    /// The release to switch to (default: the one before the live one).
+    /// The release to switch to, or the start of its name if only one
+    /// release starts so (default: the one before the live one).
     #[arg(long)]
     pub to: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct DomainArg {
+pub struct ListArgs {
+    /// Print one JSON report on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
     pub domain: String,
+    /// Print one JSON report on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -134,12 +134,59 @@ struct State {
     releases: Vec<String>,
     /// Releases that have been live (`.live-history`, and `current`).
     live: BTreeSet<String>,
+    /// What the live release holds, when asked for.
+    live_release: Option<LiveRelease>,
+}
+
+/// What the live release holds: its manifest (None if unreadable: an older
+/// sitegen, a hand-made release) and whether it has the edge's folder.
+struct LiveRelease {
+    edge: bool,
+    manifest: Option<Manifest>,
 }
 
 impl State {
+    /// Whether `release` has been live (a rollback target).
     fn was_live(&self, release: &str) -> bool {
         self.live.contains(release) || self.current.as_deref() == Some(release)
     }
+
+    /// Whether the live release is already the build that `manifest`
+    /// describes (`edge`: that build carries the edge's folder), so a deploy
+    /// has nothing to ship. The pages decide, not the manifest's bytes: a
+    /// rebuild after an edit that changed no output (a comment, a setting
+    /// of deploy), by another sitegen version or with another `--clock` is
+    /// the same release. With the edge's folder the inputs must match too,
+    /// as those are the sources the edge renders from.
+    fn is_live(&self, manifest: &Manifest, manifest_hash: &str, edge: bool) -> bool {
+        let Some(current) = &self.current else {
+            return false;
+        };
+        match self.live_release.as_ref() {
+            Some(LiveRelease {
+                edge: live_edge,
+                manifest: Some(live),
+            }) => same_release(live, *live_edge, manifest, edge),
+            // No readable manifest: only its name can tell.
+            _ => hash_of(current) == &manifest_hash[..10],
+        }
+    }
+}
+
+/// See `State::is_live`.
+fn same_release(live: &Manifest, live_edge: bool, new: &Manifest, new_edge: bool) -> bool {
+    live.domain == new.domain
+        && live.files == new.files
+        && live.next_change == new.next_change
+        && live_edge == new_edge
+        && (!new_edge || live.inputs == new.inputs)
+}
+
+enum LockMode {
+    /// `flock -x`, creating the folder and the file.
+    Exclusive,
+    /// `flock -s` if the file is there; nothing otherwise.
+    SharedIfPresent,
 }
 
 /// An exclusive lock on a file of the target, held by a `flock` child there
@@ -266,19 +313,56 @@ impl Target {
         )
     }
 
-    /// Takes `<dir>/<name>` with `flock -x` on the target, waiting (bounded)
-    /// while `holder` has it.
+    /// The site's lock shared, for a look that changes nothing (`deploy
+    /// --dry-run`): it waits for a deploy or rollback under way, and none
+    /// waits for it long. On a target without the lock file (nothing
+    /// deployed yet) there is nothing to wait for: None, and no file or
+    /// folder is created.
+    fn lock_site_shared(&self) -> Result<Option<Lock>> {
+        self.take_lock(
+            LockMode::SharedIfPresent,
+            &self.root,
+            ".deploy.lock",
+            &format!("a deploy or rollback of {}", self.display),
+        )
+    }
+
+    /// Takes `<dir>/<name>` with `flock -x` on the target (creating both),
+    /// waiting (bounded) while `holder` has it.
     fn lock(&self, dir: &str, name: &str, holder: &str) -> Result<Lock> {
+        Ok(self
+            .take_lock(LockMode::Exclusive, dir, name, holder)?
+            .expect("an exclusive lock is always taken"))
+    }
+
+    fn take_lock(
+        &self,
+        mode: LockMode,
+        dir: &str,
+        name: &str,
+        holder: &str,
+    ) -> Result<Option<Lock>> {
         let file = format!("{dir}/{name}");
         let on = match &self.login {
             Some(login) => format!(" on {login}"),
             None => String::new(),
         };
         let wait = lock_wait()?;
+        let (open, flag) = match mode {
+            LockMode::Exclusive => (
+                format!("mkdir -p {} && exec 9>>{f} || exit 2", q(dir), f = q(&file)),
+                "",
+            ),
+            LockMode::SharedIfPresent => (
+                format!(
+                    "[ -e {f} ] || {{ echo absent; exit 0; }}\nexec 9<{f} || exit 2",
+                    f = q(&file)
+                ),
+                " -s",
+            ),
+        };
         let script = format!(
-            "command -v flock >/dev/null || {{ echo 'flock(1) is not installed' >&2; exit 2; }}\nmkdir -p {d} && exec 9>>{f} || exit 2\nif ! flock -n 9; then echo waiting; flock -w {wait} 9 || {{ echo timeout; exit 3; }}; fi\necho locked\nexec cat >/dev/null\n",
-            d = q(dir),
-            f = q(&file),
+            "command -v flock >/dev/null || {{ echo 'flock(1) is not installed' >&2; exit 2; }}\n{open}\nif ! flock{flag} -n 9; then echo waiting; flock{flag} -w {wait} 9 || {{ echo timeout; exit 3; }}; fi\necho locked\nexec cat >/dev/null\n",
         );
         let mut child = self
             .command(&script)
@@ -299,9 +383,11 @@ impl Target {
             text
         });
         let mut timed_out = false;
+        let mut absent = false;
         for line in BufReader::new(stdout).lines() {
             match line.as_deref().map(str::trim) {
-                Ok("locked") => return Ok(Lock { child, stdin }),
+                Ok("locked") => return Ok(Some(Lock { child, stdin })),
+                Ok("absent") => absent = true,
                 Ok("waiting") => tracing::warn!(
                     "waiting for the lock {file}{on}: {holder} holds it (up to {wait} s)"
                 ),
@@ -313,7 +399,9 @@ impl Target {
         drop(stdin);
         let _ = child.wait();
         let errors = errors.join().unwrap_or_default();
-        if timed_out {
+        if absent {
+            Ok(None)
+        } else if timed_out {
             Err(Error::deploy(format!(
                 "{holder} holds the lock {file}{on}; gave up after {wait} s"
             ))
@@ -327,17 +415,27 @@ impl Target {
         }
     }
 
-    /// The live release, every finished release and the live history.
-    fn state(&self) -> Result<State> {
+    /// The live release, every finished release and the live history;
+    /// with `what_is_live`, also the live release's manifest and whether it
+    /// carries the edge's folder. Creates nothing: a target with no folder
+    /// yet has no releases.
+    fn state(&self, what_is_live: bool) -> Result<State> {
+        let live_manifest = if what_is_live {
+            format!(
+                "echo ---; if [ -d current/{edge} ]; then echo edge; else echo plain; fi; cat current/{RELEASE_MANIFEST} 2>/dev/null || true\n",
+                edge = crate::edge::ship::RELEASE_DIR,
+            )
+        } else {
+            String::new()
+        };
         let out = self.sh(
             "reading the releases",
             &format!(
-                "mkdir -p {r} && cd {root} && (readlink current || true) && echo --- && ls -1 releases && echo --- && (cat .live-history 2>/dev/null || true)",
-                r = q(&self.releases_dir()),
+                "cd {root} 2>/dev/null || exit 0\nreadlink current || true; echo ---; ls -1 releases 2>/dev/null || true; echo ---; cat .live-history 2>/dev/null || true\n{live_manifest}",
                 root = q(&self.root)
             ),
         )?;
-        let mut sections = out.split("---\n");
+        let mut sections = out.splitn(4, "---\n");
         let current = sections
             .next()
             .unwrap_or_default()
@@ -362,10 +460,18 @@ impl Target {
             .filter(|l| !l.is_empty())
             .map(str::to_string)
             .collect();
+        let live_release = sections.next().filter(|_| current.is_some()).map(|text| {
+            let (edge, manifest) = text.split_once('\n').unwrap_or((text, ""));
+            LiveRelease {
+                edge: edge.trim() == "edge",
+                manifest: Manifest::parse(manifest.as_bytes(), Path::new(RELEASE_MANIFEST)).ok(),
+            }
+        });
         Ok(State {
             current,
             releases,
             live,
+            live_release,
         })
     }
 
@@ -437,11 +543,11 @@ pub const LIVE_CHANGED: &str = "the live release changed while the pages were re
 
 /// The finished bundle in `dist/<domain>/`: every file the manifest lists,
 /// with its size and hash, and nothing else. Returns the manifest's hash and
-/// the bundle as the nginx config sees it: every path, and the bodies of
+/// the manifest, and the bundle as the nginx config sees it: every path, and the bodies of
 /// the HTML files (the CSP hashes their inline blocks; nothing else of a
 /// file's content reaches the config, and a config that needed more would
 /// differ from the built one, which refuses the deploy: fail closed).
-fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Bundle)> {
+fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Manifest, Bundle)> {
     let manifest_path = manifest::path(dir);
     if !manifest_path.is_file() {
         return Err(Error::deploy(format!(
@@ -493,7 +599,7 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Bundle)> {
             );
         }
     }
-    Ok((sha256_hex(&text), bundle))
+    Ok((sha256_hex(&text), manifest, bundle))
 }
 
 /// The nginx config in `dist/<domain>/nginx/` must be what the current
@@ -549,37 +655,44 @@ fn hash_of(release: &str) -> &str {
     release.rsplit('-').next().unwrap_or("")
 }
 
-/// Deploys the finished bundle of `site`.
+/// Deploys the finished bundle of `site`. A dry run changes nothing on the
+/// target, creates no folder there and is allowed for a held-back site.
 pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deployed> {
     let domain = site.domain();
-    if site.config.deploy.held_back && !opts.force {
+    if site.config.deploy.held_back && !opts.force && !opts.dry_run {
         return Err(Error::deploy(format!("{domain} is held back"))
             .at(site.key_location("deploy.held_back"))
             .hint("set held_back: false, or pass --force to deploy it anyway"));
     }
     let dist = crate::output::site_output_dir(ws, domain);
-    let (manifest_hash, bundle) = check_bundle(&dist, domain)?;
+    let (manifest_hash, manifest, bundle) = check_bundle(&dist, domain)?;
     check_nginx_config(ws, site, &dist, &bundle)?;
     drop(bundle);
     let target = Target::of(site)?;
-    // Held from the first read of the target to the last change.
-    let lock = target.lock_site()?;
-    let state = target.state()?;
-    let current = state.current.clone();
     let public = format!("{}/", dist.join("public").display());
-    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
+    let edge = dist.join(crate::edge::ship::DIST_DIR).is_dir();
 
     if opts.dry_run {
-        return dry_run(ws, &target, current, public, &manifest_hash, unchanged);
+        let lock = target.lock_site_shared()?;
+        let state = target.state(true)?;
+        let unchanged = state.is_live(&manifest, &manifest_hash, edge);
+        let dry = dry_run(ws, &target, &state, public, &manifest_hash, unchanged);
+        drop(lock);
+        return dry;
     }
 
+    // Held from the first read of the target to the last change.
+    let lock = target.lock_site()?;
+    let state = target.state(true)?;
+    let unchanged = state.is_live(&manifest, &manifest_hash, edge);
+    let current = state.current.clone();
     let deployed = ship(
         ws,
         site,
         &target,
         &dist,
         &state,
-        &manifest_hash,
+        (&manifest_hash, unchanged),
         |partial| write_release(&target, current.as_deref(), &public, partial, &dist),
     );
     drop(lock);
@@ -587,25 +700,31 @@ pub fn deploy(ws: &Workspace, site: &Site, opts: &DeployOptions) -> Result<Deplo
 }
 
 /// What deploy and publish share once the target's lock is held: unless the
-/// live release is this build, `write` fills `<id>.partial` (deleted again
-/// if it fails), then the nginx config, the switch and pruning (`go_live`).
+/// live release is this build (`unchanged`), `write` fills `<id>.partial`
+/// (deleted again if it fails), then the nginx config, the switch and
+/// pruning (`go_live`).
 fn ship(
     ws: &Workspace,
     site: &Site,
     target: &Target,
     dist: &Path,
     state: &State,
-    manifest_hash: &str,
+    (manifest_hash, unchanged): (&str, bool),
     write: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Deployed> {
     let current = state.current.clone();
-    let unchanged = current.as_deref().map(hash_of) == Some(&manifest_hash[..10]);
     let new = if unchanged {
         None
     } else {
         let id = release_id(manifest_hash);
         let partial = format!("{}/{id}.partial", target.releases_dir());
-        if let Err(e) = write(&partial) {
+        let written = target
+            .sh(
+                "creating the releases folder",
+                &format!("mkdir -p {}", q(&target.releases_dir())),
+            )
+            .and_then(|_| write(&partial));
+        if let Err(e) = written {
             target.discard(&partial);
             return Err(e.hint("the live release was not touched"));
         }
@@ -655,12 +774,15 @@ pub fn publish(
     }
     fsutil::write_atomic(&manifest::path(&dist), &manifest)?;
     let manifest_hash = sha256_hex(&manifest);
+    let parsed = Manifest::parse(&manifest, Path::new(RELEASE_MANIFEST))?;
+    let edge = crate::edge::ship::enabled(ws);
     let lock = target.lock_site()?;
-    let state = target.state()?;
+    let state = target.state(true)?;
     let current = state.current.clone();
     if current.as_deref() != Some(expect_live) {
         return Err(Error::deploy(LIVE_CHANGED).hint("render again from the live release"));
     }
+    let unchanged = state.is_live(&parsed, &manifest_hash, edge);
     let live = format!("{}/{expect_live}", target.releases_dir());
     let deployed = ship(
         ws,
@@ -668,7 +790,7 @@ pub fn publish(
         &target,
         &dist,
         &state,
-        &manifest_hash,
+        (&manifest_hash, unchanged),
         |partial| {
             write_release_from(bundle, &manifest, Path::new(&live), Path::new(partial))?;
             carry_assets(&target, expect_live, partial, &dist)
@@ -731,35 +853,50 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .map_err(|e| Error::io(path, "set the permissions of", e))
 }
 
-/// `deploy --dry-run`: what rsync would change against the live release.
+/// `deploy --dry-run`: what rsync would change against the live release, or
+/// (nothing live yet) against an empty folder here, so nothing is created
+/// on the target.
 fn dry_run(
     ws: &Workspace,
     target: &Target,
-    current: Option<String>,
+    state: &State,
     public: String,
     manifest_hash: &str,
     unchanged: bool,
 ) -> Result<Deployed> {
-    let compare = match &current {
-        Some(c) => format!("{}/{c}/", target.releases_dir()),
-        None => format!("{}/.dry-run-empty/", target.releases_dir()),
+    let empty;
+    let compare = match &state.current {
+        Some(c) => target.rsync_dest(&format!("{}/{c}/", target.releases_dir())),
+        None => {
+            empty = tempfile::tempdir()
+                .map_err(|e| Error::io(&std::env::temp_dir(), "create a folder in", e))?;
+            format!("{}/", empty.path().display())
+        }
     };
     let out = target.rsync(&[
         "-rcn".into(),
         "--delete".into(),
         "--itemize-changes".into(),
         format!("--exclude=/{RELEASE_MANIFEST}"),
+        format!("--exclude=/{}", crate::edge::ship::RELEASE_DIR),
         public,
-        target.rsync_dest(&compare),
+        compare,
     ])?;
     let nginx = match &ws.config.nginx.conf_dir {
         None => NginxOutcome::NotManaged,
         Some(_) => NginxOutcome::WouldInstall,
     };
     Ok(Deployed {
-        release: release_id(manifest_hash),
+        release: if unchanged {
+            state
+                .current
+                .clone()
+                .expect("unchanged implies a live release")
+        } else {
+            release_id(manifest_hash)
+        },
         unchanged,
-        previous: current,
+        previous: state.current.clone(),
         nginx,
         pruned: Vec::new(),
         changes: out.lines().map(str::to_string).collect(),
@@ -1060,18 +1197,30 @@ fn prune(target: &Target, keep: usize, live: &str, state: &State) -> Result<Vec<
 }
 
 /// Points `current` at the newest release older than the live one that was
-/// live before, or at `to` (which must have been live before).
+/// live before, or at `to`: a release's name or the start of exactly one
+/// (which must have been live before).
 pub fn rollback(site: &Site, to: Option<&str>) -> Result<(Option<String>, String)> {
     let target = Target::of(site)?;
     let _lock = target.lock_site()?;
-    let state = target.state()?;
+    let state = target.state(false)?;
     let listed = format!("`sitegen releases {}` lists them", site.domain());
     let choice = match to {
         Some(name) => {
-            let found = state.releases.iter().find(|r| *r == name).ok_or_else(|| {
-                Error::deploy(format!("{} has no release {name}", target.display))
-                    .hint(listed.clone())
+            let found = find_release(&state.releases, name).map_err(|candidates| {
+                if candidates.is_empty() {
+                    Error::deploy(format!("{} has no release {name}", target.display))
+                        .hint(listed.clone())
+                } else {
+                    Error::deploy(format!(
+                        "{name} is ambiguous: {} releases on {} start with it: {}",
+                        candidates.len(),
+                        target.display,
+                        candidates.join(", ")
+                    ))
+                    .hint("give more of the name, up to the whole of one")
+                }
             })?;
+            let name = found.as_str();
             if !state.was_live(found) {
                 return Err(Error::deploy(format!(
                     "release {name} on {} was never live; rollback only goes to releases that were live before",
@@ -1106,10 +1255,104 @@ pub fn rollback(site: &Site, to: Option<&str>) -> Result<(Option<String>, String
     Ok((state.current, choice))
 }
 
-/// Releases on the target, oldest first, and which one is live.
-pub fn releases(site: &Site) -> Result<(Option<String>, Vec<String>)> {
-    let state = Target::of(site)?.state()?;
-    Ok((state.current, state.releases))
+/// The release named `name`, or else the one release whose name starts
+/// with it; else the releases it starts (none, or more than one).
+fn find_release<'a>(
+    releases: &'a [String],
+    name: &str,
+) -> std::result::Result<&'a String, Vec<String>> {
+    if let Some(exact) = releases.iter().find(|r| *r == name) {
+        return Ok(exact);
+    }
+    if name.is_empty() {
+        return Err(Vec::new());
+    }
+    let mut starting = releases.iter().filter(|r| r.starts_with(name));
+    match (starting.next(), starting.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(Vec::new()),
+        (Some(a), Some(b)) => Err([a, b].into_iter().chain(starting).cloned().collect()),
+    }
+}
+
+/// One release on a target, as `sitegen releases` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReleaseInfo {
+    pub id: String,
+    /// When it was deployed (its name says, to the millisecond), RFC 3339
+    /// UTC; None for a name sitegen did not give.
+    pub deployed_at: Option<String>,
+    /// Files and bytes of its pages, per its manifest (None without one).
+    pub files: Option<usize>,
+    pub bytes: Option<u64>,
+    /// The one `current` points at.
+    pub live: bool,
+    /// Live now or before: a rollback target.
+    pub was_live: bool,
+}
+
+/// The releases on the site's target, oldest first, with their deploy time,
+/// size and whether they are (or were) live. Reads only; takes no lock.
+pub fn releases(site: &Site) -> Result<Vec<ReleaseInfo>> {
+    let target = Target::of(site)?;
+    let state = target.state(false)?;
+    // Each release's manifest, one after the other, between markers.
+    let mut script = format!("cd {} 2>/dev/null || exit 0\n", q(&target.releases_dir()));
+    for r in &state.releases {
+        script.push_str(&format!(
+            "echo {marker}; cat {} 2>/dev/null || true; echo\n",
+            q(&format!("{r}/{RELEASE_MANIFEST}")),
+            marker = q(&format!("--- {r}")),
+        ));
+    }
+    let out = target.sh("reading the releases' manifests", &script)?;
+    let mut sizes: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    for part in out.split("--- ").skip(1) {
+        let (id, text) = part.split_once('\n').unwrap_or((part, ""));
+        if let (Some(r), Ok(m)) = (
+            state.releases.iter().find(|r| *r == id.trim()),
+            Manifest::parse(text.as_bytes(), Path::new(RELEASE_MANIFEST)),
+        ) {
+            sizes.insert(r, (m.files.len(), m.files.iter().map(|f| f.bytes).sum()));
+        }
+    }
+    Ok(state
+        .releases
+        .iter()
+        .map(|r| ReleaseInfo {
+            id: r.clone(),
+            deployed_at: deployed_at(r),
+            files: sizes.get(r.as_str()).map(|s| s.0),
+            bytes: sizes.get(r.as_str()).map(|s| s.1),
+            live: state.current.as_ref() == Some(r),
+            was_live: state.was_live(r),
+        })
+        .collect())
+}
+
+/// The deploy time in a release's name (`20261123T140106412Z-…`), as RFC
+/// 3339: `2026-11-23T14:01:06.412Z`.
+fn deployed_at(release: &str) -> Option<String> {
+    let stamp = release.split('-').next()?;
+    let b = stamp.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|_| &stamp[r])
+    };
+    if b.len() != 19 || b[8] != b'T' || b[18] != b'Z' {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{}T{}:{}:{}.{}Z",
+        digits(0..4)?,
+        digits(4..6)?,
+        digits(6..8)?,
+        digits(9..11)?,
+        digits(11..13)?,
+        digits(13..15)?,
+        digits(15..18)?
+    ))
 }
 
 #[cfg(test)]
@@ -1132,5 +1375,53 @@ mod tests {
         );
         assert_eq!(split_command("  ssh  "), ["ssh"]);
         assert_eq!(split_command("ssh ''"), ["ssh", ""]);
+    }
+
+    #[test]
+    fn a_release_is_found_by_its_name_or_the_start_of_only_one() {
+        let rel: Vec<String> = [
+            "20261123T140106412Z-89dbeb86ef",
+            "20261124T090000000Z-0123456789",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(find_release(&rel, &rel[1]), Ok(&rel[1]));
+        assert_eq!(find_release(&rel, "20261123"), Ok(&rel[0]));
+        assert_eq!(find_release(&rel, "2026112"), Err(rel.clone()));
+        assert_eq!(find_release(&rel, "2027"), Err(Vec::new()));
+        assert_eq!(find_release(&rel, ""), Err(Vec::new()));
+    }
+
+    #[test]
+    fn the_deploy_time_is_read_from_the_release_name() {
+        assert_eq!(
+            deployed_at("20261123T140106412Z-89dbeb86ef").as_deref(),
+            Some("2026-11-23T14:01:06.412Z")
+        );
+        assert_eq!(deployed_at("hand-made"), None);
+        assert_eq!(deployed_at("2026112xT140106412Z-89dbeb86ef"), None);
+    }
+
+    #[test]
+    fn the_same_pages_are_the_same_release_whatever_else_the_manifest_says() {
+        let files = BTreeMap::from([("index.html".to_string(), b"<p>hi".to_vec())]);
+        let live = Manifest::of("example.org", Some("inputs-1"), &files);
+        let mut rebuilt = Manifest::of("example.org", Some("inputs-2"), &files);
+        rebuilt.generator = "sitegen 9.9.9".into();
+        rebuilt.clock = Some("2027-03-01T00:00:00Z".into());
+        assert!(same_release(&live, false, &rebuilt, false));
+        // With the edge's folder, its sources (the inputs) count too.
+        assert!(!same_release(&live, true, &rebuilt, true));
+        assert!(same_release(&live, true, &live.clone(), true));
+        assert!(!same_release(&live, false, &live.clone(), true));
+        let mut later = live.clone();
+        later.next_change = Some("2027-03-02T00:00:00Z".into());
+        assert!(!same_release(&live, false, &later, false));
+        let other = Manifest::of(
+            "example.org",
+            Some("inputs-1"),
+            &BTreeMap::from([("index.html".to_string(), b"<p>ho".to_vec())]),
+        );
+        assert!(!same_release(&live, false, &other, false));
     }
 }

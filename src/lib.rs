@@ -2,6 +2,7 @@
 //! platform data into static brand sites. See DESIGN.md for the pipeline:
 //! config → platform → content → render → assets → build → Bundle → sinks.
 
+pub mod annotation;
 pub mod assets;
 pub mod build;
 pub mod bundle;

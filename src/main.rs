@@ -26,9 +26,10 @@ macro_rules! println {
 use clap::Parser;
 use rayon::prelude::*;
 
+use sitegen::annotation::{self, Level};
 use sitegen::cli::{
-    BuildArgs, CheckArgs, Cli, Command, DeployArgs, DomainArg, EdgeAction, EdgeArgs, FetchArgs,
-    NewArgs, RollbackArgs, ServeArgs,
+    BuildArgs, CheckArgs, Cli, Command, DeployArgs, EdgeAction, EdgeArgs, FetchArgs, ListArgs,
+    NewArgs, ReleasesArgs, RollbackArgs, ServeArgs,
 };
 use sitegen::clock::Clock;
 use sitegen::deploy::{self, NginxOutcome};
@@ -87,7 +88,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
-        Command::List => list(&ws),
+        Command::List(args) => list(&ws, args),
         Command::Fetch(args) => fetch(cli, &ws, args),
         Command::Deploy(args) => deploy_site(cli, &ws, args),
         Command::Rollback(args) => rollback(cli, &ws, args),
@@ -99,49 +100,222 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
 }
 
+/// Whether this runs as a GitHub Actions step (`GITHUB_ACTIONS=true`): then
+/// every error and warning is also printed as a workflow command, which the
+/// run shows as an annotation at its file and line. On stderr, so that
+/// `--json` keeps stdout one JSON document (the runner reads both).
+fn on_github() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"))
+}
+
+/// An error as an annotation, on GitHub Actions.
+fn annotate_error(err: &Error) {
+    if on_github() {
+        eprintln!("{}", annotation::error(err));
+    }
+}
+
+/// A finding of `check` as an annotation, on GitHub Actions: at its file
+/// when that is one of the workspace (a markdown page); a page of the
+/// bundle or a site's name goes in the message instead.
+fn annotate_finding(ws: &Workspace, f: &sitegen::check::Finding) {
+    if !on_github() {
+        return;
+    }
+    let at_file = ws.root.join(&f.file).is_file();
+    let message = if at_file {
+        format!("[{}] {}", f.rule, f.message)
+    } else {
+        format!("{}: [{}] {}", f.file, f.rule, f.message)
+    };
+    let level = if f.error {
+        Level::Error
+    } else {
+        Level::Warning
+    };
+    eprintln!(
+        "{}",
+        annotation::command(
+            level,
+            at_file.then_some(f.file.as_str()),
+            f.line,
+            None,
+            &message
+        )
+    );
+}
+
+/// `warning: <text>` on stderr (unless `plain` is false: the `--json`
+/// report carries it), and as an annotation on GitHub Actions.
+fn print_warning(text: &str, plain: bool) {
+    if plain {
+        eprintln!("warning: {text}");
+    }
+    if on_github() {
+        eprintln!(
+            "{}",
+            annotation::command(Level::Warning, None, None, None, text)
+        );
+    }
+}
+
+/// The sites a `build` or `check` works on: those named, or every site
+/// (`--all`, or `--shard` alone), kept to shard I/N. A named site that does
+/// not exist stays, to fail as unknown whatever the shard. A selection that
+/// leaves none says so with a warning: a shard with nothing to do passes, a
+/// filter that matches nothing does not go unnoticed.
+fn select(
+    ws: &Workspace,
+    named: &[String],
+    all: bool,
+    shard: Option<(u32, u32)>,
+    verb: &str,
+) -> Result<Vec<String>, Error> {
+    let every = all || named.is_empty();
+    let known = ws.domains()?;
+    let mut domains = if every { known.clone() } else { named.to_vec() };
+    if let Some((i, n)) = shard {
+        domains.retain(|d| !known.contains(d) || sitegen::inputs::in_shard(d, i, n));
+    }
+    if domains.is_empty() {
+        let why = match shard {
+            None => "the workspace has no site under sites/".to_string(),
+            Some((i, n)) if every => format!(
+                "none of the {} site(s) of the workspace is in shard {i}/{n}",
+                known.len()
+            ),
+            Some((i, n)) => {
+                let shard_of = |d: &str| {
+                    (1..=n)
+                        .find(|j| sitegen::inputs::in_shard(d, *j, n))
+                        .unwrap_or(0)
+                };
+                format!(
+                    "{} not in shard {i}/{n}",
+                    named
+                        .iter()
+                        .map(|d| format!("{d} is in shard {}/{n},", shard_of(d)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            }
+        };
+        print_warning(&format!("no site to {verb}: {why}"), true);
+    }
+    Ok(domains)
+}
+
+/// One finding in the `check --json` report.
+#[derive(serde::Serialize)]
+struct FindingReport<'a> {
+    rule: &'a str,
+    /// `error` or `warning`.
+    level: &'static str,
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    message: &'a str,
+}
+
+/// One site in the `check --json` report.
+#[derive(serde::Serialize)]
+struct CheckReport<'a> {
+    domain: &'a str,
+    /// `passed` or `failed`.
+    status: &'static str,
+    duration_ms: u128,
+    findings: Vec<FindingReport<'a>>,
+    /// Why the site could not be checked (it does not build).
+    errors: Vec<ErrorReport>,
+}
+
 /// `sitegen check`: findings per site; fails if any site has an error.
 fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error> {
-    let domains = if args.all {
-        ws.domains()?
-    } else {
-        args.domains.clone()
-    };
+    let started = Instant::now();
+    let domains = select(ws, &args.domains, args.all, args.shard, "check")?;
     let opts = sitegen::check::CheckOptions {
         external: args.external,
         strict: args.strict,
         now: cli.clock,
     };
-    let mut failed = Vec::new();
+    let mut results = Vec::new();
     for domain in &domains {
+        let t = Instant::now();
         let result = ws
             .load_site(domain)
             .and_then(|site| sitegen::check::check_site(ws, &site, &opts));
+        results.push((domain.as_str(), t.elapsed().as_millis(), result));
+    }
+    let mut failed = Vec::new();
+    let mut reports = Vec::new();
+    for (domain, ms, result) in &results {
+        let mut report = CheckReport {
+            domain,
+            status: "passed",
+            duration_ms: *ms,
+            findings: Vec::new(),
+            errors: Vec::new(),
+        };
         match result {
             Ok(findings) => {
-                for f in &findings {
-                    println!("{f}");
+                for f in findings {
+                    if !args.json {
+                        println!("{f}");
+                    }
+                    annotate_finding(ws, f);
+                    report.findings.push(FindingReport {
+                        rule: f.rule,
+                        level: if f.error { "error" } else { "warning" },
+                        file: &f.file,
+                        line: f.line,
+                        message: &f.message,
+                    });
                 }
                 let errors = findings.iter().filter(|f| f.error).count();
-                if !cli.quiet || errors > 0 {
+                if !args.json && (!cli.quiet || errors > 0) {
                     println!(
                         "check {domain}: {errors} error(s), {} warning(s)",
                         findings.len() - errors
                     );
                 }
                 if errors > 0 {
-                    failed.push(domain.clone());
+                    report.status = "failed";
                 }
             }
             Err(e) => {
-                print_error(&e);
-                failed.push(domain.clone());
+                if args.json {
+                    annotate_error(e);
+                } else {
+                    print_error(e);
+                }
+                report.status = "failed";
+                report.errors.push(ErrorReport::of(e));
             }
         }
+        if report.status == "failed" {
+            failed.push(*domain);
+        }
+        reports.push(report);
+    }
+    if args.json {
+        let report = serde_json::json!({
+            "sites": reports,
+            "passed": results.len() - failed.len(),
+            "failed": failed.len(),
+            "duration_ms": started.elapsed().as_millis(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
     }
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("error: check failed: {}", failed.join(", "));
+        if !args.json {
+            eprintln!("error: check failed: {}", failed.join(", "));
+        }
         Ok(ExitCode::FAILURE)
     }
 }
@@ -234,29 +408,99 @@ fn rollback(cli: &Cli, ws: &Workspace, args: &RollbackArgs) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sitegen releases`: the target's releases, the live one starred.
-fn releases(ws: &Workspace, args: &DomainArg) -> Result<ExitCode, Error> {
+/// `sitegen releases`: the target's releases, oldest first, with when each
+/// was deployed and its size; the live one starred.
+fn releases(ws: &Workspace, args: &ReleasesArgs) -> Result<ExitCode, Error> {
     let site = ws.load_site(&args.domain)?;
-    let (current, releases) = deploy::releases(&site)?;
-    for r in releases {
-        let mark = if Some(&r) == current.as_ref() {
-            "*"
+    let releases = deploy::releases(&site)?;
+    if args.json {
+        let live = releases.iter().find(|r| r.live).map(|r| r.id.as_str());
+        let report = serde_json::json!({
+            "domain": args.domain,
+            "target": site.config.deploy.target.as_ref().map(|t| t.to_string()),
+            "live": live,
+            "releases": releases,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if releases.is_empty() {
+        println!("no releases of {} on its target yet", args.domain);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = releases.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    println!(
+        "  {:<width$}  {:<19}  {:>6}  {:>10}",
+        "RELEASE", "DEPLOYED (UTC)", "FILES", "SIZE"
+    );
+    for r in &releases {
+        let deployed = r
+            .deployed_at
+            .as_deref()
+            .map_or("-".to_string(), |t| t[..19].replace('T', " "));
+        let files = r.files.map_or("-".to_string(), |f| f.to_string());
+        let size = r.bytes.map_or("-".to_string(), human_size);
+        let note = if r.live {
+            "  live"
+        } else if !r.was_live {
+            "  never live"
         } else {
-            " "
+            ""
         };
-        println!("{mark} {r}");
+        println!(
+            "{} {:<width$}  {deployed:<19}  {files:>6}  {size:>10}{note}",
+            if r.live { "*" } else { " " },
+            r.id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sitegen list`: one line per site.
-fn list(ws: &Workspace) -> Result<ExitCode, Error> {
+/// Bytes for people: `512 B`, `846.6 KiB`, `71.2 MiB`.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// `sitegen list`: one line per site, or the `--json` report.
+fn list(ws: &Workspace, args: &ListArgs) -> Result<ExitCode, Error> {
+    let mut sites = Vec::new();
     for domain in ws.domains()? {
         let site = ws.load_site(&domain)?;
         let c = &site.config;
+        if args.json {
+            sites.push(serde_json::json!({
+                "domain": c.domain.to_string(),
+                "kind": c.kind.to_string(),
+                "tenant": c.tenant.to_string(),
+                "theme": c.theme.to_string(),
+                "held_back": c.deploy.held_back,
+                "target": c.deploy.target.as_ref().map(|t| t.to_string()),
+            }));
+        } else {
+            println!(
+                "{:<28} {:<14} {:<24} {}",
+                c.domain, c.kind, c.tenant, c.theme
+            );
+        }
+    }
+    if args.json {
         println!(
-            "{:<28} {:<14} {:<24} {}",
-            c.domain, c.kind, c.tenant, c.theme
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "sites": sites }))
+                .expect("report serializes")
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -324,20 +568,13 @@ impl ErrorReport {
 
 fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
     use std::io::IsTerminal;
-    let mut domains = if args.all || args.shard.is_some() && args.domains.is_empty() {
-        match ws.domains() {
-            Ok(d) => d,
-            Err(e) => {
-                print_error(&e);
-                return ExitCode::FAILURE;
-            }
+    let domains = match select(ws, &args.domains, args.all, args.shard, "build") {
+        Ok(d) => d,
+        Err(e) => {
+            print_error(&e);
+            return ExitCode::FAILURE;
         }
-    } else {
-        args.domains.clone()
     };
-    if let Some((i, n)) = args.shard {
-        domains.retain(|d| sitegen::inputs::in_shard(d, i, n));
-    }
     let opts = BuildOptions {
         drafts: args.drafts,
         future: args.future,
@@ -401,10 +638,8 @@ fn report_build(
                     );
                 }
                 // Warnings print even with -q: a stale build must never pass unnoticed.
-                if !args.json {
-                    for w in &r.warnings {
-                        eprintln!("warning: {domain}: {w}");
-                    }
+                for w in &r.warnings {
+                    print_warning(&format!("{domain}: {w}"), !args.json);
                 }
                 reports.push(SiteReport {
                     pages: Some(r.pages),
@@ -420,10 +655,8 @@ fn report_build(
                 if !args.json && !cli.quiet {
                     println!("unchanged {domain}: inputs match its last build");
                 }
-                if !args.json {
-                    for w in warnings {
-                        eprintln!("warning: {domain}: {w}");
-                    }
+                for w in warnings {
+                    print_warning(&format!("{domain}: {w}"), !args.json);
                 }
                 reports.push(SiteReport {
                     warnings: warnings.clone(),
@@ -431,7 +664,9 @@ fn report_build(
                 });
             }
             Err(e) => {
-                if !args.json {
+                if args.json {
+                    annotate_error(e);
+                } else {
                     print_error(e);
                 }
                 failed.push((
@@ -536,51 +771,109 @@ fn fetch(cli: &Cli, ws: &Workspace, args: &FetchArgs) -> Result<ExitCode, Error>
     Ok(ExitCode::SUCCESS)
 }
 
-fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
+/// What `deploy` did with one site.
+enum Shipped {
+    Done(deploy::Deployed),
+    /// `deploy --all` leaves it: held back, or not built.
+    Skipped(&'static str),
+}
+
+/// One site in the `deploy --json` report.
+#[derive(serde::Serialize)]
+struct DeployReport {
+    domain: String,
+    /// `deployed`, `unchanged` (the build is already live), `skipped`,
+    /// `failed`; in a dry run `would_deploy` instead of `deployed`.
+    status: &'static str,
+    /// Why a site was skipped: `held back` or `not built`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    /// The live release after the deploy (in a dry run: the one it would make).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release: Option<String>,
+    /// The release that was live before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
+    /// `not_managed`, `unchanged`, `installed` or `would_install`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nginx: Option<&'static str>,
+    pruned: Vec<String>,
+    /// A dry run's file changes (rsync's itemized lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<String>>,
+    duration_ms: u128,
+    errors: Vec<ErrorReport>,
+}
+
+/// `sitegen deploy`: one site, or every built site not held back (`--all`),
+/// for real or as a dry run; lines per site or the `--json` report.
+fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    let opts = deploy::DeployOptions {
+        force: args.force,
+        dry_run: args.dry_run,
+    };
+    let domains = match &args.domain {
+        Some(d) => vec![d.clone()],
+        None => ws.domains()?,
+    };
+    let mut results: Vec<(String, bool, u128, Result<Shipped, Error>)> = Vec::new();
     let mut failed = Vec::new();
     let mut deployed = 0;
-    for domain in ws.domains()? {
-        let site = match ws.load_site(&domain) {
-            Ok(s) => s,
-            Err(e) => {
-                print_error(&e);
-                failed.push(domain);
-                continue;
+    for domain in domains {
+        let t = Instant::now();
+        let (held_back, result) = match ws.load_site(&domain) {
+            Err(e) => (false, Err(e)),
+            Ok(site) => {
+                let held_back = site.config.deploy.held_back;
+                let result = if args.all && held_back {
+                    Ok(Shipped::Skipped("held back"))
+                } else if args.all
+                    && !sitegen::manifest::path(&sitegen::site_output_dir(ws, &domain)).is_file()
+                {
+                    Ok(Shipped::Skipped("not built"))
+                } else {
+                    deploy::deploy(ws, &site, &opts).map(Shipped::Done)
+                };
+                (held_back, result)
             }
         };
-        if site.config.deploy.held_back {
-            if !cli.quiet {
-                println!("skipped {domain}: held back");
-            }
+        if args.json {
+            results.push((domain, held_back, t.elapsed().as_millis(), result));
             continue;
         }
-        if !sitegen::manifest::path(&sitegen::site_output_dir(ws, &domain)).is_file() {
-            if !cli.quiet {
-                println!("skipped {domain}: not built");
-            }
-            continue;
-        }
-        let opts = deploy::DeployOptions::default();
-        match deploy::deploy(ws, &site, &opts) {
-            Ok(d) => {
-                deployed += 1;
+        // Lines as each site is done: a CI log shows how far it got.
+        match result {
+            Ok(Shipped::Skipped(why)) => {
                 if !cli.quiet {
-                    if d.unchanged {
-                        println!("{domain}: release {} is already live", d.release);
-                    } else {
-                        println!("deployed {domain}: current → {}", d.release);
-                    }
+                    println!("skipped {domain}: {why}");
                 }
             }
+            Ok(Shipped::Done(d)) => {
+                deployed += 1;
+                print_deployed(cli, args, &domain, held_back, &d);
+            }
+            // One site: its error is the command's, printed once by main.
+            Err(e) if args.domain.is_some() => return Err(e),
             Err(e) => {
                 print_error(&e);
                 failed.push(domain);
             }
         }
     }
+    if args.json {
+        return Ok(report_deploy(args, results, started));
+    }
+    if args.domain.is_some() {
+        return Ok(ExitCode::SUCCESS);
+    }
     if failed.is_empty() {
         if !cli.quiet {
-            println!("{deployed} site(s) deployed");
+            if args.dry_run {
+                println!("{deployed} site(s) would be deployed");
+            } else {
+                println!("{deployed} site(s) deployed");
+            }
         }
         Ok(ExitCode::SUCCESS)
     } else {
@@ -589,42 +882,54 @@ fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
     }
 }
 
-fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode, Error> {
-    let Some(domain) = &args.domain else {
-        return deploy_all(cli, ws);
-    };
-    let site = ws.load_site(domain)?;
-    let opts = deploy::DeployOptions {
-        force: args.force,
-        dry_run: args.dry_run,
-    };
-    let d = deploy::deploy(ws, &site, &opts)?;
-    let nginx = match d.nginx {
+fn nginx_text(n: &NginxOutcome) -> &'static str {
+    match n {
         NginxOutcome::NotManaged => "not managed (nginx.conf_dir unset)",
         NginxOutcome::Unchanged => "unchanged",
         NginxOutcome::Installed => "installed, checked and reloaded",
         NginxOutcome::WouldInstall => "would be checked and installed if changed",
-    };
+    }
+}
+
+/// The lines of one site's deploy (or dry run).
+fn print_deployed(
+    cli: &Cli,
+    args: &DeployArgs,
+    domain: &str,
+    held_back: bool,
+    d: &deploy::Deployed,
+) {
+    let nginx = nginx_text(&d.nginx);
     if args.dry_run {
-        println!(
-            "dry run for {}: {} file change(s) against {}; nginx config {nginx}",
-            domain,
-            d.changes.len(),
-            d.previous.as_deref().unwrap_or("an empty target")
-        );
+        let held = if held_back {
+            " (held back: deploying it needs --force)"
+        } else {
+            ""
+        };
+        if d.unchanged {
+            println!(
+                "dry run for {domain}{held}: release {} is already live; nginx config {nginx}",
+                d.release
+            );
+        } else {
+            println!(
+                "dry run for {domain}{held}: {} file change(s) against {}; nginx config {nginx}",
+                d.changes.len(),
+                d.previous.as_deref().unwrap_or("an empty target")
+            );
+        }
         for line in &d.changes {
             println!("  {line}");
         }
     } else if !cli.quiet {
         if d.unchanged {
             println!(
-                "{}: release {} is already live; nginx config {nginx}",
-                domain, d.release
+                "{domain}: release {} is already live; nginx config {nginx}",
+                d.release
             );
         } else {
             println!(
-                "deployed {}: current → {} (was {}); nginx config {nginx}",
-                domain,
+                "deployed {domain}: current → {} (was {}); nginx config {nginx}",
                 d.release,
                 d.previous.as_deref().unwrap_or("none")
             );
@@ -633,7 +938,85 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
             println!("pruned: {}", d.pruned.join(", "));
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the `deploy --json` report; failure if any site failed.
+fn report_deploy(
+    args: &DeployArgs,
+    results: Vec<(String, bool, u128, Result<Shipped, Error>)>,
+    started: Instant,
+) -> ExitCode {
+    let done = if args.dry_run {
+        "would_deploy"
+    } else {
+        "deployed"
+    };
+    let mut counts = std::collections::BTreeMap::from([
+        (done, 0),
+        ("unchanged", 0),
+        ("skipped", 0),
+        ("failed", 0),
+    ]);
+    let mut sites = Vec::new();
+    for (domain, _, duration_ms, result) in results {
+        let mut r = DeployReport {
+            domain,
+            status: "failed",
+            reason: None,
+            release: None,
+            previous: None,
+            nginx: None,
+            pruned: Vec::new(),
+            changes: None,
+            duration_ms,
+            errors: Vec::new(),
+        };
+        match result {
+            Ok(Shipped::Skipped(why)) => {
+                r.status = "skipped";
+                r.reason = Some(why);
+            }
+            Ok(Shipped::Done(d)) => {
+                r.status = if d.unchanged { "unchanged" } else { done };
+                r.nginx = Some(match d.nginx {
+                    NginxOutcome::NotManaged => "not_managed",
+                    NginxOutcome::Unchanged => "unchanged",
+                    NginxOutcome::Installed => "installed",
+                    NginxOutcome::WouldInstall => "would_install",
+                });
+                r.release = Some(d.release);
+                r.previous = d.previous;
+                r.pruned = d.pruned;
+                if args.dry_run {
+                    r.changes = Some(d.changes);
+                }
+            }
+            Err(e) => {
+                annotate_error(&e);
+                r.errors.push(ErrorReport::of(&e));
+            }
+        }
+        *counts.entry(r.status).or_default() += 1;
+        sites.push(r);
+    }
+    let failed = counts["failed"];
+    let mut report = serde_json::json!({
+        "dry_run": args.dry_run,
+        "sites": sites,
+        "duration_ms": started.elapsed().as_millis(),
+    });
+    for (k, v) in counts {
+        report[k] = v.into();
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).expect("report serializes")
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Prints the error and the causes its message does not already say (most
@@ -650,6 +1033,7 @@ fn print_error(err: &Error) {
         }
         source = cause.source();
     }
+    annotate_error(err);
 }
 
 /// `sitegen edge`: the daemon, or `edge status`.

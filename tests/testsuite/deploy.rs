@@ -228,7 +228,10 @@ fn deploys_switch_atomically_under_load_keep_old_assets_prune_and_roll_back() {
     assert_eq!(current(&s), format!("releases/{}", rel[0]));
     assert_eq!(index_body(&s, &c), (200, new));
     let run = s.t.run(&["releases", D]);
-    assert_eq!(run.stdout, format!("* {}\n  {}\n", rel[0], rel[1]));
+    assert_eq!(
+        marks(&run.stdout),
+        [("*", rel[0].as_str()), ("", rel[1].as_str())]
+    );
     s.t.run(&["rollback", D, "--to", &rel[1]]).success();
     assert_eq!(current(&s), format!("releases/{}", rel[1]));
     let run = s.t.run(&["rollback", D, "--to", "19990101T000000Z-nope"]);
@@ -1011,4 +1014,364 @@ fn a_settings_change_after_the_build_refuses_the_deploy_until_rebuilt() {
     let run = deploy(&s);
     run.failure();
     assert_eq!(run.stderr, refused("sitegen-http.conf", "is missing"));
+}
+
+/// Each line of `sitegen releases` after its header: the live mark (`*` or
+/// nothing) and the release.
+pub(crate) fn marks(table: &str) -> Vec<(&str, &str)> {
+    table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (mark, rest) = l.split_at(1);
+            (mark.trim(), rest.split_whitespace().next().unwrap_or(""))
+        })
+        .collect()
+}
+
+/// The demo workspace with every site deploying to `<root>/srv/<domain>`
+/// (sansonnet.maison, held back, to an ssh target in the demo).
+fn demo_with_local_targets() -> (SiteTest, PathBuf) {
+    let t = SiteTest::demo();
+    let root = t.root().canonicalize().unwrap();
+    for d in crate::harness::DEMO_DOMAINS {
+        let file = format!("sites/{d}/site.yaml");
+        let yaml = t.read(&file);
+        let line = yaml
+            .lines()
+            .find(|l| l.trim_start().starts_with("target: "))
+            .unwrap();
+        t.edit(
+            &file,
+            line,
+            &format!("  target: {}/srv/{d}", root.display()),
+        );
+    }
+    (t, root)
+}
+
+/// Every path under `dir`, folders too, sorted.
+fn paths_under(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 17, item 12: `deploy --dry-run` refused a held-back site without
+/// `--force`, created the target's folders (and its lock file) before
+/// comparing, and could not be combined with `--all`.
+#[test]
+fn dry_runs_work_on_held_back_sites_and_for_all_and_create_nothing() {
+    let (t, root) = demo_with_local_targets();
+    t.run(&["build", "--all"]).success();
+    let srv = root.join("srv");
+
+    let run = t.run(&["deploy", "--dry-run", "sansonnet.maison"]);
+    run.success();
+    let files = run.stdout.lines().skip(1).count();
+    assert!(
+        run.stdout.starts_with(&format!("dry run for sansonnet.maison (held back: deploying it needs --force): {files} file change(s) against an empty target; nginx config not managed (nginx.conf_dir unset)\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(" index.html\n"), "{}", run.stdout);
+    assert!(!srv.exists(), "a dry run created {:?}", paths_under(&srv));
+    // The deploy itself still needs --force.
+    t.run(&["deploy", "sansonnet.maison"]).failure();
+    assert!(!srv.exists());
+
+    let run = t.run(&["deploy", "--all", "--dry-run"]);
+    run.success();
+    for d in [
+        "adulttherapytour.com",
+        "cocotte.maison",
+        "transquinnftw.com",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("dry run for {d}: ")),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("skipped sansonnet.maison: held back\n"));
+    assert!(
+        run.stdout.ends_with("3 site(s) would be deployed\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!srv.exists(), "a dry run created {:?}", paths_under(&srv));
+
+    // On a target with a live release: compared with it, nothing changed.
+    t.run(&["deploy", D]).success();
+    let before = paths_under(&srv);
+    let live = current_of(&root, D);
+    let run = t.run(&["deploy", "--dry-run", D]);
+    run.success();
+    assert_eq!(
+        run.stdout,
+        format!("dry run for {D}: release {live} is already live; nginx config not managed (nginx.conf_dir unset)\n")
+    );
+    assert_eq!(paths_under(&srv), before);
+}
+
+/// The release `current` points at, on a local target under `<root>/srv/`.
+fn current_of(root: &Path, domain: &str) -> String {
+    std::fs::read_link(root.join("srv").join(domain).join("current"))
+        .unwrap()
+        .display()
+        .to_string()
+        .trim_start_matches("releases/")
+        .to_string()
+}
+
+fn release_dirs(root: &Path, domain: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join("srv").join(domain).join("releases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 17, item 11: `deploy --json`, one report for one site or all.
+#[test]
+fn deploy_json_reports_each_site() {
+    let (t, root) = demo_with_local_targets();
+    t.run(&["build", "--all"]).success();
+    let json = |run: &crate::harness::Run| -> serde_json::Value {
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+    };
+    let run = t.run(&["deploy", "--all", "--dry-run", "--json"]);
+    run.success();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let v = json(&run);
+    assert_eq!(
+        (
+            &v["dry_run"],
+            &v["would_deploy"],
+            &v["skipped"],
+            &v["failed"]
+        ),
+        (&true.into(), &3.into(), &1.into(), &0.into())
+    );
+    let site = |v: &serde_json::Value, d: &str| {
+        v["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["domain"] == d)
+            .unwrap()
+            .clone()
+    };
+    let s = site(&v, D);
+    assert_eq!(s["status"], "would_deploy");
+    assert!(s["previous"].is_null());
+    assert!(s["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c.as_str().unwrap().ends_with(" index.html")));
+    let s = site(&v, "sansonnet.maison");
+    assert_eq!(
+        (&s["status"], &s["reason"]),
+        (&"skipped".into(), &"held back".into())
+    );
+    assert!(!root.join("srv").exists());
+
+    let run = t.run(&["deploy", "--all", "--json"]);
+    run.success();
+    let v = json(&run);
+    assert_eq!((&v["deployed"], &v["skipped"]), (&3.into(), &1.into()));
+    let s = site(&v, D);
+    assert_eq!(s["status"], "deployed");
+    assert_eq!(s["release"].as_str().unwrap(), current_of(&root, D));
+    assert_eq!(s["nginx"], "not_managed");
+    assert!(s.get("changes").is_none(), "{s}");
+
+    let run = t.run(&["deploy", D, "--json"]);
+    run.success();
+    let v = json(&run);
+    assert_eq!(site(&v, D)["status"], "unchanged");
+    assert_eq!(v["unchanged"], 1);
+
+    // A failure is in the report, with where and what to do; exit 1.
+    let run = t.run(&["deploy", "sansonnet.maison", "--json"]);
+    run.failure();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let v = json(&run);
+    let s = site(&v, "sansonnet.maison");
+    assert_eq!(s["status"], "failed");
+    assert_eq!(
+        s["errors"][0],
+        serde_json::json!({
+            "message": "sansonnet.maison is held back",
+            "file": "sites/sansonnet.maison/site.yaml",
+            "line": 85,
+            "key": "deploy.held_back",
+            "hint": "set held_back: false, or pass --force to deploy it anyway"
+        })
+    );
+}
+
+/// Issue 17, item 12: a rebuild whose pages are the same as the live ones
+/// (here after an edit to a comment in front matter: other inputs, same
+/// output) shipped a second, identical release.
+#[test]
+fn deploying_the_build_that_is_already_live_makes_no_new_release() {
+    let (t, root) = demo_with_local_targets();
+    t.run(&["build", D]).success();
+    t.run(&["deploy", D]).success();
+    let first = release_dirs(&root, D);
+    assert_eq!(first.len(), 1);
+    let manifest = t.read("dist/cocotte.maison/manifest.json");
+    t.edit(
+        "content/cocotte.maison/_index.md",
+        "---\n",
+        "---\n# a comment: no page changes\n",
+    );
+    t.run(&["build", D]).success();
+    assert_ne!(
+        t.read("dist/cocotte.maison/manifest.json"),
+        manifest,
+        "the inputs digest changed"
+    );
+    let run = t.run(&["deploy", D]);
+    run.success();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{D}: release {} is already live; nginx config not managed (nginx.conf_dir unset)\n",
+            first[0]
+        )
+    );
+    assert_eq!(release_dirs(&root, D), first);
+    // A build with other pages is a new release.
+    std::fs::write(
+        root.join("content/cocotte.maison/revision.md"),
+        "---\ntitle: Revision\n---\nRevision.\n",
+    )
+    .unwrap();
+    t.run(&["build", D]).success();
+    t.run(&["deploy", D]).success();
+    assert_eq!(release_dirs(&root, D).len(), 2);
+}
+
+/// Issue 17, item 12: `releases` showed bare names; `rollback --to` wanted
+/// the whole of one.
+#[test]
+fn releases_show_date_size_and_the_live_one_and_rollback_takes_a_unique_prefix() {
+    let (t, root) = demo_with_local_targets();
+    t.run(&["build", D]).success();
+    t.run(&["deploy", D]).success();
+    std::fs::write(
+        root.join("content/cocotte.maison/revision.md"),
+        "---\ntitle: Revision\n---\nRevision.\n",
+    )
+    .unwrap();
+    t.run(&["build", D]).success();
+    t.run(&["deploy", D]).success();
+    let rel = release_dirs(&root, D);
+    assert_eq!(rel.len(), 2);
+
+    // What the release's manifest says of its pages.
+    let size = |r: &str| -> (usize, u64) {
+        let m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(
+                root.join("srv")
+                    .join(D)
+                    .join("releases")
+                    .join(r)
+                    .join(".sitegen-manifest.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let files = m["files"].as_array().unwrap();
+        (
+            files.len(),
+            files.iter().map(|f| f["bytes"].as_u64().unwrap()).sum(),
+        )
+    };
+    let date = |r: &str| {
+        format!(
+            "{}-{}-{} {}:{}:{}",
+            &r[0..4],
+            &r[4..6],
+            &r[6..8],
+            &r[9..11],
+            &r[11..13],
+            &r[13..15]
+        )
+    };
+    let run = t.run(&["releases", D]);
+    run.success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["RELEASE", "DEPLOYED", "(UTC)", "FILES", "SIZE"]
+    );
+    for (line, r, live) in [(lines[1], &rel[0], false), (lines[2], &rel[1], true)] {
+        let (files, bytes) = size(r);
+        // KiB below a MiB, MiB from there (the demo site is about 2 MiB).
+        let (size, unit) = if bytes < 1 << 20 {
+            (bytes as f64 / 1024.0, "KiB")
+        } else {
+            (bytes as f64 / (1 << 20) as f64, "MiB")
+        };
+        let size = format!("{size:.1}");
+        let when = date(r);
+        let mut want = vec![r.as_str(), &when[..10], &when[11..]];
+        let files = files.to_string();
+        want.extend([files.as_str(), size.as_str(), unit]);
+        if live {
+            want.insert(0, "*");
+            want.push("live");
+        }
+        assert_eq!(line.split_whitespace().collect::<Vec<_>>(), want, "{line}");
+    }
+    let run = t.run(&["releases", D, "--json"]);
+    run.success();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["live"], rel[1].as_str());
+    let r0 = &v["releases"][0];
+    assert_eq!(r0["id"], rel[0].as_str());
+    assert_eq!(
+        r0["deployed_at"].as_str().unwrap()[..19],
+        date(&rel[0]).replace(' ', "T")
+    );
+    assert_eq!(
+        (
+            r0["files"].as_u64().unwrap() as usize,
+            r0["bytes"].as_u64().unwrap()
+        ),
+        size(&rel[0])
+    );
+    assert_eq!(
+        (&r0["live"], &r0["was_live"]),
+        (&false.into(), &true.into())
+    );
+    assert_eq!(v["releases"][1]["live"], true);
+
+    // A prefix that starts both is an error naming them; one that starts
+    // one release is that release.
+    let run = t.run(&["rollback", D, "--to", "2"]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: 2 is ambiguous: 2 releases on {}/srv/{D} start with it: {}, {}\n  hint: give more of the name, up to the whole of one\n",
+            root.display(),
+            rel[0],
+            rel[1]
+        )
+    );
+    assert_eq!(current_of(&root, D), rel[1]);
+    let prefix = &rel[0][..19];
+    let run = t.run(&["rollback", D, "--to", prefix]);
+    run.success();
+    assert_eq!(current_of(&root, D), rel[0]);
 }

@@ -107,6 +107,7 @@ impl SiteTest {
         cmd.args(args)
             .current_dir(self.root())
             .env_remove("SITEGEN_LOG")
+            .env_remove("GITHUB_ACTIONS")
             .env_remove("SITEGEN_PLATFORM_API")
             .env_remove("SITEGEN_PLATFORM_TOKEN");
         for (k, v) in env {

@@ -8,6 +8,7 @@ mod brand;
 mod browser;
 mod build;
 mod check;
+mod ci;
 mod deploy;
 mod edge;
 mod errors;

@@ -132,9 +132,19 @@ fn deploy_releases_and_rollback_over_ssh_through_sitegen_ssh() {
     };
     let c = s.client();
 
+    // A dry run against the empty target creates nothing there.
+    s.t.run(&["build", D]).success();
+    let run = run_ssh(&["deploy", "--dry-run", D]);
+    run.success();
+    assert!(
+        run.stdout.contains("against an empty target"),
+        "{}",
+        run.stdout
+    );
+    assert!(!site.exists(), "the dry run created {}", site.display());
+
     // First deploy: the release, the nginx config (installed, checked and
     // reloaded over ssh), the switch.
-    s.t.run(&["build", D]).success();
     let run = run_ssh(&["deploy", D]);
     run.success();
     assert!(
@@ -186,7 +196,15 @@ fn deploy_releases_and_rollback_over_ssh_through_sitegen_ssh() {
     // Releases and rollback over ssh.
     let run = run_ssh(&["releases", D]);
     run.success();
-    assert_eq!(run.stdout, format!("  {}\n* {}\n", rel[0], rel[1]));
+    assert_eq!(
+        crate::deploy::marks(&run.stdout),
+        [("", rel[0].as_str()), ("*", rel[1].as_str())]
+    );
+    assert!(
+        run.stdout.lines().nth(2).unwrap().ends_with("iB  live"),
+        "{}",
+        run.stdout
+    );
     let run = run_ssh(&["rollback", D]);
     run.success();
     assert_eq!(
