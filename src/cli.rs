@@ -7,13 +7,38 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::platform::FetchMode;
 
+/// `0.1.0 (3f2a9c1 2026-12-05)`: the version and the commit it was built
+/// from (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SITEGEN_COMMIT"), ")");
+
+const ENVIRONMENT: &str = "\
+Environment:
+  SITEGEN_PLATFORM_TOKEN  token for the platform API (a site's tenant.token_env names another)
+  SITEGEN_PLATFORM_API    platform API base URL, instead of platform.api_base in sitegen.yaml
+  SITEGEN_LOG             log filter, e.g. debug or sitegen=debug,warn (-q/-v otherwise)
+  SITEGEN_RSYNC           rsync program for deploy (default rsync)
+  SITEGEN_SSH             ssh program for deploy (default ssh)
+  SITEGEN_LOCK_TIMEOUT    seconds deploy waits for another deploy of the site (default 600)
+  SITEGEN_EDGE_SECRET     shared secret of platform events for `sitegen edge`
+  NO_COLOR                no colour in logs (colour is only ever on a terminal)
+  GITHUB_ACTIONS          when true, errors and findings are also GitHub annotations
+
+Getting started:
+  sitegen build cocotte.maison     build a demo site into dist/cocotte.maison/
+  sitegen serve cocotte.maison     preview it at http://cocotte.maison.localhost:4000/
+  sitegen <command> --help         options and examples of a command
+
+Run from any folder inside a workspace: sitegen finds the folder with sites/.";
+
 /// Static brand sites for a multi-tenant platform: build, preview, deploy.
 #[derive(Debug, Parser)]
-#[command(name = "sitegen", version, propagate_version = true)]
+#[command(name = "sitegen", version = VERSION, propagate_version = true, after_help = ENVIRONMENT)]
 pub struct Cli {
-    /// Workspace root (the folder with sites/, content/, templates/, themes/).
-    #[arg(long, global = true, default_value = ".")]
-    pub root: PathBuf,
+    /// Workspace root (the folder with sites/, content/, templates/,
+    /// themes/); default: the nearest folder up from here that has sites/
+    /// and sitegen.yaml or templates/.
+    #[arg(long, global = true)]
+    pub root: Option<PathBuf>,
     /// Output directory (default: `output_dir` from sitegen.yaml, else <root>/dist).
     #[arg(long, global = true)]
     pub out: Option<PathBuf>,
@@ -35,32 +60,64 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build sites into <out>/<domain>/ (public/ and manifest.json).
+    #[command(
+        after_help = "Examples:\n  sitegen build cocotte.maison\n  sitegen build --all --changed --json > report.json\n  sitegen --clock 2027-06-01 build adulttherapytour.com   # as on that day\n  sitegen build cocotte.maison --drafts --future          # everything, unpublished too"
+    )]
     Build(BuildArgs),
     /// List the sites of the workspace: domain, kind, tenant, theme.
+    #[command(after_help = "Examples:\n  sitegen list\n  sitegen list --json")]
     List(ListArgs),
     /// Fetch a site's tenant data from the platform API and save it as the
     /// snapshot in data/platform/<tenant>/ (public fields only).
+    #[command(after_help = "Examples:\n  SITEGEN_PLATFORM_TOKEN=… sitegen fetch cocotte.maison")]
     Fetch(FetchArgs),
     /// Deploy a built site: rsync into a new release, install the nginx
     /// config if it changed, switch `current` atomically, prune old releases.
+    #[command(
+        after_help = "Examples:\n  sitegen deploy cocotte.maison --dry-run\n  sitegen deploy cocotte.maison\n  sitegen deploy --all --json"
+    )]
     Deploy(DeployArgs),
     /// Point `current` back at the previous release (or a named one).
+    #[command(
+        after_help = "Examples:\n  sitegen rollback cocotte.maison\n  sitegen rollback cocotte.maison --to 20261204"
+    )]
     Rollback(RollbackArgs),
     /// List a site's releases on its target, oldest first: when each was
     /// deployed, its size, and which one is live (`*`).
+    #[command(after_help = "Examples:\n  sitegen releases cocotte.maison")]
     Releases(ReleasesArgs),
     /// Build sites in memory and check links, images, titles, sitemap, HTML
     /// and JSON-LD; exit 1 on any error-level finding.
+    #[command(
+        after_help = "Examples:\n  sitegen check cocotte.maison\n  sitegen check --all --external\n  sitegen check --shard 2/4 --json"
+    )]
     Check(CheckArgs),
     /// Onboard a provider: write sites/<domain>/site.yaml (held back) and
     /// starter brand copy, then check that the site builds.
+    #[command(
+        after_help = "Examples:\n  sitegen new merche-biche.com --kind provider-site --tenant person:merche-biche\n  sitegen new maison.example --kind org-site --tenant org:maison --language fr --language en"
+    )]
     New(NewArgs),
     /// Preview sites from memory with live reload while you edit
     /// (all sites when none are named). Nothing under dist/ is written.
+    #[command(
+        after_help = "Examples:\n  sitegen serve cocotte.maison      # http://cocotte.maison.localhost:4000/\n  sitegen serve --drafts --future   # every site, unpublished pages too"
+    )]
     Serve(ServeArgs),
     /// On the web server: keep deployed sites fresh when platform data
     /// changes (signed events, a reconcile loop); `edge status` reports.
+    #[command(
+        after_help = "Examples:\n  SITEGEN_EDGE_SECRET=… sitegen edge /srv/www/cocotte.maison\n  sitegen edge status"
+    )]
     Edge(EdgeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  sitegen completions bash > ~/.local/share/bash-completion/completions/sitegen\n  sitegen completions zsh > ~/.zfunc/_sitegen\n  sitegen completions fish > ~/.config/fish/completions/sitegen.fish"
+    )]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +138,9 @@ pub struct EdgeArgs {
 #[derive(Debug, Subcommand)]
 pub enum EdgeAction {
     /// Print what a running `sitegen edge` says of each site.
+    #[command(
+        after_help = "Examples:\n  sitegen edge status\n  sitegen edge status --listen 127.0.0.1:7433"
+    )]
     Status {
         /// Where the daemon listens.
         #[arg(long, default_value = "127.0.0.1:7433")]
@@ -179,6 +239,7 @@ pub struct DeployArgs {
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
+    /// The site whose live release to switch.
     pub domain: String,
     /// The release to switch to, or the start of its name if only one
     /// release starts so (default: the one before the live one).
@@ -195,6 +256,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ReleasesArgs {
+    /// The site whose releases to list.
     pub domain: String,
     /// Print one JSON report on stdout instead of a table.
     #[arg(long)]
@@ -284,10 +346,69 @@ impl BuildArgs {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     #[test]
     fn cli_definition_is_valid() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Issue 17 item 8: every argument says what it is, every command
+    /// shows examples, and every example is a command line that parses.
+    #[test]
+    fn every_argument_has_a_description_and_every_command_examples_that_parse() {
+        fn walk(cmd: &clap::Command, path: &str, examples: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(
+                    arg.get_help()
+                        .is_some_and(|h| !h.to_string().trim().is_empty()),
+                    "{path} {id}: no description"
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                assert!(sub.get_about().is_some(), "{path}: no description");
+                let after = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                if sub.get_subcommands().next().is_none() {
+                    assert!(after.starts_with("Examples:\n"), "{path}: no examples");
+                }
+                examples.extend(after.lines().filter_map(|l| {
+                    l.trim()
+                        .split(" sitegen ")
+                        .nth(1)
+                        .map(|x| format!("sitegen {x}"))
+                        .or_else(|| {
+                            l.trim()
+                                .strip_prefix("sitegen ")
+                                .map(|x| format!("sitegen {x}"))
+                        })
+                }));
+                walk(sub, &path, examples);
+            }
+        }
+        let mut examples = Vec::new();
+        walk(&super::Cli::command(), "sitegen", &mut examples);
+        assert!(examples.len() >= 20, "{examples:?}");
+        for example in examples {
+            // Shell comments and redirections are not the command's.
+            let line = example
+                .split(" #")
+                .next()
+                .unwrap()
+                .split(" >")
+                .next()
+                .unwrap();
+            let words = line.split_whitespace().map(|w| w.trim_matches('"'));
+            if let Err(e) = super::Cli::try_parse_from(words) {
+                panic!("{example}: {e}");
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The sitegen binary: parse arguments, start logging, call the library,
 //! print results and the error chain, set the exit code.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -85,7 +86,16 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     if let Command::Edge(args) = &cli.command {
         return edge(cli, args);
     }
-    let ws = Workspace::open(&cli.root, cli.out.as_deref())?;
+    if let Command::Completions { shell } = cli.command {
+        use clap::CommandFactory;
+        let mut command = Cli::command();
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut command, "sitegen", &mut out);
+        print!("{}", String::from_utf8_lossy(&out));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (root, out) = workspace_root(cli)?;
+    let ws = Workspace::open(&root, out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
         Command::List(args) => list(&ws, args),
@@ -96,7 +106,36 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Check(args) => check(cli, &ws, args),
         Command::New(args) => new(&ws, args),
         Command::Serve(args) => serve(cli, ws, args),
-        Command::Edge(_) => unreachable!("handled before the workspace is opened"),
+        Command::Edge(_) | Command::Completions { .. } => {
+            unreachable!("handled before the workspace is opened")
+        }
+    }
+}
+
+/// The workspace to open and the output folder: `--root` as given, else
+/// the nearest folder from here up that has `sites/` and `sitegen.yaml` or
+/// `templates/` (as git and cargo find theirs), so sitegen runs from
+/// `content/cocotte.maison/` too. sitegen then works from that folder, so
+/// messages name files as the workspace does (`content/…`); a relative
+/// `--out` still means from where the command was run.
+fn workspace_root(cli: &Cli) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    if let Some(root) = &cli.root {
+        return Ok((root.clone(), cli.out.clone()));
+    }
+    let here = std::env::current_dir()
+        .map_err(|e| Error::io(std::path::Path::new("."), "read the current folder", e))?;
+    let is_workspace = |dir: &std::path::Path| {
+        dir.join("sites").is_dir()
+            && (dir.join("sitegen.yaml").is_file() || dir.join("templates").is_dir())
+    };
+    match here.ancestors().find(|d| is_workspace(d)) {
+        Some(top) if top != here => {
+            let out = cli.out.as_ref().map(|o| here.join(o));
+            std::env::set_current_dir(top).map_err(|e| Error::io(top, "enter the workspace", e))?;
+            tracing::info!("workspace: {}", top.display());
+            Ok((PathBuf::from("."), out))
+        }
+        _ => Ok((PathBuf::from("."), cli.out.clone())),
     }
 }
 

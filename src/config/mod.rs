@@ -122,7 +122,7 @@ impl Workspace {
                 }
                 .display()
             ))
-            .hint("run sitegen from the workspace root or pass --root"));
+            .hint("run sitegen inside a workspace (a folder with sites/, and sitegen.yaml or templates/; any folder below it works too), or pass --root"));
         }
         let config_path = root.join("sitegen.yaml");
         let config = if config_path.is_file() {

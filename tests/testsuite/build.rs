@@ -556,3 +556,109 @@ fn verbose_builds_say_what_each_stage_did_and_how_long_it_took() {
     run.success();
     assert!(!run.stderr.contains(" INFO "), "{}", run.stderr);
 }
+
+/// Issue 17 item 8: `--version` names the commit sitegen was built from,
+/// and `completions` prints a script for the shell, from any folder.
+#[test]
+fn version_names_the_commit_and_completions_need_no_workspace() {
+    let t = SiteTest::demo();
+    let run = t.run(&["--version"]);
+    run.success();
+    let manifest_dir = env!("CARGO_MANIFEST_DIR");
+    let head = std::process::Command::new("git")
+        .args(["-C", manifest_dir, "rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let expected = match head {
+        Some(hash) => format!("sitegen {} ({hash} ", env!("CARGO_PKG_VERSION")),
+        None => format!("sitegen {} (no git commit)", env!("CARGO_PKG_VERSION")),
+    };
+    assert!(
+        run.stdout.starts_with(&expected),
+        "{} vs {expected}",
+        run.stdout
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("bash", "_sitegen()"),
+        ("zsh", "#compdef sitegen"),
+        ("fish", "complete -c sitegen"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(["completions", shell])
+            .current_dir(elsewhere.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("serve") && script.contains("--drafts"),
+            "{shell}"
+        );
+    }
+}
+
+/// Issue 17 item 10: sitegen finds its workspace from any folder inside
+/// it, as git and cargo do, and names files as the workspace does.
+#[test]
+fn sitegen_runs_from_any_folder_inside_the_workspace() {
+    let t = SiteTest::demo();
+    let inside = t.root().join("content/cocotte.maison/news");
+    let sitegen = |args: &[&str], dir: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitegen"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("SITEGEN_LOG")
+            .env_remove("SITEGEN_PLATFORM_API")
+            .env_remove("SITEGEN_PLATFORM_TOKEN")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = sitegen(&["list"], &inside);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("cocotte.maison") && stdout.contains("transquinnftw.com"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = sitegen(&["build", "cocotte.maison"], &inside);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("→ dist/cocotte.maison/public"), "{stdout}");
+    assert!(t
+        .root()
+        .join("dist/cocotte.maison/public/index.html")
+        .is_file());
+    assert!(!inside.join("dist").exists());
+    // Errors name files from the workspace root, as the editor shows them.
+    t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1");
+    let (code, _, stderr) = sitegen(&["build", "cocotte.maison"], &inside);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.starts_with("error: content/cocotte.maison/about.md:"),
+        "{stderr}"
+    );
+    t.edit("content/cocotte.maison/about.md", "wieght: 1", "weight: 1");
+    // A relative --out is where the command was run.
+    let (code, _, stderr) = sitegen(&["build", "cocotte.maison", "--out", "here"], &inside);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(inside
+        .join("here/cocotte.maison/public/index.html")
+        .is_file());
+    // Outside any workspace: a clear error.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = sitegen(&["list"], elsewhere.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("is not a sitegen workspace")
+            && stderr.contains("any folder below it works too"),
+        "{stderr}"
+    );
+}
