@@ -89,6 +89,7 @@ impl Bundle {
         let mut m = Manifest::of(&self.domain, self.inputs.as_deref(), &self.files);
         m.next_change = self.next_change.map(crate::clock::format);
         m.clock = self.clock.map(crate::clock::format);
+        m.aliases = self.aliases.clone();
         m
     }
 

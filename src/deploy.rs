@@ -178,6 +178,7 @@ fn same_release(live: &Manifest, live_edge: bool, new: &Manifest, new_edge: bool
     live.domain == new.domain
         && live.files == new.files
         && live.next_change == new.next_change
+        && live.aliases == new.aliases
         && live_edge == new_edge
         && (!new_edge || live.inputs == new.inputs)
 }
@@ -599,6 +600,7 @@ fn check_bundle(dir: &Path, domain: &str) -> Result<(String, Manifest, Bundle)> 
             );
         }
     }
+    bundle.aliases = manifest.aliases.clone();
     Ok((sha256_hex(&text), manifest, bundle))
 }
 

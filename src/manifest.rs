@@ -34,6 +34,10 @@ pub struct Manifest {
     /// `build --changed` builds again for any other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
+    /// Pages' old addresses (front matter `aliases`) → their URLs: redirects
+    /// in the nginx config, which `deploy` generates again to compare.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
     pub files: Vec<Entry>,
 }
 
@@ -63,6 +67,7 @@ impl Manifest {
             inputs: inputs.map(str::to_string),
             next_change: None,
             clock: None,
+            aliases: BTreeMap::new(),
             files,
         }
     }

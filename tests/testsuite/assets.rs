@@ -738,7 +738,8 @@ fn image_references_cannot_leave_the_site_content_folder() {
         run.failure();
         assert!(
             run.stderr
-                .starts_with("error: content/cocotte.maison/about.md: image ")
+                .starts_with("error: content/cocotte.maison/about.md:")
+                && run.stderr.contains(": image ")
                 && run.stderr.contains(what),
             "{reference}: {}",
             run.stderr
