@@ -1102,7 +1102,7 @@ mod app {
         assert_eq!(
             error,
             &format!(
-                "{}:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `template`, `image`, `tags`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+                "{}:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
                 t.root().join(ABOUT).display()
             )
         );
