@@ -57,7 +57,7 @@ fn alias_that_is_not_a_host_name() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "  - cocotte-lyon.fr", "  - \"cocotte lyon;\""),
-        "error: sites/cocotte.maison/site.yaml:3:3: aliases[0]: \"cocotte lyon;\" is not a valid host name (expected e.g. cocotte.maison)",
+        "error: sites/cocotte.maison/site.yaml:3:5: aliases[0]: \"cocotte lyon;\" is not a valid host name (expected e.g. cocotte.maison)",
     );
 }
 
@@ -66,7 +66,7 @@ fn colour_that_is_not_a_colour() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "accent: \"#2f5d50\"", "accent: \"red;} body{x:y\""),
-        "error: sites/cocotte.maison/site.yaml:32: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
+        "error: sites/cocotte.maison/site.yaml:32:13: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
     );
 }
 
@@ -93,7 +93,7 @@ fn front_matter_with_bad_date() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/news/welcome-ines.md", "date: 2025-11-03", "date: 3 November"),
-        "error: content/cocotte.maison/news/welcome-ines.md:4: date: \"3 November\" is not a date (use YYYY-MM-DD or 2026-03-14T18:00:00Z)",
+        "error: content/cocotte.maison/news/welcome-ines.md:4:7: date: \"3 November\" is not a date (use YYYY-MM-DD or 2026-03-14T18:00:00Z)",
     );
 }
 
@@ -138,7 +138,7 @@ fn slug_that_escapes_the_output_folder() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "slug: a-propos", "slug: ../../../etc"),
-        "error: content/cocotte.maison/about.md:5: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
+        "error: content/cocotte.maison/about.md:5:7: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
     );
 }
 
@@ -211,7 +211,7 @@ fn tag_without_letters_or_digits() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: 1\ntags: [house, \"???\"]"),
-        "error: content/cocotte.maison/about.md:5:7: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
+        "error: content/cocotte.maison/about.md:5:15: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
     );
 }
 
@@ -230,10 +230,10 @@ fn workspace_numbers_out_of_range_are_errors_at_their_line() {
         "platform: is the last block"
     );
     for (added, expected) in [
-        ("images:\n  widths: []\n", "sitegen.yaml:7:3: images.widths: 0 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  widths: []\n", "sitegen.yaml:7:11: images.widths: 0 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
         ("images:\n  widths: [480, 0]\n", "sitegen.yaml:7:17: images.widths[1]: 0 is not between 1 and 16383"),
         ("images:\n  widths:\n    - 480\n    - 16384\n", "sitegen.yaml:9:7: images.widths[1]: 16384 is not between 1 and 16383"),
-        ("images:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]\n", "sitegen.yaml:7:3: images.widths: 17 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]\n", "sitegen.yaml:7:11: images.widths: 17 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
         ("images:\n  quality: 255\n", "sitegen.yaml:7:12: images.quality: 255 is not between 1 and 100"),
         ("images:\n  quality: 0\n", "sitegen.yaml:7:12: images.quality: 0 is not between 1 and 100"),
         ("images:\n  quality: 80.5\n", "sitegen.yaml:7:12: images.quality: 80.5 is not a whole number between 1 and 100"),
@@ -253,7 +253,7 @@ fn workspace_numbers_out_of_range_are_errors_at_their_line() {
         ("  max_fetch_secs: 18446744073709551615\n", "sitegen.yaml:6:19: platform.max_fetch_secs: 18446744073709551615 is not between 1 and 86400"),
         ("templates:\n  max_fuel: 0\n", "sitegen.yaml:7:13: templates.max_fuel: 0 is not between 1 and 100000000000"),
         ("templates:\n  max_page_bytes: 1073741825\n", "sitegen.yaml:7:19: templates.max_page_bytes: 1073741825 is not between 1 and 1073741824"),
-        ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: invalid type: string \"3\", expected a whole number between 0 and 10"),
+        ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: expected a whole number between 0 and 10, found the quoted text \"3\"\n  hint: remove the quotes: a number in quotes is text"),
     ] {
         t.write("sitegen.yaml", &format!("{original}{added}"));
         let run = t.run(&["build", "cocotte.maison"]);

@@ -384,7 +384,7 @@ fn a_bad_string_file_is_an_error_at_its_file_line_and_key() {
         ),
         (
             "tag.pages:\n  one: \"{count} page\"\n  plusieurs: \"{count} pages\"\n  other: \"{count} pages\"\n",
-            "error: sites/fr.example/i18n/fr.yaml:3: tag.pages.plusieurs: unknown plural category `plusieurs`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`",
+            "error: sites/fr.example/i18n/fr.yaml:3:3: tag.pages.plusieurs: unknown plural category `plusieurs`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`",
         ),
         (
             "skip_link: Au contenu\nleg.book: \"Réserver à {ville\"\n",
@@ -392,7 +392,7 @@ fn a_bad_string_file_is_an_error_at_its_file_line_and_key() {
         ),
         (
             "skip_link:\n  - Au contenu\n",
-            "error: sites/fr.example/i18n/fr.yaml:2:3: skip_link: invalid type: sequence, expected a string, or a map of plural forms (zero, one, two, few, many, other)\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`",
+            "error: sites/fr.example/i18n/fr.yaml:2:3: skip_link: expected a string, or a map of plural forms (zero, one, two, few, many, other), found a list\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`",
         ),
     ];
     for (text, expected) in cases {
@@ -497,14 +497,17 @@ fn bad_dates_numbers_counts_and_languages_are_template_errors() {
 }
 
 /// A string file's keys and messages.
-type StringFile = BTreeMap<String, serde_yaml::Value>;
+type StringFile = BTreeMap<String, serde_json::Value>;
 
 /// The string files sitegen ships: (folder, English, French).
 fn shipped() -> Vec<(String, StringFile, StringFile)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &Path| -> StringFile {
-        serde_yaml::from_str(&std::fs::read_to_string(p).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        serde_saphyr::from_str_with_options(
+            &std::fs::read_to_string(p).unwrap(),
+            serde_saphyr::options! { strict_booleans: true },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
     ["_base", "org-site", "tour-site", "provider-site"]
         .iter()
@@ -529,8 +532,8 @@ fn shipped_string_files_have_the_same_keys_and_forms_in_english_and_french() {
         );
         for (key, value) in &en {
             assert_eq!(
-                value.is_mapping(),
-                fr[key].is_mapping(),
+                value.is_object(),
+                fr[key].is_object(),
                 "templates/{kind}/i18n: {key} has plural forms in one language only"
             );
         }
@@ -539,10 +542,10 @@ fn shipped_string_files_have_the_same_keys_and_forms_in_english_and_french() {
 
 #[test]
 fn french_strings_use_french_typography() {
-    let texts = |v: &serde_yaml::Value| -> Vec<String> {
+    let texts = |v: &serde_json::Value| -> Vec<String> {
         match v {
-            serde_yaml::Value::String(s) => vec![s.clone()],
-            serde_yaml::Value::Mapping(m) => m
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Object(m) => m
                 .values()
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect(),
