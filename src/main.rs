@@ -37,13 +37,13 @@ use sitegen::{BuildOptions, Error, Outcome, Workspace};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(err) = init_logging(&cli) {
-        print_error(&err);
+        print_error(&cli, &err);
         return ExitCode::FAILURE;
     }
     match run(&cli) {
         Ok(code) => code,
         Err(err) => {
-            print_error(&err);
+            print_error(&cli, &err);
             ExitCode::FAILURE
         }
     }
@@ -54,7 +54,6 @@ fn main() -> ExitCode {
 /// not silently the default), in colour only on a terminal and never with
 /// `NO_COLOR` set.
 fn init_logging(cli: &Cli) -> Result<(), Error> {
-    use std::io::IsTerminal;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -69,8 +68,7 @@ fn init_logging(cli: &Cli) -> Result<(), Error> {
             })?,
         _ => tracing_subscriber::EnvFilter::new(level),
     };
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = colour_on_stderr();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(sitegen::redact::Stderr::default)
@@ -78,6 +76,12 @@ fn init_logging(cli: &Cli) -> Result<(), Error> {
         .without_time()
         .init();
     Ok(())
+}
+
+/// Colour on standard error: only on a terminal, never with `NO_COLOR`.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
@@ -133,7 +137,7 @@ fn check(cli: &Cli, ws: &Workspace, args: &CheckArgs) -> Result<ExitCode, Error>
                 }
             }
             Err(e) => {
-                print_error(&e);
+                print_error(cli, &e);
                 failed.push(domain.clone());
             }
         }
@@ -304,7 +308,7 @@ fn build(cli: &Cli, ws: &Workspace, args: &BuildArgs) -> ExitCode {
         match ws.domains() {
             Ok(d) => d,
             Err(e) => {
-                print_error(&e);
+                print_error(cli, &e);
                 return ExitCode::FAILURE;
             }
         }
@@ -407,7 +411,7 @@ fn report_build(
             }
             Err(e) => {
                 if !args.json {
-                    print_error(e);
+                    print_error(cli, e);
                 }
                 failed.push((
                     domain.as_str(),
@@ -518,7 +522,7 @@ fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
         let site = match ws.load_site(&domain) {
             Ok(s) => s,
             Err(e) => {
-                print_error(&e);
+                print_error(cli, &e);
                 failed.push(domain);
                 continue;
             }
@@ -548,7 +552,7 @@ fn deploy_all(cli: &Cli, ws: &Workspace) -> Result<ExitCode, Error> {
                 }
             }
             Err(e) => {
-                print_error(&e);
+                print_error(cli, &e);
                 failed.push(domain);
             }
         }
@@ -611,11 +615,14 @@ fn deploy_site(cli: &Cli, ws: &Workspace, args: &DeployArgs) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints the error and the causes its message does not already say (most
-/// messages quote their cause: "cannot read: No such file...").
-fn print_error(err: &Error) {
+/// Prints the error with its code frame (the lines of the file it names,
+/// when that is one of the workspace's sources) and the causes its message
+/// does not already say (most messages quote their cause: "cannot read: No
+/// such file...").
+fn print_error(cli: &Cli, err: &Error) {
     let text = err.to_string();
-    eprintln!("error: {text}");
+    let report = sitegen::frame::report(err, Some(&cli.root), colour_on_stderr());
+    eprintln!("error: {report}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         let cause_text = cause.to_string();

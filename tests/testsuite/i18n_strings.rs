@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use crate::harness::{SiteTest, DEMO_DOMAINS};
+use crate::harness::{without_frames, SiteTest, DEMO_DOMAINS};
 
 const D: &str = "fr.example";
 const NBSP: char = '\u{a0}';
@@ -292,10 +292,10 @@ fn fails_untouched(t: &SiteTest, args: &[&str], breakage: impl FnOnce(&SiteTest)
     breakage(t);
     let run = t.run(args);
     run.failure();
-    assert_eq!(
-        run.stderr,
-        format!("{expected}\nerror: build failed: {D}\n")
-    );
+    // Every error here names a line of a source: its code frame is under it.
+    let (shown, frames) = without_frames(&run.stderr);
+    assert_eq!(shown, format!("{expected}\nerror: build failed: {D}\n"));
+    assert_eq!(frames, 1, "{}", run.stderr);
     assert!(t.output(D) == before, "the previous output was changed");
 }
 
@@ -353,7 +353,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     let run = t.run(&["build", D, "--strict"]);
     run.failure();
     assert_eq!(
-        run.stderr,
+        without_frames(&run.stderr).0,
         format!("error: templates/_base/base.html:70: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
     );
     assert!(t.output(D) == before, "the previous output was changed");
