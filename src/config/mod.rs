@@ -123,7 +123,7 @@ impl Workspace {
         let config_path = root.join("sitegen.yaml");
         let config = if config_path.is_file() {
             let text = fsutil::read_to_string(&config_path)?;
-            if text.trim().is_empty() {
+            if text.trim_start_matches('\u{feff}').trim().is_empty() {
                 WorkspaceConfig::default()
             } else {
                 yaml::parse(&config_path, &text, ErrorKind::Config)?
