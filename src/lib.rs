@@ -16,6 +16,7 @@ pub mod digest;
 pub mod edge;
 pub mod error;
 pub mod feeds;
+pub mod frame;
 pub mod fsutil;
 pub mod i18n;
 pub mod inputs;

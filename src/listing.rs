@@ -47,7 +47,7 @@ pub struct Summary<'a> {
     pub weight: i64,
     pub is_section: bool,
     pub tags: Vec<TagRef>,
-    pub extra: &'a BTreeMap<String, serde_yaml::Value>,
+    pub extra: &'a BTreeMap<String, crate::config::yaml::Value>,
 }
 
 /// The tags of a page, in the order written (front matter parsing already

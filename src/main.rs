@@ -56,7 +56,6 @@ fn main() -> ExitCode {
 /// not silently the default), in colour only on a terminal and never with
 /// `NO_COLOR` set.
 fn init_logging(cli: &Cli) -> Result<(), Error> {
-    use std::io::IsTerminal;
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -71,8 +70,7 @@ fn init_logging(cli: &Cli) -> Result<(), Error> {
             })?,
         _ => tracing_subscriber::EnvFilter::new(level),
     };
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = colour_on_stderr();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(sitegen::redact::Stderr::default)
@@ -80,6 +78,12 @@ fn init_logging(cli: &Cli) -> Result<(), Error> {
         .without_time()
         .init();
     Ok(())
+}
+
+/// Colour on standard error: only on a terminal, never with `NO_COLOR`.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
@@ -95,6 +99,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let (root, out) = workspace_root(cli)?;
+    let _ = WORKSPACE_ROOT.set(root.clone());
     let ws = Workspace::open(&root, out.as_deref())?;
     match &cli.command {
         Command::Build(args) => Ok(build(cli, &ws, args)),
@@ -1058,11 +1063,22 @@ fn report_deploy(
     }
 }
 
-/// Prints the error and the causes its message does not already say (most
-/// messages quote their cause: "cannot read: No such file...").
+/// The workspace sitegen works in (after `workspace_root`), for the code
+/// frames of errors: only its sources are ever shown.
+static WORKSPACE_ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Prints the error with its code frame (the lines of the file it names,
+/// when that is one of the workspace's sources) and the causes its message
+/// does not already say (most messages quote their cause: "cannot read: No
+/// such file...").
 fn print_error(err: &Error) {
     let text = err.to_string();
-    eprintln!("error: {text}");
+    let root = WORKSPACE_ROOT
+        .get()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let report = sitegen::frame::report(err, Some(&root), colour_on_stderr());
+    eprintln!("error: {report}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         let cause_text = cause.to_string();

@@ -196,8 +196,8 @@ fn aliases(
             if let Some((message, hint)) = problem {
                 let text = std::fs::read_to_string(&page.source).unwrap_or_default();
                 let key = format!("aliases[{i}]");
-                let line = crate::config::yaml::key_line(&text, &key)
-                    .or_else(|| crate::config::yaml::key_line(&text, "aliases"))
+                let line = crate::content::frontmatter::key_line(&text, &key)
+                    .or_else(|| crate::content::frontmatter::key_line(&text, "aliases"))
                     .unwrap_or(1);
                 return Err(Error::content(message)
                     .at(Location::file(&page.source).line(line).key(key))

@@ -291,7 +291,7 @@ mod tests {
     use super::*;
 
     fn languages(yaml: &str) -> Result<Languages> {
-        let config: SiteConfig = serde_yaml::from_str(&format!(
+        let config: SiteConfig = serde_saphyr::from_str(&format!(
             "domain: a.example\nkind: org-site\ntheme: atelier\ntenant: {{kind: org, slug: a}}\nbrand: {{name: A}}\n{yaml}"
         ))
         .expect("valid yaml");

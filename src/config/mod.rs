@@ -87,13 +87,9 @@ impl Site {
     /// Where `key` (`deploy.held_back`, `nav[1].url`) is in site.yaml, with
     /// its line when it can be found.
     pub fn key_location(&self, key: &str) -> Location {
-        let loc = Location::file(&self.config_path).key(key);
-        match std::fs::read_to_string(&self.config_path)
-            .ok()
-            .and_then(|text| yaml::key_line(&text, key))
-        {
-            Some(line) => loc.line(line),
-            None => loc,
+        match std::fs::read_to_string(&self.config_path) {
+            Ok(text) => yaml::key_location(&self.config_path, &text, key),
+            Err(_) => Location::file(&self.config_path).key(key),
         }
     }
 
@@ -127,7 +123,7 @@ impl Workspace {
         let config_path = root.join("sitegen.yaml");
         let config = if config_path.is_file() {
             let text = fsutil::read_to_string(&config_path)?;
-            if text.trim().is_empty() {
+            if text.trim_start_matches('\u{feff}').trim().is_empty() {
                 WorkspaceConfig::default()
             } else {
                 yaml::parse(&config_path, &text, ErrorKind::Config)?
@@ -185,9 +181,10 @@ impl Workspace {
         let site_root = root(&Path::new("sites").join(domain))?;
         let text = site_root.read_to_string(&config_path)?;
         let config: SiteConfig = yaml::parse(&config_path, &text, ErrorKind::Config)?;
+        let positions = yaml::Positions::of(&text);
         let at = |key: &str| {
             let mut loc = Location::file(&config_path).key(key);
-            if let Some(line) = yaml::key_line(&text, key) {
+            if let Some(line) = positions.line(key) {
                 loc = loc.line(line);
             }
             loc
@@ -274,11 +271,7 @@ impl Workspace {
         for sheet in &theme.stylesheets {
             let file = theme_root.check(&theme_dir.join(sheet.as_str()))?;
             if !file.is_file() {
-                let line = yaml::key_line(&theme_text, "stylesheets");
-                let mut loc = Location::file(&theme_path).key("stylesheets");
-                if let Some(l) = line {
-                    loc = loc.line(l);
-                }
+                let loc = yaml::key_location(&theme_path, &theme_text, "stylesheets");
                 return Err(Error::config(format!("stylesheet {sheet} does not exist")).at(loc));
             }
         }

@@ -53,7 +53,7 @@ pub struct FrontMatter {
     pub translation_key: Option<String>,
     /// Free-form data for templates (`page.extra.*`).
     #[serde(default)]
-    pub extra: BTreeMap<String, serde_yaml::Value>,
+    pub extra: BTreeMap<String, yaml::Value>,
 }
 
 fn yes() -> bool {
@@ -67,7 +67,7 @@ pub struct PageDate(pub String);
 
 impl<'de> Deserialize<'de> for PageDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        // serde_yaml hands unquoted dates over as strings already.
+        // The parser hands unquoted dates over as text.
         let s = String::deserialize(d)?;
         let date_only = time::macros::format_description!("[year]-[month]-[day]");
         let ok = time::Date::parse(&s, &date_only).is_ok()
@@ -172,11 +172,11 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<(FrontMatter, &'a str)> {
             .at(Location::file(path).line(1))
             .hint("add a line with --- after the front matter")
     })?;
+    // The block starts on the file's second line, below the opening ---.
     let mut fm: FrontMatter =
-        yaml::parse(path, yaml_text, ErrorKind::Content).map_err(|mut e| {
-            // Lines inside the block are one below lines in the file (the opening ---).
+        yaml::parse_at(path, yaml_text, 1, ErrorKind::Content).map_err(|mut e| {
             if let Some(loc) = e.location.as_mut() {
-                loc.line = Some(loc.line.map_or(1, |l| l + 1));
+                loc.line = Some(loc.line.unwrap_or(1));
             }
             if e.message.contains("missing field `title`") {
                 e = e.hint("every page needs a title: add `title: ...` to the front matter");
@@ -187,6 +187,18 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<(FrontMatter, &'a str)> {
     let mut seen = std::collections::HashSet::new();
     fm.tags.retain(|t| seen.insert(t.slug.clone()));
     Ok((fm, body))
+}
+
+/// The 1-based line, in the content file `text`, of the front matter key
+/// `key` (`slug`, `template`), for errors found after parsing.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let (yaml_text, _) = find_closing(rest)?;
+    // The block starts on the file's second line.
+    yaml::Positions::of(yaml_text).line(key).map(|l| l + 1)
 }
 
 fn find_closing(rest: &str) -> Option<(&str, &str)> {

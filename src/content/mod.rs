@@ -215,7 +215,7 @@ fn load_page(
     let publish = front.publish_date.as_ref().or(front.date.as_ref());
     if let (Some(publish), Some(expiry)) = (publish, &front.expiry_date) {
         if expiry.instant() <= publish.instant() {
-            let line = crate::config::yaml::key_line(&text, "expiry_date").unwrap_or(1);
+            let line = frontmatter::key_line(&text, "expiry_date").unwrap_or(1);
             let from = if front.publish_date.is_some() {
                 "publish_date"
             } else {
@@ -266,13 +266,13 @@ fn load_page(
     if let Some(slug) = &front.slug {
         if is_section && !languages.is_multilingual() {
             // A section's URL is the prefix of all its pages: the folder name decides it.
-            let line = crate::config::yaml::key_line(&text, "slug").unwrap_or(1);
+            let line = frontmatter::key_line(&text, "slug").unwrap_or(1);
             return Err(Error::content("an _index.md cannot set a slug")
                 .at(Location::file(path).line(line).key("slug"))
                 .hint("rename the folder to change the section's URL"));
         }
         if is_section && folders.is_empty() {
-            let line = crate::config::yaml::key_line(&text, "slug").unwrap_or(1);
+            let line = frontmatter::key_line(&text, "slug").unwrap_or(1);
             return Err(Error::content("a home page cannot set a slug")
                 .at(Location::file(path).line(line).key("slug"))
                 .hint("a language's home is at its URL prefix (i18n.languages[].prefix)"));
@@ -311,7 +311,7 @@ fn load_page(
     let template_line = front
         .template
         .as_ref()
-        .and_then(|_| crate::config::yaml::key_line(&text, "template"));
+        .and_then(|_| frontmatter::key_line(&text, "template"));
     Ok((
         Some(Page {
             source: path.to_path_buf(),

@@ -199,26 +199,20 @@ impl<'de> Deserialize<'de> for Message {
 /// file has no keys. Errors name the file, line and key.
 pub fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, Entry>> {
     let map: Option<BTreeMap<String, Message>> = yaml::parse(path, text, ErrorKind::Config)
-        .map_err(|mut e: Error| {
-            // A key may contain dots (`status.open`), which the generic key
-            // finder reads as nesting: place the error at the key's own line,
-            // or at its plural form's, when that is later than where the
-            // YAML parser stopped (the start of the enclosing mapping).
-            let line = e.location.as_ref().and_then(|l| entry_line(text, l.key.as_deref()?));
-            if let (Some(line), Some(loc)) = (line, e.location.as_mut()) {
-                if loc.line.is_none_or(|l| line > l) {
-                    loc.line = Some(line);
-                    loc.column = None;
-                }
+        .map_err(|e: Error| {
+            if e.message.starts_with("expected ") {
+                e.hint("a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`")
+            } else {
+                e
             }
-            if e.message.starts_with("invalid type") {
-                e = e.hint("a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`");
-            }
-            e
         })?;
+    // Keys may contain dots (`status.open`): each is one step, not a path.
+    let positions = yaml::Positions::of(text);
     let mut out = BTreeMap::new();
     for (key, message) in map.unwrap_or_default() {
-        let line = key_line(text, &key);
+        let line = positions
+            .get(&[yaml::Step::Key(key.clone())])
+            .map(|(line, _)| line);
         let at = || {
             let loc = Location::file(path).key(key.clone());
             match line {
@@ -258,46 +252,6 @@ fn is_key(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-}
-
-/// The line of `path` in a string file: a top-level key (`tag.pages`), or
-/// a plural form under one (`tag.pages.few`).
-fn entry_line(text: &str, path: &str) -> Option<usize> {
-    if let Some(line) = key_line(text, path) {
-        return Some(line);
-    }
-    let (key, form) = path.rsplit_once('.')?;
-    let start = key_line(text, key)?;
-    text.lines()
-        .enumerate()
-        .skip(start)
-        .take_while(|(_, l)| l.is_empty() || l.starts_with([' ', '\t', '#']))
-        .find(|(_, l)| {
-            l.trim_start()
-                .strip_prefix(form)
-                .is_some_and(|r| r.trim_start().starts_with(':'))
-        })
-        .map(|(i, _)| i + 1)
-}
-
-/// The 1-based line of a top-level key of a string file (keys are flat and
-/// may contain dots, so `config::yaml::key_line` would read them as paths).
-fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let rest = l
-                .strip_prefix(key)
-                .or_else(|| {
-                    l.strip_prefix('"')
-                        .and_then(|r| r.strip_prefix(key)?.strip_prefix('"'))
-                })
-                .or_else(|| {
-                    l.strip_prefix('\'')
-                        .and_then(|r| r.strip_prefix(key)?.strip_prefix('\''))
-                });
-            rest.is_some_and(|r| r.trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -375,7 +329,7 @@ mod tests {
         );
         assert_eq!(
             err("a: A\npages:\n  one: x\n  several: y\n  other: z\n"),
-            "fr.yaml:4: pages.several: unknown plural category `several`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
+            "fr.yaml:4:3: pages.several: unknown plural category `several`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`"
         );
         assert_eq!(
             err("a: A\nleg.book: \"Book {city\"\n"),
@@ -383,12 +337,15 @@ mod tests {
         );
         assert_eq!(
             err("a: A\nlist: [1, 2]\n"),
-            "fr.yaml:2:7: list: invalid type: sequence, expected a string, or a map of plural forms (zero, one, two, few, many, other)\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`"
+            "fr.yaml:2:7: list: expected a string, or a map of plural forms (zero, one, two, few, many, other), found a list\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`"
         );
         assert_eq!(
             err("a: A\n\"b c\": B\n"),
             "fr.yaml:2: b c: \"b c\" is not a string key: use letters, digits, `_`, `-` and `.`"
         );
-        assert!(err("a: [\n").starts_with("fr.yaml:"), "{}", err("a: [\n"));
+        assert_eq!(
+            err("a: [\n"),
+            "fr.yaml:1:4: a: `[` opens a list that is not closed\n  hint: end the list with `]`"
+        );
     }
 }

@@ -124,7 +124,9 @@ impl Hub {
                 outcome
             }
             Err(e) => {
-                let error = e.to_string();
+                // With its code frame, plain: the overlay escapes it, and the
+                // terminal prints it as it is.
+                let error = crate::frame::report(&e, Some(&self.ws.root), false);
                 self.sites
                     .write()
                     .expect("lock")

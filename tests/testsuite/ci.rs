@@ -250,13 +250,13 @@ fn on_github_actions_errors_and_findings_are_also_annotations() {
 }
 
 /// The YAML of the example workflow in docs/ci.md.
-fn example_workflow() -> serde_yaml::Value {
+fn example_workflow() -> serde_json::Value {
     let doc =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ci.md")).unwrap();
     let section = &doc[doc.find("## An example workflow").expect("the section")..];
     let start = section.find("```yaml\n").expect("a yaml block") + 8;
     let end = section[start..].find("\n```").unwrap();
-    serde_yaml::from_str(&section[start..start + end]).expect("the workflow parses")
+    serde_saphyr::from_str(&section[start..start + end]).expect("the workflow parses")
 }
 
 /// A `run:` step: its name (or its script), environment and script.
@@ -269,7 +269,7 @@ struct Step {
 /// The workflow's `run:` steps for one shard, with the GitHub expressions
 /// they use filled in; any other expression fails the test, so a new one
 /// has to be looked at.
-fn run_steps(job: &serde_yaml::Value, shard: u64, secrets: &BTreeMap<&str, String>) -> Vec<Step> {
+fn run_steps(job: &serde_json::Value, shard: u64, secrets: &BTreeMap<&str, String>) -> Vec<Step> {
     let fill = |text: &str| -> String {
         let mut out = text.replace("${{ matrix.shard }}", &shard.to_string());
         for (name, value) in secrets {
@@ -282,7 +282,7 @@ fn run_steps(job: &serde_yaml::Value, shard: u64, secrets: &BTreeMap<&str, Strin
         out
     };
     job["steps"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .filter_map(|step| {
@@ -292,15 +292,15 @@ fn run_steps(job: &serde_yaml::Value, shard: u64, secrets: &BTreeMap<&str, Strin
                 "a run step with a condition: {step:?}"
             );
             let env = step["env"]
-                .as_mapping()
+                .as_object()
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| {
                     let v = match v {
-                        serde_yaml::Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other).unwrap().trim().to_string(),
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
                     };
-                    (k.as_str().unwrap().to_string(), fill(&v))
+                    (k.to_string(), fill(&v))
                 })
                 .collect();
             Some(Step {
@@ -314,7 +314,7 @@ fn run_steps(job: &serde_yaml::Value, shard: u64, secrets: &BTreeMap<&str, Strin
 
 /// How GitHub runs a `run:` step on Linux for the `shell:` the job sets: a
 /// script file after these words.
-fn shell_of(job: &serde_yaml::Value, workflow: &serde_yaml::Value) -> Vec<&'static str> {
+fn shell_of(job: &serde_json::Value, workflow: &serde_json::Value) -> Vec<&'static str> {
     let shell = job["defaults"]["run"]["shell"]
         .as_str()
         .or(workflow["defaults"]["run"]["shell"].as_str());
@@ -440,7 +440,7 @@ fn the_example_workflow_runs_and_a_failing_step_fails() {
     );
     let shell = shell_of(job, &workflow);
     let shards: Vec<u64> = job["strategy"]["matrix"]["shard"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_u64().unwrap())

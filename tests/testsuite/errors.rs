@@ -1,10 +1,12 @@
 //! Bad input: one clear message with file:line and a hint, exit code 1, and
 //! the previous output left byte-for-byte as it was.
 
-use crate::harness::SiteTest;
+use crate::harness::{without_frames, SiteTest};
 
 /// Builds `domain` once, applies `breakage`, builds again and checks the
-/// failure message exactly and that dist/ did not change.
+/// failure message exactly, that it has a code frame when it names a line
+/// (the frames themselves are pinned whole below), and that dist/ did not
+/// change.
 #[track_caller]
 fn fails_untouched(domain: &str, breakage: impl FnOnce(&SiteTest), expected: &str) {
     let t = SiteTest::demo();
@@ -14,9 +16,22 @@ fn fails_untouched(domain: &str, breakage: impl FnOnce(&SiteTest), expected: &st
     breakage(&t);
     let run = t.run(&["build", domain]);
     run.failure();
+    let (shown, frames) = without_frames(&run.stderr);
     assert_eq!(
-        run.stderr,
+        shown,
         format!("{expected}\nerror: build failed: {domain}\n")
+    );
+    let names_a_line = expected
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("error: "))
+        .and_then(|l| l.split(": ").next())
+        .is_some_and(|place| place.split(':').nth(1).is_some());
+    assert_eq!(
+        frames,
+        usize::from(names_a_line),
+        "a frame under an error naming a line: {}",
+        run.stderr
     );
     assert!(run.stdout.is_empty(), "no success line: {}", run.stdout);
     assert!(
@@ -57,7 +72,7 @@ fn alias_that_is_not_a_host_name() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "  - cocotte-lyon.fr", "  - \"cocotte lyon;\""),
-        "error: sites/cocotte.maison/site.yaml:3:3: aliases[0]: \"cocotte lyon;\" is not a valid host name (expected e.g. cocotte.maison)",
+        "error: sites/cocotte.maison/site.yaml:3:5: aliases[0]: \"cocotte lyon;\" is not a valid host name (expected e.g. cocotte.maison)",
     );
 }
 
@@ -66,7 +81,7 @@ fn colour_that_is_not_a_colour() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "accent: \"#2f5d50\"", "accent: \"red;} body{x:y\""),
-        "error: sites/cocotte.maison/site.yaml:32: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
+        "error: sites/cocotte.maison/site.yaml:32:13: brand.palette.accent: \"red;} body{x:y\" is not a colour (use #rrggbb, #rgb, rgb(), hsl() or oklch())",
     );
 }
 
@@ -93,7 +108,7 @@ fn front_matter_with_bad_date() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/news/welcome-ines.md", "date: 2025-11-03", "date: 3 November"),
-        "error: content/cocotte.maison/news/welcome-ines.md:4: date: \"3 November\" is not a date (use YYYY-MM-DD or 2026-03-14T18:00:00Z)",
+        "error: content/cocotte.maison/news/welcome-ines.md:4:7: date: \"3 November\" is not a date (use YYYY-MM-DD or 2026-03-14T18:00:00Z)",
     );
 }
 
@@ -217,7 +232,7 @@ fn slug_that_escapes_the_output_folder() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "slug: a-propos", "slug: ../../../etc"),
-        "error: content/cocotte.maison/about.md:5: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
+        "error: content/cocotte.maison/about.md:5:7: slug: slug \"../../../etc\" would escape the site's output folder or is not a plain URL segment (use lowercase letters, digits, hyphens; no / or ..)",
     );
 }
 
@@ -290,7 +305,7 @@ fn tag_without_letters_or_digits() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: 1\ntags: [house, \"???\"]"),
-        "error: content/cocotte.maison/about.md:5:7: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
+        "error: content/cocotte.maison/about.md:5:15: tags[1]: tag \"???\" needs letters or digits (at most 100 characters): its page is /tags/<tag as a slug>/",
     );
 }
 
@@ -309,10 +324,10 @@ fn workspace_numbers_out_of_range_are_errors_at_their_line() {
         "platform: is the last block"
     );
     for (added, expected) in [
-        ("images:\n  widths: []\n", "sitegen.yaml:7:3: images.widths: 0 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  widths: []\n", "sitegen.yaml:7:11: images.widths: 0 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
         ("images:\n  widths: [480, 0]\n", "sitegen.yaml:7:17: images.widths[1]: 0 is not between 1 and 16383"),
         ("images:\n  widths:\n    - 480\n    - 16384\n", "sitegen.yaml:9:7: images.widths[1]: 16384 is not between 1 and 16383"),
-        ("images:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]\n", "sitegen.yaml:7:3: images.widths: 17 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
+        ("images:\n  widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]\n", "sitegen.yaml:7:11: images.widths: 17 widths given; list 1 to 16 widths in pixels, e.g. [480, 960, 1600]"),
         ("images:\n  quality: 255\n", "sitegen.yaml:7:12: images.quality: 255 is not between 1 and 100"),
         ("images:\n  quality: 0\n", "sitegen.yaml:7:12: images.quality: 0 is not between 1 and 100"),
         ("images:\n  quality: 80.5\n", "sitegen.yaml:7:12: images.quality: 80.5 is not a whole number between 1 and 100"),
@@ -332,12 +347,14 @@ fn workspace_numbers_out_of_range_are_errors_at_their_line() {
         ("  max_fetch_secs: 18446744073709551615\n", "sitegen.yaml:6:19: platform.max_fetch_secs: 18446744073709551615 is not between 1 and 86400"),
         ("templates:\n  max_fuel: 0\n", "sitegen.yaml:7:13: templates.max_fuel: 0 is not between 1 and 100000000000"),
         ("templates:\n  max_page_bytes: 1073741825\n", "sitegen.yaml:7:19: templates.max_page_bytes: 1073741825 is not between 1 and 1073741824"),
-        ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: invalid type: string \"3\", expected a whole number between 0 and 10"),
+        ("  retries: \"3\"\n", "sitegen.yaml:6:12: platform.retries: expected a whole number between 0 and 10, found the quoted text \"3\"\n  hint: remove the quotes: a number in quotes is text"),
     ] {
         t.write("sitegen.yaml", &format!("{original}{added}"));
         let run = t.run(&["build", "cocotte.maison"]);
         run.failure();
-        assert_eq!(run.stderr, format!("error: {expected}\n"), "{added}");
+        let (shown, frames) = without_frames(&run.stderr);
+        assert_eq!(shown, format!("error: {expected}\n"), "{added}");
+        assert_eq!(frames, 1, "{}", run.stderr);
         assert!(run.stdout.is_empty(), "{}", run.stdout);
         assert!(
             t.output("cocotte.maison") == before,
@@ -516,5 +533,237 @@ fn css_at_every_limit_builds() {
     assert!(
         css.contains(".deep-30:not(.y)"),
         "the deepest rule is bundled"
+    );
+}
+
+/// Issue 17 item 2: serde_yaml reported an unclosed quote two lines below,
+/// at "did not find expected key", without a hint.
+#[test]
+fn unclosed_quote_is_named_where_it_opens() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: Une maison", "  tagline: \"Une maison"),
+        "error: sites/cocotte.maison/site.yaml:29:12: brand.tagline: `\"` opens a quoted text that is not closed on its line: it runs on into line 31\n  hint: end the text with `\"` on line 29, or remove the opening `\"`",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "title: À propos", "title: \"À propos"),
+        "error: content/cocotte.maison/about.md:2:8: title: `\"` opens a quoted text that is not closed on its line: it runs on into line 3\n  hint: end the text with `\"` on line 2, or remove the opening `\"`",
+    );
+}
+
+/// Issue 17 item 2: an unclosed `[` was reported where the parser gave up
+/// ("did not find expected ',' or ']'", or a host name glued to the next
+/// key), not where the list opens.
+#[test]
+fn unclosed_bracket_is_named_where_it_opens() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: 1\ntags: [maison, coop\nsitemap: true"),
+        "error: content/cocotte.maison/about.md:5:7: tags: `[` opens a list that is not closed: the list runs on into line 6\n  hint: end the list with `]` on line 5, or write one `- item` per line instead",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "aliases:\n  - cocotte-lyon.fr", "aliases: [cocotte-lyon.fr"),
+        "error: sites/cocotte.maison/site.yaml:2:10: aliases: `[` opens a list that is not closed: the list runs on into line 3\n  hint: end the list with `]` on line 2, or write one `- item` per line instead",
+    );
+}
+
+/// Issue 17 item 2: a key given twice was reported at `1:1` (at the start
+/// of its mapping); it is named at its second line, with its first one. A
+/// key twice in a map (`palette:`) was silently the last.
+#[test]
+fn duplicate_key_is_named_at_its_line() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "    url: /a-propos/\n", "    url: /a-propos/\n    url: /x/\n"),
+        "error: sites/cocotte.maison/site.yaml:45:5: nav[0].url: `url` is given twice in the same mapping: first on line 44, again here\n  hint: keep one of the two: a key may appear only once in a mapping",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "    accent: \"#2f5d50\"\n", "    accent: \"#2f5d50\"\n    primary: \"#000000\"\n"),
+        "error: sites/cocotte.maison/site.yaml:33:5: brand.palette.primary: `primary` is given twice in the same mapping: first on line 31, again here\n  hint: keep one of the two: a key may appear only once in a mapping",
+    );
+}
+
+/// Issue 17 item 2: a wrong type said "invalid type: string \"one\",
+/// expected i64".
+#[test]
+fn wrong_type_is_said_in_plain_words() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: one"),
+        "error: content/cocotte.maison/about.md:4:9: weight: expected a whole number, found `one`\n  hint: write a whole number without quotes, e.g. `weight: 3`",
+    );
+    // YAML 1.1's yes/no are not booleans here: said so, at the value.
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "weight: 1\ndraft: yes"),
+        "error: content/cocotte.maison/about.md:5:8: draft: expected true or false, found `yes`\n  hint: write true or false (yes, no, on and off are not accepted)",
+    );
+}
+
+/// Issue 17 item 2: a byte order mark at the start of site.yaml made its
+/// first key unknown ("missing field `kind`"), and theme.yaml "more than
+/// one document". Editors that write one: the file reads as without it.
+#[test]
+fn a_byte_order_mark_is_accepted_everywhere() {
+    let t = SiteTest::demo();
+    t.run(&["build", "cocotte.maison"]).success();
+    let before = t.output("cocotte.maison");
+    for file in [
+        "sitegen.yaml",
+        "sites/cocotte.maison/site.yaml",
+        "themes/atelier/theme.yaml",
+        "content/cocotte.maison/about.md",
+        "templates/_base/i18n/fr.yaml",
+    ] {
+        prepend(&t, file, "\u{feff}");
+    }
+    t.run(&["build", "cocotte.maison"]).success();
+    let after = t.output("cocotte.maison");
+    // The manifest records a digest of the input bytes, which did change.
+    assert_eq!(
+        crate::harness::differing(&before, &after),
+        ["manifest.json"],
+        "the same site"
+    );
+}
+
+/// A front matter `extra:` of aliases that expand a billion times, or
+/// brackets 10,000 deep, is refused at its line; the build neither eats the
+/// memory nor overflows the stack.
+#[test]
+fn yaml_bombs_are_refused() {
+    let mut bomb = String::from("weight: 1\nextra:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let t = SiteTest::demo();
+    t.edit("content/cocotte.maison/about.md", "weight: 1\n", &bomb);
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr
+            .starts_with("error: content/cocotte.maison/about.md:")
+            && run
+                .stderr
+                .contains("this YAML is too large or nests too deep")
+            && run.stderr.contains("hint: a site file needs neither"),
+        "{}",
+        run.stderr
+    );
+    let deep = format!(
+        "weight: 1\nextra:\n  x: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    t.edit("content/cocotte.maison/about.md", &bomb, &deep);
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert!(
+        run.stderr
+            .starts_with("error: content/cocotte.maison/about.md:6:")
+            && run
+                .stderr
+                .contains("this YAML is too large or nests too deep"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 17 item 1: the lines of the file under the error, the line
+/// numbered, a caret at the column; between the message and the hint.
+#[test]
+fn a_yaml_error_shows_its_code_frame() {
+    let t = SiteTest::demo();
+    t.edit(
+        "content/cocotte.maison/about.md",
+        "weight: 1",
+        "weight: one",
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        "error: content/cocotte.maison/about.md:4:9: weight: expected a whole number, found `one`
+  |
+2 | title: À propos de la maison
+3 | description: \"Comment fonctionne Cocotte\u{a0}: une coopérative de praticiens indépendants qui mettent en commun la vérification des clien...
+4 | weight: one
+  |         ^
+5 | slug: a-propos
+6 | image: images/studio.jpg
+  |
+  hint: write a whole number without quotes, e.g. `weight: 3`
+error: build failed: cocotte.maison
+"
+    );
+}
+
+/// Issue 17 item 1: a template error's frame (minijinja gives the line, not
+/// the column: the line is underlined).
+#[test]
+fn a_template_error_shows_its_code_frame() {
+    let t = SiteTest::demo();
+    t.write(
+        "sites/cocotte.maison/templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ page.title + 1 }}</h1>\n{% endblock %}\n",
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        "error: sites/cocotte.maison/templates/page.html:3: invalid operation: tried to use + operator on unsupported types string and number
+  |
+1 | {% extends \"base.html\" %}
+2 | {% block main %}
+3 | <h1>{{ page.title + 1 }}</h1>
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+4 | {% endblock %}
+  |
+  hint: while rendering content/cocotte.maison/about.en.md
+error: build failed: cocotte.maison
+"
+    );
+}
+
+/// Frames are coloured on a terminal only, and never with NO_COLOR.
+#[test]
+fn a_frame_is_coloured_on_a_terminal_unless_no_color() {
+    let t = SiteTest::demo();
+    t.edit(
+        "content/cocotte.maison/about.md",
+        "weight: 1",
+        "weight: one",
+    );
+    let run = t.run(&["build", "cocotte.maison"]);
+    assert!(!run.stderr.contains('\u{1b}'), "no colour into a pipe");
+    // `script` gives the command a terminal.
+    let on_terminal = |no_color: &str| {
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} build cocotte.maison", env!("CARGO_BIN_EXE_sitegen")),
+                "/dev/null",
+            ])
+            .current_dir(t.root())
+            .env("NO_COLOR", no_color)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_terminal("");
+    assert!(
+        coloured.contains("weight: one") && coloured.contains('\u{1b}'),
+        "{coloured}"
+    );
+    let plain = on_terminal("1");
+    assert!(
+        plain.contains("weight: one") && !plain.contains('\u{1b}'),
+        "{plain}"
     );
 }

@@ -256,3 +256,32 @@ pub fn spawn_http(app: axum::Router) -> String {
     });
     url
 }
+
+/// `stderr` without its code frames (the `  |` and `12 | ...` lines under
+/// an error's first line), and how many frames it had. Tests of messages
+/// compare this; the frames themselves are pinned whole in `errors.rs`.
+pub fn without_frames(stderr: &str) -> (String, usize) {
+    // `  |`, `  |     ^`, `3 | weight: one`, `106 |   keep_releases: 0`
+    let is_frame = |line: &str| {
+        let trimmed = line.trim_start_matches(' ');
+        let rest = trimmed.trim_start_matches(|c: char| c.is_ascii_digit());
+        if rest.len() == trimmed.len() {
+            line.starts_with(' ') && rest.starts_with('|')
+        } else {
+            rest.starts_with(" |")
+        }
+    };
+    let mut shown = String::new();
+    let mut frames = 0;
+    let mut in_frame = false;
+    for line in stderr.split_inclusive('\n') {
+        if is_frame(line.trim_end_matches('\n')) {
+            frames += usize::from(!in_frame);
+            in_frame = true;
+        } else {
+            in_frame = false;
+            shown.push_str(line);
+        }
+    }
+    (shown, frames)
+}

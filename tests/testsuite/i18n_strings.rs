@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use crate::harness::{SiteTest, DEMO_DOMAINS};
+use crate::harness::{without_frames, SiteTest, DEMO_DOMAINS};
 
 const D: &str = "fr.example";
 const NBSP: char = '\u{a0}';
@@ -292,10 +292,10 @@ fn fails_untouched(t: &SiteTest, args: &[&str], breakage: impl FnOnce(&SiteTest)
     breakage(t);
     let run = t.run(args);
     run.failure();
-    assert_eq!(
-        run.stderr,
-        format!("{expected}\nerror: build failed: {D}\n")
-    );
+    // Every error here names a line of a source: its code frame is under it.
+    let (shown, frames) = without_frames(&run.stderr);
+    assert_eq!(shown, format!("{expected}\nerror: build failed: {D}\n"));
+    assert_eq!(frames, 1, "{}", run.stderr);
     assert!(t.output(D) == before, "the previous output was changed");
 }
 
@@ -353,7 +353,7 @@ fn a_key_missing_in_a_language_falls_back_along_its_chain_warns_and_fails_under_
     let run = t.run(&["build", D, "--strict"]);
     run.failure();
     assert_eq!(
-        run.stderr,
+        without_frames(&run.stderr).0,
         format!("error: templates/_base/base.html:70:38: invalid operation: string key \"skip_link\" is missing in fr (--strict; without it the page shows the en text); add it to sites/{D}/i18n/fr.yaml\n  hint: while rendering content/{D}/compteurs.md\nerror: build failed: {D}\n")
     );
     assert!(t.output(D) == before, "the previous output was changed");
@@ -384,7 +384,7 @@ fn a_bad_string_file_is_an_error_at_its_file_line_and_key() {
         ),
         (
             "tag.pages:\n  one: \"{count} page\"\n  plusieurs: \"{count} pages\"\n  other: \"{count} pages\"\n",
-            "error: sites/fr.example/i18n/fr.yaml:3: tag.pages.plusieurs: unknown plural category `plusieurs`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`",
+            "error: sites/fr.example/i18n/fr.yaml:3:3: tag.pages.plusieurs: unknown plural category `plusieurs`, expected one of `zero`, `one`, `two`, `few`, `many`, `other`",
         ),
         (
             "skip_link: Au contenu\nleg.book: \"Réserver à {ville\"\n",
@@ -392,7 +392,7 @@ fn a_bad_string_file_is_an_error_at_its_file_line_and_key() {
         ),
         (
             "skip_link:\n  - Au contenu\n",
-            "error: sites/fr.example/i18n/fr.yaml:2:3: skip_link: invalid type: sequence, expected a string, or a map of plural forms (zero, one, two, few, many, other)\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`",
+            "error: sites/fr.example/i18n/fr.yaml:2:3: skip_link: expected a string, or a map of plural forms (zero, one, two, few, many, other), found a list\n  hint: a string file maps each key to a string or to plural forms: `pages: {one: \"{count} page\", other: \"{count} pages\"}`",
         ),
     ];
     for (text, expected) in cases {
@@ -506,14 +506,17 @@ fn bad_dates_numbers_counts_and_languages_are_template_errors() {
 }
 
 /// A string file's keys and messages.
-type StringFile = BTreeMap<String, serde_yaml::Value>;
+type StringFile = BTreeMap<String, serde_json::Value>;
 
 /// The string files sitegen ships: (folder, English, French).
 fn shipped() -> Vec<(String, StringFile, StringFile)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &Path| -> StringFile {
-        serde_yaml::from_str(&std::fs::read_to_string(p).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        serde_saphyr::from_str_with_options(
+            &std::fs::read_to_string(p).unwrap(),
+            serde_saphyr::options! { strict_booleans: true },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
     ["_base", "org-site", "tour-site", "provider-site"]
         .iter()
@@ -538,8 +541,8 @@ fn shipped_string_files_have_the_same_keys_and_forms_in_english_and_french() {
         );
         for (key, value) in &en {
             assert_eq!(
-                value.is_mapping(),
-                fr[key].is_mapping(),
+                value.is_object(),
+                fr[key].is_object(),
                 "templates/{kind}/i18n: {key} has plural forms in one language only"
             );
         }
@@ -548,10 +551,10 @@ fn shipped_string_files_have_the_same_keys_and_forms_in_english_and_french() {
 
 #[test]
 fn french_strings_use_french_typography() {
-    let texts = |v: &serde_yaml::Value| -> Vec<String> {
+    let texts = |v: &serde_json::Value| -> Vec<String> {
         match v {
-            serde_yaml::Value::String(s) => vec![s.clone()],
-            serde_yaml::Value::Mapping(m) => m
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Object(m) => m
                 .values()
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect(),

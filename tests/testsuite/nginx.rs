@@ -696,7 +696,7 @@ fn site_yaml_values_cannot_inject_nginx_directives() {
         (
             "aliases:\n  - cocotte-lyon.fr",
             "aliases:\n  - \"cocotte-lyon.fr; include /etc/shadow\"",
-            "sites/cocotte.maison/site.yaml:3:3: aliases[0]: ",
+            "sites/cocotte.maison/site.yaml:3:5: aliases[0]: ",
         ),
         (
             "  - from: /equipe/",

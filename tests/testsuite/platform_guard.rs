@@ -128,8 +128,11 @@ fn a_person_site_never_reads_what_was_fetched_for_the_org_of_the_same_slug() {
     );
     let run = build(&t, &["build", "cocotte-bis.org"]);
     run.failure();
+    // Under the message, the frame of site.yaml (issue 17 item 1).
+    let (shown, frames) = crate::harness::without_frames(&run.stderr);
+    assert_eq!(frames, 1, "{}", run.stderr);
     assert_eq!(
-        run.stderr,
+        shown,
         format!("error: sites/cocotte-bis.org/site.yaml:{line}: tenant.kind: site cocotte-bis.org: site.yaml names the tenant person:cocotte, but the platform's tenant cocotte is an org, not a person; refusing to build\n  hint: if this site is the org's, set `tenant: {{kind: org, slug: cocotte}}` in site.yaml; nothing was written\nerror: build failed: cocotte-bis.org\n")
     );
     assert!(t.output("cocotte-bis.org").is_empty());

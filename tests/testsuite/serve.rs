@@ -347,6 +347,12 @@ fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
         page.contains("content/cocotte.maison/about.md:4:1: wieght: unknown field"),
         "{page}"
     );
+    // With its code frame, escaped (issue 17 item 1).
+    assert!(
+        page.contains("\n3 | description: &quot;Comment fonctionne")
+            && page.contains("\n4 | wieght: 1\n  | ^\n5 | slug: a-propos\n"),
+        "{page}"
+    );
     assert!(
         page.contains("À quoi sert une maison"),
         "the last good page is still there"
@@ -369,6 +375,10 @@ fn a_broken_edit_shows_an_overlay_over_the_last_good_build_until_fixed() {
         stderr.matches("wieght: unknown field").count(),
         1,
         "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n4 | wieght: 1\n  | ^\n"),
+        "the terminal's frame: {stderr}"
     );
 }
 
@@ -1099,12 +1109,19 @@ mod app {
             panic!("{outcome:?}")
         };
         assert_eq!(domain, "cocotte.maison");
+        // The message, the code frame (issue 17 item 1), the hint.
+        let (message, rest) = error.split_once('\n').unwrap();
         assert_eq!(
-            error,
-            &format!(
-                "{}:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+            message,
+            format!(
+                "{}:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`",
                 t.root().join(ABOUT).display()
             )
+        );
+        assert!(
+            rest.starts_with("  |\n2 | title: À propos de la maison\n3 | description: \"Comment")
+                && rest.ends_with("\n4 | wieght: 1\n  | ^\n5 | slug: a-propos\n6 | image: images/studio.jpg\n  |\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md"),
+            "{error}"
         );
 
         let page = get(&hub, "cocotte.maison.localhost:4000", "/a-propos/");
@@ -1125,6 +1142,12 @@ mod app {
                 "<strong>sitegen: the last edit did not build; showing the last good version</strong>\n{}",
                 sitegen::text::escape_html(error)
             )
+        );
+        // The frame is escaped with the rest.
+        assert!(
+            overlay.contains("\n3 | description: &quot;Comment fonctionne")
+                && overlay.contains("\n4 | wieght: 1\n  | ^\n"),
+            "{overlay}"
         );
         let overlay_css = page
             .body

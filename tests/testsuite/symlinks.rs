@@ -264,3 +264,26 @@ fn links_inside_their_own_root_are_followed() {
         .join("dist/cocotte.maison/public/reach-us/index.html")
         .is_file());
 }
+
+/// Issue 17 item 1: a code frame shows only the user's own sources.
+/// sitegen.yaml (read without a site's root) linked to a file outside the
+/// workspace that holds a token and bad YAML: the error names the line, and
+/// not a byte of the outside file is printed.
+#[test]
+fn a_code_frame_never_shows_a_file_outside_the_workspace() {
+    let t = SiteTest::demo();
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(outside.path(), format!("# {CANARY}\nplatform: [\n")).unwrap();
+    replace_with_link(t.root(), "sitegen.yaml", outside.path().to_str().unwrap());
+    let run = t.run(&["build", "cocotte.maison"]);
+    run.failure();
+    assert_eq!(
+        run.stderr,
+        "error: sitegen.yaml:2:11: platform: `[` opens a list that is not closed\n  hint: end the list with `]`\n"
+    );
+    // The same file inside the workspace gets its frame.
+    std::fs::remove_file(t.root().join("sitegen.yaml")).unwrap();
+    std::fs::copy(outside.path(), t.root().join("sitegen.yaml")).unwrap();
+    let run = t.run(&["build", "cocotte.maison"]);
+    assert!(run.stderr.contains("2 | platform: [\n"), "{}", run.stderr);
+}
