@@ -50,8 +50,9 @@ struct Call<'a> {
     /// The call's bytes in the markdown, body and `{% end %}` included.
     start: usize,
     end: usize,
-    /// 1-based line of its start.
+    /// 1-based line and column of its start.
     line: usize,
+    column: usize,
 }
 
 /// Markdown with its calls replaced: what to render, and how to finish.
@@ -160,6 +161,7 @@ impl Shortcodes {
         depth: usize,
     ) -> Result<Expanded> {
         let at = |line: usize| Location::file(file).line(offset + line);
+        let at_call = |call: &Call<'_>| at(call.line).column(call.column);
         let calls = find_calls(markdown).map_err(|(line, message)| {
             Error::content(message).at(at(line)).hint(
                 "a shortcode is {{ name(key=\"value\") }}, or {% name(…) %}…{% end %} with a body",
@@ -175,8 +177,8 @@ impl Shortcodes {
         for (i, call) in calls.iter().enumerate() {
             out.markdown.push_str(&markdown[copied..call.start]);
             let (template, is_markdown) =
-                self.template(call.name).map_err(|e| e.at(at(call.line)))?;
-            let mut ctx = self.args(call).map_err(|e| e.at(at(call.line)))?;
+                self.template(call.name).map_err(|e| e.at(at_call(call)))?;
+            let mut ctx = self.args(call).map_err(|e| e.at(at_call(call)))?;
             if let Some((body, body_line)) = call.body {
                 if depth >= MAX_DEPTH {
                     return Err(Error::content(format!(
@@ -199,7 +201,7 @@ impl Shortcodes {
                 .env
                 .get_template(&template)
                 .and_then(|t| t.render(ctx.clone()))
-                .map_err(|e| self.convert(e, call.name, &ctx, &at(call.line)))?;
+                .map_err(|e| self.convert(e, call.name, &ctx, &at_call(call)))?;
             let here = out.markdown.len();
             out.segments.push((here, Segment::Inserted(call.line)));
             if is_markdown {
@@ -388,6 +390,13 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
     let code = code_ranges(markdown);
     let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
     let line_of = |at: usize| markdown[..at].matches('\n').count() + 1;
+    let column_of = |at: usize| {
+        markdown[..at]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1
+    };
     let mut calls = Vec::new();
     let mut at = 0;
     while let Some(found) = markdown[at..].find(['{']).map(|i| at + i) {
@@ -419,6 +428,7 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
                 start: found,
                 end: head_end,
                 line,
+                column: column_of(found),
             });
             at = head_end;
             continue;
@@ -455,6 +465,7 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
             start: found,
             end,
             line,
+            column: column_of(found),
         });
         at = end;
     }

@@ -214,7 +214,7 @@ fn an_alias_that_hides_a_page_or_leads_two_ways_is_refused() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [\"/x\\\" ; return 200 \\\"y\"]\n"),
-        "error: content/cocotte.maison/contact.md:2:10: aliases[0]: \"/x\\\" ; return 200 \\\"y\" is not a site path (must start with / and contain no .., quotes, spaces or ; { } $)",
+        "error: content/cocotte.maison/contact.md:2:11: aliases[0]: \"/x\\\" ; return 200 \\\"y\" is not a site path (must start with / and contain no .., quotes, spaces or ; { } $)",
     );
 }
 
@@ -704,8 +704,8 @@ error: build failed: cocotte.maison
     );
 }
 
-/// Issue 17 item 1: a template error's frame (minijinja gives the line, not
-/// the column: the line is underlined).
+/// Issue 17 item 1: a template error's frame, the caret at the column of
+/// the expression that failed.
 #[test]
 fn a_template_error_shows_its_code_frame() {
     let t = SiteTest::demo();
@@ -717,12 +717,12 @@ fn a_template_error_shows_its_code_frame() {
     run.failure();
     assert_eq!(
         run.stderr,
-        "error: sites/cocotte.maison/templates/page.html:3: invalid operation: tried to use + operator on unsupported types string and number
+        "error: sites/cocotte.maison/templates/page.html:3:8: invalid operation: tried to use + operator on unsupported types string and number
   |
 1 | {% extends \"base.html\" %}
 2 | {% block main %}
 3 | <h1>{{ page.title + 1 }}</h1>
-  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  |        ^
 4 | {% endblock %}
   |
   hint: while rendering content/cocotte.maison/about.en.md

@@ -27,7 +27,7 @@ fn a_template_that_loops_too_long_runs_out_of_fuel() {
     run.failure();
     assert_eq!(
         run.stderr,
-        "error: sites/cocotte.maison/templates/runaway.html:2:41: rendering content/cocotte.maison/about.md ran out of fuel: more than 50000000 template instructions (templates.max_fuel)\n  |\n1 | <p>\n2 | {% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n3 | </p>\n  |\n  hint: a loop that runs too long? Raise templates.max_fuel in sitegen.yaml only if the page really needs that much work\nerror: build failed: cocotte.maison\n"
+        "error: sites/cocotte.maison/templates/runaway.html:2:41: rendering content/cocotte.maison/about.md ran out of fuel: more than 50000000 template instructions (templates.max_fuel)\n  |\n1 | <p>\n2 | {% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n  |                                         ^\n3 | </p>\n  |\n  hint: a loop that runs too long? Raise templates.max_fuel in sitegen.yaml only if the page really needs that much work\nerror: build failed: cocotte.maison\n"
     );
     assert!(t.output("cocotte.maison") == before);
 }

@@ -105,7 +105,7 @@ fn shortcode_mistakes_are_errors_at_the_markdown_line() {
         (
             "{{ figure(src=",
             "{{ figur(src=",
-            "error: content/cocotte.maison/atelier.md:6: there is no shortcode \"figur\" (no shortcodes/figur.html or .md template)\n  hint: did you mean `figure`?",
+            "error: content/cocotte.maison/atelier.md:6:1: there is no shortcode \"figur\" (no shortcodes/figur.html or .md template)\n  hint: did you mean `figure`?",
         ),
         (
             "images/studio.jpg\", alt=\"Le salon",
@@ -115,7 +115,7 @@ fn shortcode_mistakes_are_errors_at_the_markdown_line() {
         (
             "alt=\"Le salon [clair]\"",
             "alt=salon",
-            "error: content/cocotte.maison/atelier.md:6: shortcode figure: arguments: alt is not a literal (write it in quotes if it is text)",
+            "error: content/cocotte.maison/atelier.md:6:1: shortcode figure: arguments: alt is not a literal (write it in quotes if it is text)",
         ),
         (
             "la maison\") }}.\n{% end %}",
@@ -130,7 +130,7 @@ fn shortcode_mistakes_are_errors_at_the_markdown_line() {
         (
             "{{ button(url=\"/contact/\", text=\"Écrire <vite>\") }}",
             "{{ button(url=\"/contact/\" text=\"x\") }}",
-            "error: content/cocotte.maison/atelier.md:4: shortcode button: arguments:",
+            "error: content/cocotte.maison/atelier.md:4:12: shortcode button: arguments:",
         ),
         (
             "{{ button(url=\"/contact/\", text=\"Écrire <vite>\") }}",
@@ -142,7 +142,14 @@ fn shortcode_mistakes_are_errors_at_the_markdown_line() {
         t.write(PAGE, &COPY.replacen(from, to, 1));
         let run = t.run(&["build", "cocotte.maison"]);
         run.failure();
-        assert!(run.stderr.starts_with(expected), "{to}: {}", run.stderr);
+        // The message's line, then (after the code frame) the hint.
+        let (first, hint) = expected.split_once("\n  hint: ").unwrap_or((expected, ""));
+        assert!(run.stderr.starts_with(first), "{to}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("\n  hint: {hint}")),
+            "{to}: {}",
+            run.stderr
+        );
         assert!(
             t.output("cocotte.maison") == before,
             "{to}: earlier output changed"
