@@ -60,7 +60,7 @@ struct PageFacts {
     title: String,
     description: Option<String>,
     json_ld: Vec<String>,
-    parse_errors: Vec<String>,
+    parse_errors: Vec<ParseError>,
     /// What the policy blocks.
     blocked: Vec<Blocked>,
     /// `<link rel=alternate hreflang href>`: (hreflang, href).
@@ -468,13 +468,136 @@ fn visit(h: &Handle, facts: &mut PageFacts, policy: &Policy) {
     }
 }
 
+/// An HTML parse error: the parser's message, the line of the generated
+/// page it was found on, and that line's text (to find it in the source).
+struct ParseError {
+    line: u64,
+    text: String,
+    message: String,
+}
+
+/// An `RcDom` that also notes the line each parse error was found on
+/// (`RcDom` keeps only the messages): html5ever's tree builder tells the
+/// sink the current line before it handles each token.
+#[derive(Default)]
+struct Lined {
+    dom: RcDom,
+    line: std::cell::Cell<u64>,
+    errors: std::cell::RefCell<Vec<(u64, std::borrow::Cow<'static, str>)>>,
+}
+
+impl html5ever::interface::TreeSink for Lined {
+    type Handle = Handle;
+    type Output = (RcDom, Vec<(u64, std::borrow::Cow<'static, str>)>);
+    type ElemName<'a> = html5ever::ExpandedName<'a>;
+
+    fn finish(self) -> Self::Output {
+        (self.dom, self.errors.into_inner())
+    }
+    fn parse_error(&self, msg: std::borrow::Cow<'static, str>) {
+        self.errors.borrow_mut().push((self.line.get(), msg));
+    }
+    fn set_current_line(&self, line: u64) {
+        self.line.set(line);
+    }
+    fn get_document(&self) -> Handle {
+        self.dom.get_document()
+    }
+    fn elem_name<'a>(&'a self, target: &'a Handle) -> html5ever::ExpandedName<'a> {
+        self.dom.elem_name(target)
+    }
+    fn create_element(
+        &self,
+        name: html5ever::QualName,
+        attrs: Vec<html5ever::Attribute>,
+        flags: html5ever::interface::ElementFlags,
+    ) -> Handle {
+        self.dom.create_element(name, attrs, flags)
+    }
+    fn create_comment(&self, text: html5ever::tendril::StrTendril) -> Handle {
+        self.dom.create_comment(text)
+    }
+    fn create_pi(
+        &self,
+        target: html5ever::tendril::StrTendril,
+        data: html5ever::tendril::StrTendril,
+    ) -> Handle {
+        self.dom.create_pi(target, data)
+    }
+    fn append(&self, parent: &Handle, child: html5ever::interface::NodeOrText<Handle>) {
+        self.dom.append(parent, child)
+    }
+    fn append_based_on_parent_node(
+        &self,
+        element: &Handle,
+        prev_element: &Handle,
+        child: html5ever::interface::NodeOrText<Handle>,
+    ) {
+        self.dom
+            .append_based_on_parent_node(element, prev_element, child)
+    }
+    fn append_doctype_to_document(
+        &self,
+        name: html5ever::tendril::StrTendril,
+        public_id: html5ever::tendril::StrTendril,
+        system_id: html5ever::tendril::StrTendril,
+    ) {
+        self.dom
+            .append_doctype_to_document(name, public_id, system_id)
+    }
+    fn get_template_contents(&self, target: &Handle) -> Handle {
+        self.dom.get_template_contents(target)
+    }
+    fn same_node(&self, x: &Handle, y: &Handle) -> bool {
+        self.dom.same_node(x, y)
+    }
+    fn set_quirks_mode(&self, mode: html5ever::interface::QuirksMode) {
+        self.dom.set_quirks_mode(mode)
+    }
+    fn append_before_sibling(
+        &self,
+        sibling: &Handle,
+        new_node: html5ever::interface::NodeOrText<Handle>,
+    ) {
+        self.dom.append_before_sibling(sibling, new_node)
+    }
+    fn add_attrs_if_missing(&self, target: &Handle, attrs: Vec<html5ever::Attribute>) {
+        self.dom.add_attrs_if_missing(target, attrs)
+    }
+    fn remove_from_parent(&self, target: &Handle) {
+        self.dom.remove_from_parent(target)
+    }
+    fn reparent_children(&self, node: &Handle, new_parent: &Handle) {
+        self.dom.reparent_children(node, new_parent)
+    }
+    fn is_mathml_annotation_xml_integration_point(&self, handle: &Handle) -> bool {
+        self.dom.is_mathml_annotation_xml_integration_point(handle)
+    }
+    fn maybe_clone_an_option_into_selectedcontent(&self, option: &Handle) {
+        self.dom.maybe_clone_an_option_into_selectedcontent(option)
+    }
+}
+
 fn facts(html: &[u8], policy: &Policy) -> PageFacts {
-    let dom = html5ever::parse_document(RcDom::default(), Default::default())
+    let (dom, errors) = html5ever::parse_document(Lined::default(), Default::default())
         .from_utf8()
         .read_from(&mut &html[..])
         .expect("reading from memory cannot fail");
+    let text = String::from_utf8_lossy(html);
+    let lines: Vec<&str> = text.lines().collect();
     let mut f = PageFacts {
-        parse_errors: dom.errors.borrow().iter().map(|e| e.to_string()).collect(),
+        parse_errors: errors
+            .into_iter()
+            .map(|(line, message)| ParseError {
+                line,
+                text: usize::try_from(line)
+                    .ok()
+                    .and_then(|l| lines.get(l.checked_sub(1)?))
+                    .map(|l| l.trim().to_string())
+                    .unwrap_or_default(),
+                message: message.into_owned(),
+            })
+            .collect(),
         ..Default::default()
     };
     walk(&dom.document, &mut f, policy);
@@ -519,6 +642,30 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    /// The line of the page's own source that a line of the generated page
+    /// came from: the same text, or (a paragraph wrapped in `<p>`) a source
+    /// line of some length that it contains. Lines a template wrote have
+    /// none.
+    fn locate_line(&self, output: &str, generated: &str) -> (String, Option<usize>) {
+        let Some(file) = self.by_output.get(output) else {
+            return self.locate(output, "\u{0}");
+        };
+        let mut texts = self.texts.lock().expect("lock");
+        let text = texts
+            .entry(file.clone())
+            .or_insert_with(|| std::fs::read_to_string(file).unwrap_or_default());
+        let generated = generated.trim();
+        let line = (!generated.is_empty())
+            .then(|| {
+                text.lines().position(|l| {
+                    let l = l.trim();
+                    l == generated || (l.chars().count() >= 8 && generated.contains(l))
+                })
+            })
+            .flatten();
+        (file.display().to_string(), line.map(|l| l + 1))
+    }
+
     fn locate_element(&self, output: &str, tag: &str, needle: &str) -> (String, Option<usize>) {
         let open = format!("<{tag}");
         if let Some(file) = self.by_output.get(output) {
@@ -575,6 +722,10 @@ enum Find<'a> {
     /// A processed image (`/assets/images/studio-960.77ddc17cef.jpg`): the
     /// first line naming its source file (`images/studio.jpg`).
     Image(&'a str),
+    /// A line of the generated page: the page's source line it came from.
+    Line(&'a str),
+    /// The page as a whole: the first line of its source.
+    Page,
     /// Nowhere in particular: the file only.
     Nowhere,
 }
@@ -729,6 +880,11 @@ impl Checker<'_> {
                     }
                 }
                 None => self.sources.locate(output, src),
+            },
+            Find::Line(generated) => self.sources.locate_line(output, generated),
+            Find::Page => match self.sources.by_output.get(output) {
+                Some(file) => (file.display().to_string(), Some(1)),
+                None => self.sources.locate(output, "\u{0}"),
             },
             Find::Nowhere => self.sources.locate(output, "\u{0}"),
         };
@@ -926,8 +1082,17 @@ impl Checker<'_> {
             );
         }
         for e in &f.parse_errors {
-            let message = format!("HTML parse error: {e}");
-            self.push(levels.html, "html", page, Find::Nowhere, message);
+            let mut message = format!(
+                "HTML parse error on line {} of the generated page: {}",
+                e.line, e.message
+            );
+            if !e.text.is_empty() {
+                let shown: String = e.text.chars().take(120).collect();
+                message.push_str(&format!(
+                    " (`{shown}`): close every tag in the order it was opened"
+                ));
+            }
+            self.push(levels.html, "html", page, Find::Line(&e.text), message);
         }
         // Not configurable: production blocks it whatever the level says.
         for b in &f.blocked {
@@ -965,7 +1130,7 @@ impl Checker<'_> {
                 && !exempt.contains(page)
             {
                 let message = format!("no page links to /{}", page.trim_end_matches("index.html"));
-                self.push(self.levels.orphans, "orphans", page, Find::Nowhere, message);
+                self.push(self.levels.orphans, "orphans", page, Find::Page, message);
             }
         }
     }
@@ -1011,7 +1176,7 @@ impl Checker<'_> {
                     "/{} is missing from sitemap.xml",
                     page.trim_end_matches("index.html")
                 );
-                self.push(level, "sitemap", page, Find::Nowhere, message);
+                self.push(level, "sitemap", page, Find::Page, message);
             }
         }
     }

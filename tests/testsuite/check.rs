@@ -57,8 +57,16 @@ fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
         )),
         "{out}"
     );
+    // The parse error is placed at the markdown line the bad HTML came
+    // from, and quotes it with its line in the generated page.
+    let div_line = line + 4;
     assert!(
-        out.contains(&format!("{about}: error: [html] HTML parse error:")),
+        out.contains(&format!(
+            "{about}:{div_line}: error: [html] HTML parse error on line "
+        )) && out.contains(" of the generated page: ")
+            && out.contains(
+                "(`<div><span>unclosed</div>`): close every tag in the order it was opened"
+            ),
         "{out}"
     );
     assert!(
@@ -82,6 +90,30 @@ fn broken_links_fragments_alt_text_and_html_are_reported_at_their_line() {
         "{}",
         run.stdout
     );
+
+    // Bad HTML inside a paragraph is found at its line too, though the
+    // generated line wraps it in <p>; a line a template wrote has none.
+    t.write("sitegen.yaml", "check:\n  links: off\n  alt_text: off\n");
+    t.edit(
+        about,
+        "Nothing else to report.",
+        "Nothing else to report.\n\nA stray closing </em> tag in a paragraph.",
+    );
+    let stray = t
+        .read(about)
+        .lines()
+        .position(|l| l.contains("stray closing"))
+        .unwrap()
+        + 1;
+    let run = t.run(&["check", "check-links.example"]);
+    run.failure();
+    assert!(
+        run.stdout.contains(&format!(
+            "{about}:{stray}: error: [html] HTML parse error on line "
+        )),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -95,7 +127,7 @@ fn orphan_pages_warn_unless_marked_and_the_sitemap_matches_the_pages() {
     run.success();
     assert!(
         run.stdout.contains(
-            "content/cocotte.maison/hidden.md: warning: [orphans] no page links to /hidden/"
+            "content/cocotte.maison/hidden.md:1: warning: [orphans] no page links to /hidden/"
         ),
         "{}",
         run.stdout
