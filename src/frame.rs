@@ -239,6 +239,18 @@ mod tests {
             "past the end"
         );
         assert_eq!(frame(&Location::file(&ok), root, false), None, "no line");
+        // A folder named like a source is not read; neither is a file
+        // larger than any hand-written source (it is not truncated either).
+        let folder = root.join("content/a.example/folder.md");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(frame(&Location::file(&folder).line(1), root, false), None);
+        let size = usize::try_from(MAX_BYTES).unwrap();
+        let at_limit = root.join("content/a.example/at-limit.md");
+        std::fs::write(&at_limit, format!("ok\n{}\n", "a".repeat(size - 4))).unwrap();
+        assert!(frame(&Location::file(&at_limit).line(1), root, false).is_some());
+        let over = root.join("content/a.example/over.md");
+        std::fs::write(&over, format!("ok\n{}\n", "a".repeat(size - 3))).unwrap();
+        assert_eq!(frame(&Location::file(&over).line(1), root, false), None);
     }
 
     #[test]

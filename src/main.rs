@@ -63,11 +63,27 @@ fn init_logging(cli: &Cli) -> Result<(), Error> {
         _ => "debug",
     };
     let filter = match std::env::var("SITEGEN_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(&spec)
-            .map_err(|e| {
-                Error::config(format!("SITEGEN_LOG={spec:?} is not a log filter: {e}"))
+        Ok(spec) if !spec.trim().is_empty() => {
+            let invalid = |why: String| {
+                Error::config(format!("SITEGEN_LOG={spec:?} is not a log filter: {why}"))
                     .hint("for example SITEGEN_LOG=debug or SITEGEN_LOG=sitegen=debug,warn")
-            })?,
+            };
+            // tracing reads a bare word as "everything from that target",
+            // so a misspelt level (`debgu`) would silently log nothing of
+            // ours: a directive is a level or `target=level`.
+            const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+            if let Some(word) = spec.split(',').map(str::trim).find(|d| {
+                !d.is_empty()
+                    && !d.contains('=')
+                    && !LEVELS.contains(&d.to_ascii_lowercase().as_str())
+            }) {
+                return Err(invalid(format!(
+                    "{word:?} is not a level ({}) nor target=level",
+                    LEVELS.join(", ")
+                )));
+            }
+            tracing_subscriber::EnvFilter::try_new(&spec).map_err(|e| invalid(e.to_string()))?
+        }
         _ => tracing_subscriber::EnvFilter::new(level),
     };
     let colour = colour_on_stderr();

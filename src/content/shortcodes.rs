@@ -162,11 +162,20 @@ impl Shortcodes {
     ) -> Result<Expanded> {
         let at = |line: usize| Location::file(file).line(offset + line);
         let at_call = |call: &Call<'_>| at(call.line).column(call.column);
-        let calls = find_calls(markdown).map_err(|(line, message)| {
-            Error::content(message).at(at(line)).hint(
-                "a shortcode is {{ name(key=\"value\") }}, or {% name(…) %}…{% end %} with a body",
-            )
-        })?;
+        const FORM: &str =
+            "a shortcode is {{ name(key=\"value\") }}, or {% name(…) %}…{% end %} with a body";
+        let (calls, near) = find_calls_and_near_misses(markdown)
+            .map_err(|(line, message)| Error::content(message).at(at(line)).hint(FORM))?;
+        if !near.is_empty() {
+            let known = self.known();
+            if let Some((name, line, column)) = near.iter().find(|(n, ..)| known.contains(*n)) {
+                return Err(Error::content(format!(
+                    "shortcode {name}: this call does not parse (its arguments are not closed by `)`, or it has no parentheses)"
+                ))
+                .at(at(*line).column(*column))
+                .hint(FORM));
+            }
+        }
         let mut out = Expanded {
             markdown: String::with_capacity(markdown.len()),
             html: Vec::new(),
@@ -314,8 +323,8 @@ impl Shortcodes {
             let span = inner
                 .range()
                 .zip(inner.template_source())
-                .and_then(|(r, s)| s.get(crate::render::diagnose::path_start(s, r.start)..r.end));
-            if let Some(expr) = span {
+                .and_then(|(r, s)| crate::render::diagnose::blamed(s, r));
+            if let Some((expr, _)) = span {
                 let found = crate::render::diagnose::undefined(&self.env, ctx, expr);
                 detail = found.message;
                 hint = found.hint;
@@ -345,16 +354,25 @@ impl Shortcodes {
 }
 
 /// Backslash-escapes what markdown reads as syntax, for text a `.md`
-/// shortcode puts into markdown (an image's alt text, a link's text).
-fn markdown_escape(text: &str) -> String {
+/// shortcode puts into markdown (an image's alt text, a link's text);
+/// line breaks become spaces, so a text cannot end the paragraph it is in.
+/// The result is safe from the HTML autoescape: markdown escapes it when it
+/// renders it (escaping it for HTML too showed `&gt;` for `>`).
+fn markdown_escape(value: &Value) -> Value {
+    // A missing argument stays undefined, for printing it to be the error
+    // that names it.
+    if value.is_undefined() {
+        return value.clone();
+    }
+    let text = value.to_string();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if "\\`*_{}[]()<>#+-.!|~".contains(c) {
+        if "\\`*_{}[]()<>#+-.!|~&".contains(c) {
             out.push('\\');
         }
-        out.push(c);
+        out.push(if c == '\n' || c == '\r' { ' ' } else { c });
     }
-    out
+    Value::from_safe_string(out)
 }
 
 /// Whether the call at `start..end` has its lines to itself (nothing but
@@ -386,7 +404,19 @@ fn code_ranges(markdown: &str) -> Vec<std::ops::Range<usize>> {
 
 /// The calls in `markdown`, in order; an error (line, message) for a call
 /// that starts like one and is not.
+#[cfg(test)]
 fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, String)> {
+    find_calls_and_near_misses(markdown).map(|(calls, _)| calls)
+}
+
+/// Text that starts like a call (`{{ name(…` or `{{ name …`) but is not
+/// one: (name, line, column). An error when `name` is a shortcode (the
+/// call was mistyped), text otherwise.
+type NearMiss<'a> = (&'a str, usize, usize);
+
+fn find_calls_and_near_misses(
+    markdown: &str,
+) -> std::result::Result<(Vec<Call<'_>>, Vec<NearMiss<'_>>), (usize, String)> {
     let code = code_ranges(markdown);
     let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
     let line_of = |at: usize| markdown[..at].matches('\n').count() + 1;
@@ -398,6 +428,7 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
             + 1
     };
     let mut calls = Vec::new();
+    let mut near = Vec::new();
     let mut at = 0;
     while let Some(found) = markdown[at..].find(['{']).map(|i| at + i) {
         at = found + 1;
@@ -407,6 +438,13 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
             continue;
         }
         let Some((name, args, close)) = call_head(&rest[2..]) else {
+            let word = rest[2..].trim_start_matches([' ', '\t']);
+            let len = word
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(word.len());
+            if len > 0 && word[len..].starts_with(['(', ' ', '\t', '}', '%']) {
+                near.push((&word[..len], line_of(found), column_of(found)));
+            }
             continue;
         };
         let closing = if block { "%}" } else { "}}" };
@@ -469,7 +507,7 @@ fn find_calls(markdown: &str) -> std::result::Result<Vec<Call<'_>>, (usize, Stri
         });
         at = end;
     }
-    Ok(calls)
+    Ok((calls, near))
 }
 
 /// `name(args)` at the start of `text` (spaces first allowed): the name,
@@ -552,6 +590,13 @@ mod tests {
 
     #[test]
     fn markdown_syntax_in_arguments_is_escaped_for_md_shortcodes() {
-        assert_eq!(markdown_escape("a [b](c) *d*"), "a \\[b\\]\\(c\\) \\*d\\*");
+        assert_eq!(
+            markdown_escape(&Value::from("a [b](c) *d*")).as_str(),
+            Some("a \\[b\\]\\(c\\) \\*d\\*")
+        );
+        assert_eq!(
+            markdown_escape(&Value::from("<b> & x\n\nz")).as_str(),
+            Some("\\<b\\> \\& x  z")
+        );
     }
 }

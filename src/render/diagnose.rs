@@ -106,6 +106,13 @@ pub fn closest(name: &str, candidates: impl IntoIterator<Item = String>) -> Opti
 /// 1-based line and column of its `{%`. The innermost one wins, as that is
 /// the one the parser was still waiting to close.
 pub fn unclosed_block(source: &str) -> Option<(String, String, usize, usize)> {
+    open_blocks(source).pop()
+}
+
+/// The block tags still open at the end of `source`, outermost first: for
+/// each its name, the tag as written and the 1-based line and column of
+/// its `{%`.
+pub fn open_blocks(source: &str) -> Vec<(String, String, usize, usize)> {
     const BLOCKS: &[&str] = &[
         "if",
         "for",
@@ -163,14 +170,17 @@ pub fn unclosed_block(source: &str) -> Option<(String, String, usize, usize)> {
             open.push((word.to_string(), inner.to_string(), start));
         }
     }
-    let (name, tag, offset) = open.pop()?;
-    let (line, column) = line_column(source, offset);
-    // A long condition is shortened to its start.
-    let tag = match tag.char_indices().nth(60) {
-        Some((cut, _)) => format!("{} …", &tag[..cut]),
-        None => tag,
-    };
-    Some((name, tag, line, column))
+    open.into_iter()
+        .map(|(name, tag, offset)| {
+            let (line, column) = line_column(source, offset);
+            // A long condition is shortened to its start.
+            let tag = match tag.char_indices().nth(60) {
+                Some((cut, _)) => format!("{} …", &tag[..cut]),
+                None => tag,
+            };
+            (name, tag, line, column)
+        })
+        .collect()
 }
 
 /// Where the dotted path ending in the span that starts at `start` begins:
@@ -184,6 +194,21 @@ pub fn path_start(source: &str, start: usize) -> usize {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
         .count();
     start - taken
+}
+
+/// The expression minijinja blames for an undefined value at `range`, and
+/// where it starts: the dotted path, with the names before a blamed dot
+/// taken back in. A filter blamed for the undefined value it was given
+/// (`alt | markdown_escape`) gives way to the path before its `|`.
+pub fn blamed(source: &str, range: std::ops::Range<usize>) -> Option<(&str, usize)> {
+    let (mut start, mut end) = (path_start(source, range.start), range.end);
+    let before = source.get(..start)?.trim_end();
+    if let Some(value) = before.strip_suffix('|') {
+        let value = value.trim_end();
+        end = value.len();
+        start = path_start(source, end);
+    }
+    Some((source.get(start..end)?, start))
 }
 
 /// The 1-based line and column of byte `offset` in `source`.
@@ -204,6 +229,11 @@ mod tests {
         let dot = src.find(".brand").unwrap();
         assert_eq!(&src[path_start(src, dot)..dot], "site");
         assert_eq!(path_start(src, 3), 3);
+        let src = "![{{ alt | markdown_escape }}]";
+        let filter = src.find("markdown_escape").unwrap();
+        assert_eq!(blamed(src, filter..filter + 15), Some(("alt", 5)));
+        let src = "{{ site.brand.tagine }}";
+        assert_eq!(blamed(src, 12..20), Some(("site.brand.tagine", 3)));
     }
 
     #[test]

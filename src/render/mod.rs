@@ -475,6 +475,9 @@ impl Renderer {
         let mut column = None;
         let source = inner.template_source();
         let span = inner.range().zip(source).and_then(|(r, s)| {
+            if inner.kind() == JinjaKind::UndefinedError {
+                return diagnose::blamed(s, r);
+            }
             let start = diagnose::path_start(s, r.start);
             Some((s.get(start..r.end)?, start))
         });
@@ -498,6 +501,49 @@ impl Renderer {
                     message = format!("`{{% {written} %}}` is never closed");
                     hint = Some(format!(
                         "add `{{% end{tag} %}}` where the block ends (the file ends with it still open)"
+                    ));
+                    line = Some(l);
+                    column = Some(c);
+                }
+            }
+            // An end tag that closes an outer block while an inner one is
+            // still open (`{% if %}` left open inside a `{% block %}`):
+            // minijinja stops at the end tag; the mistake is the inner one.
+            JinjaKind::SyntaxError
+                if inner
+                    .detail()
+                    .is_some_and(|d| d.starts_with("unknown statement end")) =>
+            {
+                let end_tag = inner
+                    .detail()
+                    .and_then(|d| d.strip_prefix("unknown statement "))
+                    .unwrap_or("end")
+                    .to_string();
+                let cut = source.and_then(|src| match inner.range() {
+                    Some(r) => Some(r.start.min(src.len())),
+                    None => {
+                        let l = inner.line()?;
+                        Some(src.split_inclusive('\n').take(l - 1).map(str::len).sum())
+                    }
+                });
+                let open = source
+                    .zip(cut)
+                    .and_then(|(src, cut)| Some(diagnose::open_blocks(src.get(..cut)?)))
+                    .unwrap_or_default();
+                let closes = end_tag.strip_prefix("end").unwrap_or_default();
+                // Only when the end tag closes an outer block; a stray end
+                // tag keeps minijinja's message.
+                let inner_open = open
+                    .iter()
+                    .rposition(|(name, ..)| name == closes)
+                    .and_then(|outer| open.get(outer + 1..)?.last());
+                if let Some((tag, written, l, c)) = inner_open.cloned() {
+                    let at = line.map(|l| format!(" on line {l}")).unwrap_or_default();
+                    message = format!(
+                        "`{{% {written} %}}` is never closed: `{{% {end_tag} %}}`{at} comes while it is still open"
+                    );
+                    hint = Some(format!(
+                        "add `{{% end{tag} %}}` where the `{tag}` ends, before `{{% {end_tag} %}}`"
                     ));
                     line = Some(l);
                     column = Some(c);

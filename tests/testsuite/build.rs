@@ -516,6 +516,19 @@ fn sitegen_log_must_parse_and_logs_into_a_pipe_have_no_colour() {
         run.stderr
     );
     assert!(run.stdout.is_empty());
+    // A misspelt level is not read as a target name (which logs nothing).
+    for spec in ["debgu", "sitegen=debug,garbage"] {
+        let run = t.run_env(&["list"], &[("SITEGEN_LOG", spec)]);
+        run.failure();
+        assert!(
+            run.stderr
+                .contains("is not a level (off, error, warn, info, debug, trace) nor target=level"),
+            "{spec}: {}",
+            run.stderr
+        );
+    }
+    let run = t.run_env(&["list"], &[("SITEGEN_LOG", "WARN,sitegen=info")]);
+    run.success();
     let run = t.run_env(&["build", "cocotte.maison"], &[("SITEGEN_LOG", "debug")]);
     run.success();
     assert!(run.stderr.contains("DEBUG"), "{}", run.stderr);

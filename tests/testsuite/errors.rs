@@ -181,6 +181,29 @@ fn an_unclosed_block_is_reported_where_it_opens() {
     );
 }
 
+/// Inside a `{% block %}` the parser stops at `{% endblock %}` ("unknown
+/// statement endblock"); the mistake is the `{% if %}` left open before it.
+/// A stray end tag with nothing of its kind open keeps the parser's words.
+#[test]
+fn an_if_left_open_inside_a_block_is_reported_where_it_opens() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("templates/_base/page.html", "{% if page.date %}", "{% if page.date %}{% if page.title %}"),
+        "error: templates/_base/page.html:7:5: `{% if page.date %}` is never closed: `{% endblock %}` on line 18 comes while it is still open\n  hint: add `{% endif %}` where the `if` ends, before `{% endblock %}`",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| {
+            t.edit(
+                "templates/_base/page.html",
+                "<article class=\"wrap prose\">",
+                "{% endif %}<article class=\"wrap prose\">",
+            )
+        },
+        "error: templates/_base/page.html:4:4: syntax error: unknown statement endif",
+    );
+}
+
 /// An error inside a macro of a partial names the partial, not the page
 /// template that imported it.
 #[test]
