@@ -108,8 +108,25 @@ fn located(text: &str, key_path: &str, err: &YamlError, lines_before: usize) -> 
         // as it goes, met a value of the wrong kind before the bad syntax.
         let stop = scan.marker().line();
         (line, column) = (Some(stop), Some(scan.marker().col() + 1));
-        (message, hint) = syntax(scan);
+        (message, hint) = syntax(scan, text, lines_before);
         key = positions.syntax_path.clone();
+        if scan.info().contains("found a tab") || scan.info().contains("tabs disallowed") {
+            // Met while reading a value on: the tab is in the indentation
+            // of a line from here on.
+            let tab = text
+                .lines()
+                .enumerate()
+                .skip(stop.saturating_sub(1))
+                .find_map(|(i, l)| {
+                    let indent = &l[..l.len() - l.trim_start().len()];
+                    indent
+                        .find('\t')
+                        .map(|c| (i + 1, indent[..c].chars().count() + 1))
+                });
+            if let Some((l, c)) = tab {
+                (line, column) = (Some(l), Some(c));
+            }
+        }
         if let Some((at, quote)) = positions.open_quote(text).filter(|(at, _)| at.0 < stop) {
             // A quote not closed on its line runs on to the next quote mark
             // (often the next value's opening one) and the parser stops
@@ -160,7 +177,7 @@ fn located(text: &str, key_path: &str, err: &YamlError, lines_before: usize) -> 
                 }
             }
         }
-        (message, hint) = describe(err, text, line, column, &key);
+        (message, hint) = describe(err, text, lines_before, line, column, &key);
         if let YamlError::DuplicateMappingKey { key: Some(dup), .. } = err {
             let mut steps = Positions::steps(&key);
             steps.push(Step::Key(dup.clone()));
@@ -207,6 +224,7 @@ fn innermost(err: &YamlError) -> &YamlError {
 fn describe(
     err: &YamlError,
     text: &str,
+    lines_before: usize,
     line: Option<usize>,
     column: Option<usize>,
     key: &str,
@@ -271,15 +289,21 @@ fn describe(
             Some("a file holds one document: remove the `---` line and what follows, or merge it into the first".into()),
         ),
         YamlError::ExternalMessage { source, .. } => match &**source {
-            ExternalMessageSource::Parser(scan) => syntax(scan),
+            ExternalMessageSource::Parser(scan) => syntax(scan, text, lines_before),
             _ => (message_of(err), None),
         },
         _ => (message_of(err), None),
     }
 }
 
-/// A YAML syntax error in plain words.
-fn syntax(scan: &granit_parser::ScanError) -> (String, Option<String>) {
+/// A YAML syntax error in plain words; `text` is what was parsed (its
+/// lines are those of the parser's marker), `lines_before` lines into its
+/// file.
+fn syntax(
+    scan: &granit_parser::ScanError,
+    text: &str,
+    lines_before: usize,
+) -> (String, Option<String>) {
     use granit_parser::ErrorKind as K;
     match scan.kind() {
         K::UnclosedQuotedScalar => (
@@ -300,10 +324,57 @@ fn syntax(scan: &granit_parser::ScanError) -> (String, Option<String>) {
         K::RecursionLimitExceeded => too_big_detail("brackets nest too deep".into()),
         _ => {
             let info = scan.info();
-            let hint = info
-                .contains("mapping values are not allowed")
-                .then(|| "a value contains `: `; put the whole value in double quotes".to_string());
-            (info, hint)
+            let line_no = scan.marker().line();
+            let line = text.lines().nth(line_no.saturating_sub(1)).unwrap_or("");
+            let col = scan.marker().col();
+            if info.contains("tabs disallowed") || info.contains("found a tab") {
+                return (
+                    "a tab is used for indentation here".into(),
+                    Some("indent with spaces: YAML does not allow tabs for indentation".into()),
+                );
+            }
+            if info.contains("mapping values are not allowed") {
+                // Where the parser met the `:`: is it the line's first
+                // `key:`? Then the line is read as going on with the value
+                // above it, because it is indented more than that key.
+                let before: String = line.chars().take(col).collect();
+                let key = before.trim();
+                let first_key = !key.is_empty() && !key.contains(": ") && !key.starts_with('-');
+                if first_key {
+                    let lines: Vec<&str> = text.lines().take(line_no.saturating_sub(1)).collect();
+                    let above = lines
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                        .map(|(i, _)| i + 1 + lines_before);
+                    let above = above.map(|a| format!(" (line {a})")).unwrap_or_default();
+                    return (
+                        format!(
+                            "`{key}:` is indented more than the key above it{above}, so it is read as part of that key's value"
+                        ),
+                        Some(
+                            "keys of one mapping start in the same column: line this key up with the one it stands beside, or indent the key above it like its neighbours".into(),
+                        ),
+                    );
+                }
+                let key = key.split(": ").next().unwrap_or(key).trim_start_matches("- ");
+                return (
+                    format!("the value of `{key}` contains `: `, which YAML reads as the start of another key"),
+                    Some("put the whole value in double quotes".into()),
+                );
+            }
+            if info.contains("did not find expected '-' indicator")
+                || info.contains("did not find expected key")
+            {
+                return (
+                    "this line is not indented like the lines around it".into(),
+                    Some(
+                        "the keys of one mapping start in the same column, and so do the `- ` of one list's items (a key of an item lines up with the first one after its `- `)".into(),
+                    ),
+                );
+            }
+            (info, None)
         }
     }
 }

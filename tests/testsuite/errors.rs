@@ -54,7 +54,7 @@ fn yaml_syntax_error_in_site_config() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "kind: org-site", "kind: org-site: bis"),
-        "error: sites/cocotte.maison/site.yaml:4:15: mapping values are not allowed in this context\n  hint: a value contains `: `; put the whole value in double quotes",
+        "error: sites/cocotte.maison/site.yaml:4:15: the value of `kind` contains `: `, which YAML reads as the start of another key\n  hint: put the whole value in double quotes",
     );
 }
 
@@ -606,6 +606,48 @@ fn duplicate_key_is_named_at_its_line() {
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "    accent: \"#2f5d50\"\n", "    accent: \"#2f5d50\"\n    primary: \"#000000\"\n"),
         "error: sites/cocotte.maison/site.yaml:33:5: brand.palette.primary: `primary` is given twice in the same mapping: first on line 31, again here\n  hint: keep one of the two: a key may appear only once in a mapping",
+    );
+}
+
+/// Indentation mistakes were the parser's words ("mapping values are not
+/// allowed in this context" with a hint to add quotes, "did not find
+/// expected '-' indicator", "tabs disallowed within this context").
+#[test]
+fn indentation_mistakes_are_said_in_plain_words() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  description: Cocotte est", "description: Cocotte est"),
+        "error: sites/cocotte.maison/site.yaml:59:10: `twitter:` is indented more than the key above it (line 58), so it is read as part of that key's value\n  hint: keys of one mapping start in the same column: line this key up with the one it stands beside, or indent the key above it like its neighbours",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "  weight: 1"),
+        "error: content/cocotte.maison/about.md:4:3: this line is not indented like the lines around it\n  hint: the keys of one mapping start in the same column, and so do the `- ` of one list's items (a key of an item lines up with the first one after its `- `)",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "slug: a-propos", "  slug: a-propos"),
+        "error: content/cocotte.maison/about.md:5:7: `slug:` is indented more than the key above it (line 4), so it is read as part of that key's value\n  hint: keys of one mapping start in the same column: line this key up with the one it stands beside, or indent the key above it like its neighbours",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  twitter: cocottemaison", "  twitter: cocotte: maison"),
+        "error: sites/cocotte.maison/site.yaml:59:19: seo: the value of `twitter` contains `: `, which YAML reads as the start of another key\n  hint: put the whole value in double quotes",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "    url: /a-propos/", "   url: /a-propos/"),
+        "error: sites/cocotte.maison/site.yaml:44:4: nav: this line is not indented like the lines around it\n  hint: the keys of one mapping start in the same column, and so do the `- ` of one list's items (a key of an item lines up with the first one after its `- `)",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  twitter: cocottemaison", "\ttwitter: cocottemaison"),
+        "error: sites/cocotte.maison/site.yaml:59:1: seo.description: a tab is used for indentation here\n  hint: indent with spaces: YAML does not allow tabs for indentation",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("sites/cocotte.maison/site.yaml", "  description: Cocotte est", "\tdescription: Cocotte est"),
+        "error: sites/cocotte.maison/site.yaml:58:1: seo: a tab is used for indentation here\n  hint: indent with spaces: YAML does not allow tabs for indentation",
     );
 }
 
