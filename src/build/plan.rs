@@ -350,6 +350,16 @@ fn alternates(site: &Site, plan: &Plan<'_>, route: &Route<'_>) -> Vec<(String, S
     out
 }
 
+/// A content page's `slug:` line, or its first line.
+fn page_location(page: &crate::content::Page) -> Location {
+    let text = std::fs::read_to_string(&page.source).unwrap_or_default();
+    match crate::content::frontmatter::key_line(&text, "slug").filter(|_| page.front.slug.is_some())
+    {
+        Some(line) => Location::file(&page.source).line(line).key("slug"),
+        None => Location::file(&page.source).line(1),
+    }
+}
+
 /// Two pages on one URL is an error naming both: content files first, then
 /// the pages not made from a content file (listing pages after the first,
 /// generated pages), with what makes each.
@@ -360,13 +370,19 @@ fn check_urls(routes: &[Route<'_>]) -> Result<()> {
             continue;
         };
         if let Some(other) = seen.insert(&page.url, page) {
+            // At the `slug:` that made the clash, if one did.
+            let blamed = if other.front.slug.is_some() && page.front.slug.is_none() {
+                other
+            } else {
+                page
+            };
             return Err(Error::build(format!(
                 "{} and {} both claim the URL {}",
                 other.source.display(),
                 page.source.display(),
                 page.url
             ))
-            .at(Location::file(&page.source))
+            .at(page_location(blamed))
             .hint("change the `slug:` of one of them or rename a file"));
         }
     }
@@ -387,7 +403,7 @@ fn check_urls(routes: &[Route<'_>]) -> Result<()> {
                 "{} claims the URL {url}, which is also {what}",
                 page.source.display(),
             ))
-            .at(Location::file(&page.source))
+            .at(page_location(page))
             .hint("generated pages own their URLs; choose another slug for the content page"));
         }
         if let Some(other) = others.insert(url, what.clone()) {

@@ -281,6 +281,22 @@ fn load_page(
             name = Some(slug.0.clone());
         }
     }
+    if let Some(image) = &front.image {
+        // Named before anything reads it: at the front matter's line (it
+        // was the file system's words about the image's path).
+        let file = dir.join(image.as_str());
+        if std::fs::symlink_metadata(&file).is_err() {
+            let line = frontmatter::key_line(&text, "image").unwrap_or(1);
+            return Err(
+                Error::content(format!("image {:?} does not exist", image.as_str()))
+                    .at(Location::file(path).line(line).key("image"))
+                    .hint(format!(
+                        "`image:` is relative to the site's content folder ({}), not to the page",
+                        dir.display()
+                    )),
+            );
+        }
+    }
     let key = match &front.translation_key {
         Some(k) => k.clone(),
         None => {

@@ -264,7 +264,18 @@ fn two_pages_claiming_the_same_url() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/contact.md", "weight: 3", "weight: 3\nslug: a-propos"),
-        "error: content/cocotte.maison/contact.md: content/cocotte.maison/about.md and content/cocotte.maison/contact.md both claim the URL /a-propos/\n  hint: change the `slug:` of one of them or rename a file",
+        "error: content/cocotte.maison/contact.md:5: slug: content/cocotte.maison/about.md and content/cocotte.maison/contact.md both claim the URL /a-propos/\n  hint: change the `slug:` of one of them or rename a file",
+    );
+}
+
+/// A front matter `image:` that is not there was the file system's words
+/// about the image's path ("cannot read file"), naming no page or line.
+#[test]
+fn a_missing_front_matter_image_is_named_at_its_line() {
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/about.md", "image: images/studio.jpg", "image: images/nope.jpg"),
+        "error: content/cocotte.maison/about.md:6: image: image \"images/nope.jpg\" does not exist\n  hint: `image:` is relative to the site's content folder (content/cocotte.maison), not to the page",
     );
 }
 
@@ -273,7 +284,7 @@ fn content_page_on_a_member_page_url() {
     fails_untouched(
         "cocotte.maison",
         |t| t.write("content/cocotte.maison/members/margot-lune.md", "---\ntitle: Margot\n---\nHi\n"),
-        "error: content/cocotte.maison/members/margot-lune.md: content/cocotte.maison/members/margot-lune.md claims the URL /members/margot-lune/, which is also the member page of profile prof_c1\n  hint: generated pages own their URLs; choose another slug for the content page",
+        "error: content/cocotte.maison/members/margot-lune.md:1: content/cocotte.maison/members/margot-lune.md claims the URL /members/margot-lune/, which is also the member page of profile prof_c1\n  hint: generated pages own their URLs; choose another slug for the content page",
     );
 }
 
