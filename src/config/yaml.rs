@@ -1208,7 +1208,33 @@ fn check_listen(s: &str) -> std::result::Result<(), String> {
 }
 
 fn check_redirect_path(s: &str) -> std::result::Result<(), String> {
-    check_url_path(s)?;
+    // nginx matches `location =` against the path decoded and with
+    // repeated slashes merged: a path written otherwise never matches.
+    if s.contains('%') {
+        return Err(format!(
+            "{s:?} has a %-escape: the web server matches the path decoded, so write it as it reads (/café/, not /caf%C3%A9/)"
+        ));
+    }
+    if s.contains("//") {
+        return Err(format!(
+            "{s:?} has //: the web server merges repeated slashes before matching, so write one /"
+        ));
+    }
+    // Letters with accents are written as they are (as nginx compares the
+    // decoded bytes); everything else as any site path.
+    let ascii: String = s
+        .chars()
+        .map(|c| {
+            if !c.is_ascii() && c.is_alphanumeric() {
+                'a'
+            } else {
+                c
+            }
+        })
+        .collect();
+    check_url_path(&ascii).map_err(|_| {
+        format!("{s:?} is not a site path (must start with / and contain no .., quotes, spaces or ; {{ }} $; letters with accents are fine)")
+    })?;
     if s.contains(['?', '#']) {
         return Err(format!(
             "{s:?} has a query or fragment; redirects match the path only"

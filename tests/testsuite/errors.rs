@@ -237,7 +237,18 @@ fn an_alias_that_hides_a_page_or_leads_two_ways_is_refused() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [\"/x\\\" ; return 200 \\\"y\"]\n"),
-        "error: content/cocotte.maison/contact.md:2:11: aliases[0]: \"/x\\\" ; return 200 \\\"y\" is not a site path (must start with / and contain no .., quotes, spaces or ; { } $)",
+        "error: content/cocotte.maison/contact.md:2:11: aliases[0]: \"/x\\\" ; return 200 \\\"y\" is not a site path (must start with / and contain no .., quotes, spaces or ; { } $; letters with accents are fine)",
+    );
+    // Paths nginx never matches as written (it decodes and merges slashes).
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [/caf%C3%A9/]\n"),
+        "error: content/cocotte.maison/contact.md:2:11: aliases[0]: \"/caf%C3%A9/\" has a %-escape: the web server matches the path decoded, so write it as it reads (/café/, not /caf%C3%A9/)",
+    );
+    fails_untouched(
+        "cocotte.maison",
+        |t| t.edit("content/cocotte.maison/contact.md", "---\n", "---\naliases: [/a//b/]\n"),
+        "error: content/cocotte.maison/contact.md:2:11: aliases[0]: \"/a//b/\" has //: the web server merges repeated slashes before matching, so write one /",
     );
 }
 

@@ -436,6 +436,12 @@ fn assert_security_headers(r: &Response, what: &str) {
 #[test]
 fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     let mut s = Server::new();
+    // An old address with an accent, written as it reads.
+    s.t.edit(
+        "content/cocotte.maison/news/welcome-ines.md",
+        "aliases: [/news/welcome-ines/]",
+        "aliases: [/news/welcome-ines/, /actualités/bienvenue-inès/]",
+    );
     s.t.run(&["build", "--all"]).success();
     s.install_built();
     let check = s.check();
@@ -606,6 +612,16 @@ fn generated_configs_pass_nginx_t_and_serve_every_demo_site() {
     assert_eq!(
         (r.status().as_u16(), header_values(&r, "location")),
         (301, vec!["/actualites/bienvenue-ines/".to_string()])
+    );
+    let r = s.get(
+        &c,
+        "cocotte.maison",
+        "/actualit%C3%A9s/bienvenue-in%C3%A8s/",
+    );
+    assert_eq!(
+        (r.status().as_u16(), header_values(&r, "location")),
+        (301, vec!["/actualites/bienvenue-ines/".to_string()]),
+        "an accented alias matches the encoded request"
     );
 
     // Dotfiles, backups, database dumps, logs and env files are refused,
