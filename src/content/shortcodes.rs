@@ -136,6 +136,7 @@ impl Shortcodes {
         });
         env.add_function("__args", |kwargs: Kwargs| Value::from(kwargs));
         env.add_filter("markdown_escape", markdown_escape);
+        env.add_filter("link", link);
         Shortcodes { env, dirs }
     }
 
@@ -350,6 +351,32 @@ impl Shortcodes {
             Some(h) => err.hint(format!("{h} (called at {used})")),
             None => err.hint(format!("called at {used}")),
         }
+    }
+}
+
+/// A link's address as a shortcode argument: a path or fragment of the
+/// site, or an https, http, mailto or tel URL (as platform links are).
+/// Anything else (`javascript:`, `data:`) is an error, not a link the
+/// Content-Security-Policy would block in production.
+fn link(value: &Value) -> std::result::Result<Value, minijinja::Error> {
+    if value.is_undefined() {
+        return Ok(value.clone());
+    }
+    let text = value.to_string();
+    let t = text.trim();
+    // Read as a browser reads it (tabs and newlines inside dropped): one
+    // that parses on its own has a scheme; a relative one has none.
+    let allowed = match url::Url::parse(t) {
+        Ok(u) => ["https", "http", "mailto", "tel"].contains(&u.scheme()),
+        Err(_) => true,
+    };
+    if allowed {
+        Ok(Value::from(text))
+    } else {
+        Err(minijinja::Error::new(
+            JinjaKind::InvalidOperation,
+            format!("{t:?} is not a link: write a path of the site (/contact/) or an https, http, mailto or tel URL"),
+        ))
     }
 }
 
@@ -586,6 +613,29 @@ mod tests {
             find_calls("{% callout() %}\nnever ends\n"),
             Err((1, "shortcode callout has no {% end %}".into()))
         );
+    }
+
+    #[test]
+    fn links_are_paths_or_web_mail_and_phone_urls() {
+        for ok in [
+            "/contact/",
+            "contact/",
+            "#top",
+            "https://a.example/",
+            "MAILTO:a@b.c",
+            "tel:+33",
+        ] {
+            assert!(link(&Value::from(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "java\tscript:x",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            assert!(link(&Value::from(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

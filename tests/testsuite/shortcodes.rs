@@ -147,6 +147,12 @@ fn shortcode_mistakes_are_errors_at_the_markdown_line() {
             "al=\"x\"",
             "error: templates/_base/shortcodes/figure.md:6: shortcode figure: `alt` is undefined: there is no variable `alt`\n  hint: did you mean `al`? (called at content/cocotte.maison/atelier.md:6)",
         ),
+        // A button's link is a path or a web, mail or phone URL.
+        (
+            "url=\"/contact/\", text=\"Écrire <vite>\"",
+            "url=\"javascript:alert(1)\", text=\"x\"",
+            "error: templates/_base/shortcodes/button.html:2: shortcode button: invalid operation: \"javascript:alert(1)\" is not a link: write a path of the site (/contact/) or an https, http, mailto or tel URL\n  hint: called at content/cocotte.maison/atelier.md:4",
+        ),
         // A mistyped call of a shortcode is an error, not text on the page.
         (
             "{{ button(url=\"/contact/\", text=\"Écrire <vite>\") }}",
