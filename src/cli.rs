@@ -150,8 +150,8 @@ pub enum EdgeAction {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Domains to check.
-    #[arg(required_unless_present_any = ["all", "shard"], conflicts_with = "all")]
+    /// Domains to check (inside content/<domain>/ or sites/<domain>/: that site).
+    #[arg(conflicts_with = "all")]
     pub domains: Vec<String>,
     /// Check every site.
     #[arg(long)]
@@ -198,7 +198,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Domains to serve (default: every site).
+    /// Domains to serve (default: every site; inside content/<domain>/ or
+    /// sites/<domain>/: that site).
     pub domains: Vec<String>,
     /// Address to listen on; anything but loopback is reachable by others.
     #[arg(long, default_value = "127.0.0.1")]
@@ -272,8 +273,9 @@ pub struct FetchArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Domains to build, e.g. cocotte.maison.
-    #[arg(required_unless_present_any = ["all", "shard"], conflicts_with = "all")]
+    /// Domains to build, e.g. cocotte.maison (inside content/<domain>/ or
+    /// sites/<domain>/: that site).
+    #[arg(conflicts_with = "all")]
     pub domains: Vec<String>,
     /// Build every site under sites/.
     #[arg(long)]

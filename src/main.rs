@@ -139,6 +139,22 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
 /// `content/cocotte.maison/` too. sitegen then works from that folder, so
 /// messages name files as the workspace does (`content/…`); a relative
 /// `--out` still means from where the command was run.
+/// The site whose folder the command was run in, if any.
+static CURRENT_SITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// No domain named and neither `--all` nor `--shard`: the site of the
+/// current folder, or an error saying what to name.
+fn current_site(verb: &str) -> Result<String, Error> {
+    match CURRENT_SITE.get() {
+        Some(d) => {
+            tracing::info!("{d}: the site of the current folder");
+            Ok(d.clone())
+        }
+        None => Err(Error::config(format!("name the sites to {verb}, or give --all"))
+            .hint(format!("e.g. sitegen {verb} cocotte.maison (run inside content/<domain>/ or sites/<domain>/, that site is meant)"))),
+    }
+}
+
 fn workspace_root(cli: &Cli) -> Result<(PathBuf, Option<PathBuf>), Error> {
     if let Some(root) = &cli.root {
         return Ok((root.clone(), cli.out.clone()));
@@ -151,6 +167,18 @@ fn workspace_root(cli: &Cli) -> Result<(PathBuf, Option<PathBuf>), Error> {
     };
     match here.ancestors().find(|d| is_workspace(d)) {
         Some(top) if top != here => {
+            // Inside a site's folder (content/<domain>/…, sites/<domain>/…):
+            // commands that take domains default to that site, as cargo
+            // does with the package of the current folder.
+            let mut parts = here.strip_prefix(top).unwrap_or(&here).components();
+            if let (Some(dir), Some(domain)) = (parts.next(), parts.next()) {
+                let (dir, domain) = (dir.as_os_str(), domain.as_os_str().to_string_lossy());
+                if (dir == "content" || dir == "sites")
+                    && top.join("sites").join(&*domain).join("site.yaml").is_file()
+                {
+                    let _ = CURRENT_SITE.set(domain.into_owned());
+                }
+            }
             let out = cli.out.as_ref().map(|o| here.join(o));
             std::env::set_current_dir(top).map_err(|e| Error::io(top, "enter the workspace", e))?;
             tracing::info!("workspace: {}", top.display());
@@ -232,6 +260,13 @@ fn select(
     shard: Option<(u32, u32)>,
     verb: &str,
 ) -> Result<Vec<String>, Error> {
+    let here;
+    let named = if named.is_empty() && !all && shard.is_none() {
+        here = [current_site(verb)?];
+        &here[..]
+    } else {
+        named
+    };
     let every = all || named.is_empty();
     let known = ws.domains()?;
     let mut domains = if every { known.clone() } else { named.to_vec() };
@@ -435,7 +470,10 @@ fn new(ws: &Workspace, args: &NewArgs) -> Result<ExitCode, Error> {
 /// `sitegen serve`: the watch-mode preview until interrupted.
 fn serve(cli: &Cli, ws: Workspace, args: &ServeArgs) -> Result<ExitCode, Error> {
     let domains = if args.domains.is_empty() {
-        ws.domains()?
+        match CURRENT_SITE.get() {
+            Some(d) => vec![d.clone()],
+            None => ws.domains()?,
+        }
     } else {
         for d in &args.domains {
             ws.load_site(d)?;

@@ -665,6 +665,30 @@ fn sitegen_runs_from_any_folder_inside_the_workspace() {
     assert!(inside
         .join("here/cocotte.maison/public/index.html")
         .is_file());
+    // Inside a site's folder, that site is meant when none is named (as
+    // cargo means the package of the current folder); elsewhere one must
+    // be named.
+    std::fs::remove_dir_all(t.root().join("dist")).unwrap();
+    let (code, stdout, stderr) = sitegen(&["build"], &inside);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("built cocotte.maison:"), "{stdout}");
+    assert_eq!(
+        std::fs::read_dir(t.root().join("dist")).unwrap().count(),
+        1,
+        "that site only"
+    );
+    let (code, stdout, stderr) = sitegen(&["check"], &t.root().join("sites/sansonnet.maison"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("check sansonnet.maison: 0 error(s)"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = sitegen(&["build"], &t.root().join("content"));
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.starts_with("error: name the sites to build, or give --all"),
+        "{stderr}"
+    );
     // Outside any workspace: a clear error.
     let elsewhere = tempfile::tempdir().unwrap();
     let (code, _, stderr) = sitegen(&["list"], elsewhere.path());
