@@ -239,7 +239,12 @@ fn describe(
             field, expected, ..
         } => (
             format!("unknown field `{field}`, {}", one_of(expected)),
-            Some("check the spelling; the accepted keys are listed in docs/site-config.md".into()),
+            Some(
+                match crate::render::closest_name(field, expected.iter().map(|e| e.to_string())) {
+                    Some(close) => format!("did you mean `{close}`? The accepted keys are listed in docs/site-config.md"),
+                    None => "check the spelling; the accepted keys are listed in docs/site-config.md".into(),
+                },
+            ),
         ),
         YamlError::SerdeUnknownVariant {
             variant, expected, ..

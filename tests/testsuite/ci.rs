@@ -199,7 +199,7 @@ fn on_github_actions_errors_and_findings_are_also_annotations() {
     assert!(note.starts_with(annotation), "{note}");
     assert!(
         note.ends_with(
-            "%0Ahint: check the spelling; the accepted keys are listed in docs/site-config.md"
+            "%0Ahint: did you mean `weight`? The accepted keys are listed in docs/site-config.md"
         ),
         "{note}"
     );

@@ -63,7 +63,7 @@ fn unknown_key_in_site_config() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("sites/cocotte.maison/site.yaml", "  tagline: Une maison", "  tagine: Une maison"),
-        "error: sites/cocotte.maison/site.yaml:29:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`, `cta`, `booking`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: sites/cocotte.maison/site.yaml:29:3: brand.tagine: unknown field `tagine`, expected one of `name`, `tagline`, `palette`, `fonts`, `logo`, `cta`, `booking`\n  hint: did you mean `tagline`? The accepted keys are listed in docs/site-config.md",
     );
 }
 
@@ -99,7 +99,7 @@ fn front_matter_with_unknown_key() {
     fails_untouched(
         "cocotte.maison",
         |t| t.edit("content/cocotte.maison/about.md", "weight: 1", "wieght: 1"),
-        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md",
+        "error: content/cocotte.maison/about.md:4:1: wieght: unknown field `wieght`, expected one of `title`, `description`, `slug`, `weight`, `draft`, `date`, `publish_date`, `expiry_date`, `template`, `image`, `tags`, `aliases`, `sitemap`, `translation_key`, `extra`\n  hint: did you mean `weight`? The accepted keys are listed in docs/site-config.md",
     );
 }
 

@@ -1120,7 +1120,7 @@ mod app {
         );
         assert!(
             rest.starts_with("  |\n2 | title: À propos de la maison\n3 | description: \"Comment")
-                && rest.ends_with("\n4 | wieght: 1\n  | ^\n5 | slug: a-propos\n6 | image: images/studio.jpg\n  |\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md"),
+                && rest.ends_with("\n4 | wieght: 1\n  | ^\n5 | slug: a-propos\n6 | image: images/studio.jpg\n  |\n  hint: did you mean `weight`? The accepted keys are listed in docs/site-config.md"),
             "{error}"
         );
 
