@@ -638,6 +638,9 @@ fn internal(from: &str, reference: &str) -> Option<(String, Option<String>)> {
 struct Sources<'a> {
     site: &'a Site,
     by_output: BTreeMap<String, PathBuf>,
+    /// The site's template files, searched when the text is in neither the
+    /// page's source nor site.yaml (a template wrote it).
+    templates: Vec<PathBuf>,
     texts: std::sync::Mutex<BTreeMap<PathBuf, String>>,
 }
 
@@ -684,7 +687,27 @@ impl Sources<'_> {
     }
 
     fn locate(&self, output: &str, needle: &str) -> (String, Option<usize>) {
-        self.locate_where(output, |l| l.contains(needle))
+        match self.locate_where(output, |l| l.contains(needle)) {
+            (file, None) if needle.len() >= 4 && !needle.ends_with(':') => {
+                self.locate_in_templates(needle).unwrap_or((file, None))
+            }
+            found => found,
+        }
+    }
+
+    /// The first template line with `needle`: markup in every page (a link
+    /// in the footer) is one finding at the template, not one per page.
+    fn locate_in_templates(&self, needle: &str) -> Option<(String, Option<usize>)> {
+        let mut texts = self.texts.lock().expect("lock");
+        for file in &self.templates {
+            let text = texts
+                .entry(file.clone())
+                .or_insert_with(|| std::fs::read_to_string(file).unwrap_or_default());
+            if let Some(line) = text.lines().position(|l| l.contains(needle)) {
+                return Some((file.display().to_string(), Some(line + 1)));
+            }
+        }
+        None
     }
 
     /// The first line of the page's source (then site.yaml) that `found`
@@ -781,6 +804,7 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
                 .iter()
                 .map(|p| (p.output.clone(), p.source.clone()))
                 .collect(),
+            templates: crate::render::TemplateDirs::for_site(site).files(),
             texts: Default::default(),
         },
         out: Vec::new(),
@@ -832,8 +856,27 @@ pub fn check_site(ws: &Workspace, site: &Site, opts: &CheckOptions) -> Result<Ve
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-    out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.message == b.message);
-    Ok(out)
+    // One finding per place: markup a template writes on many pages is
+    // one finding at the template, saying on how many pages it is.
+    let mut merged: Vec<(Finding, usize)> = Vec::new();
+    for f in out {
+        match merged.last_mut() {
+            Some((m, n)) if m.file == f.file && m.line == f.line && m.message == f.message => {
+                m.error |= f.error;
+                *n += 1;
+            }
+            _ => merged.push((f, 1)),
+        }
+    }
+    Ok(merged
+        .into_iter()
+        .map(|(mut f, n)| {
+            if n > 1 {
+                f.message.push_str(&format!(" (on {n} pages)"));
+            }
+            f
+        })
+        .collect())
 }
 
 /// The 404 page of a language: `404.html`, `en/404.html`.

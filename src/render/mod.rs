@@ -74,6 +74,32 @@ impl TemplateDirs {
             .collect()
     }
 
+    /// Every template file (regular files, links not followed), the one
+    /// that wins for each name first in the order templates are looked up
+    /// (site, theme, kind, `_base`), for `check` to find where markup that
+    /// is in no page's source came from.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for (dir, _) in &self.0 {
+            for entry in walkdir::WalkDir::new(dir)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+            {
+                let Ok(rel) = entry.path().strip_prefix(dir) else {
+                    continue;
+                };
+                if seen.insert(rel.to_path_buf()) {
+                    out.push(entry.into_path());
+                }
+            }
+        }
+        out
+    }
+
     /// The source of a template, if it exists: read only if it resolves
     /// inside its root, so a template (or a templates folder) linked to
     /// `/etc/passwd` is an error naming the link, never a page.

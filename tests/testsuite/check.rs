@@ -502,3 +502,40 @@ fn image_findings_have_their_line_and_starter_copy_left_in_place_warns() {
     run.success();
     assert!(!run.stdout.contains("[placeholder]"), "{}", run.stdout);
 }
+
+/// Markup a template writes on every page (a broken link in the footer)
+/// was one finding per page, each at a content file without a line; it is
+/// one finding at the template's line, saying on how many pages it is.
+#[test]
+fn a_finding_from_a_template_is_one_finding_at_the_template() {
+    let t = SiteTest::demo();
+    let footer = "templates/_base/partials/footer.html";
+    t.edit(
+        footer,
+        "      <li><a href=\"{{ url_for('/sitemap/') }}\">",
+        "      <li><a href=\"/missing-from-template/\">x</a></li>\n      <li><a href=\"{{ url_for('/sitemap/') }}\">",
+    );
+    let line = t
+        .read(footer)
+        .lines()
+        .position(|l| l.contains("/missing-from-template/"))
+        .unwrap()
+        + 1;
+    let run = t.run(&["check", "cocotte.maison"]);
+    run.failure();
+    let prefix = format!(
+        "{footer}:{line}: error: [links] /missing-from-template/ (href) does not resolve to a page or file (on "
+    );
+    assert_eq!(
+        run.stdout.matches("/missing-from-template/").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&prefix), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("check cocotte.maison: 1 error(s)"),
+        "{}",
+        run.stdout
+    );
+}
