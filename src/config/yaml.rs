@@ -1651,7 +1651,7 @@ mod tests {
         assert_eq!((p.title.as_str(), p.weight), ("A", 2));
         assert_eq!(
             err("\u{feff}titel: A\n"),
-            "p.yaml:1:1: titel: unknown field `titel`, expected one of `title`, `description`, `weight`, `draft`, `tags`, `nav`, `extra`\n  hint: check the spelling; the accepted keys are listed in docs/site-config.md"
+            "p.yaml:1:1: titel: unknown field `titel`, expected one of `title`, `description`, `weight`, `draft`, `tags`, `nav`, `extra`\n  hint: did you mean `title`? The accepted keys are listed in docs/site-config.md"
         );
     }
 
