@@ -328,8 +328,15 @@ fn parse_shard(s: &str) -> Result<(u32, u32), String> {
         .trim()
         .parse()
         .map_err(|_| format!("{n:?} is not a number"))?;
-    if n == 0 || i == 0 || i > n {
-        return Err(format!("shard {i}/{n}: I must be between 1 and N"));
+    if n == 0 {
+        return Err(format!(
+            "shard {i}/{n}: there must be at least one shard (2/4 is the second of four)"
+        ));
+    }
+    if i == 0 || i > n {
+        return Err(format!(
+            "shard {i}/{n}: there is no shard {i} of {n}; the shards are 1/{n} to {n}/{n}"
+        ));
     }
     Ok((i, n))
 }

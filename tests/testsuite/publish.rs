@@ -381,7 +381,8 @@ fn shards_cover_every_site_exactly_once() {
     let run = t.run(&["build", "--shard", "4/3"]);
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("shard 4/3: I must be between 1 and N"),
+        run.stderr
+            .contains("shard 4/3: there is no shard 4 of 3; the shards are 1/3 to 3/3"),
         "{}",
         run.stderr
     );
