@@ -1646,6 +1646,25 @@ mod tests {
     }
 
     #[test]
+    fn redirect_paths_are_written_as_nginx_matches_them() {
+        for ok in ["/equipe/", "/actualités/bienvenue-inès/", "/ΑΒΓ/", "/a-b_c.html"] {
+            assert_eq!(check_redirect_path(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "/caf%C3%A9/",
+            "/a//b/",
+            "/a\u{a0}b/",
+            "/x\u{202e}y/",
+            "/«x»/",
+            "/a b/",
+            "/a\"b/",
+            "/a?b",
+        ] {
+            assert!(check_redirect_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_byte_order_mark_is_skipped() {
         let p = page("\u{feff}title: A\nweight: 2\n").unwrap();
         assert_eq!((p.title.as_str(), p.weight), ("A", 2));
