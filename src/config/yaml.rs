@@ -1647,7 +1647,12 @@ mod tests {
 
     #[test]
     fn redirect_paths_are_written_as_nginx_matches_them() {
-        for ok in ["/equipe/", "/actualités/bienvenue-inès/", "/ΑΒΓ/", "/a-b_c.html"] {
+        for ok in [
+            "/equipe/",
+            "/actualités/bienvenue-inès/",
+            "/ΑΒΓ/",
+            "/a-b_c.html",
+        ] {
             assert_eq!(check_redirect_path(ok), Ok(()), "{ok}");
         }
         for bad in [
