@@ -338,21 +338,7 @@ struct Runner {
 
 impl Runner {
     fn new() -> Runner {
-        let t = SiteTest::demo();
-        let root = t.root().canonicalize().unwrap();
-        for d in DEMO_DOMAINS {
-            let file = format!("sites/{d}/site.yaml");
-            let yaml = t.read(&file);
-            let line = yaml
-                .lines()
-                .find(|l| l.trim_start().starts_with("target: "))
-                .unwrap();
-            t.edit(
-                &file,
-                line,
-                &format!("  target: {}/srv/{d}", root.display()),
-            );
-        }
+        let (t, root) = crate::deploy::demo_with_local_targets();
         let bin = root.join(".runner/bin");
         std::fs::create_dir_all(&bin).unwrap();
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sitegen"), bin.join("sitegen")).unwrap();

@@ -1031,7 +1031,7 @@ pub(crate) fn marks(table: &str) -> Vec<(&str, &str)> {
 
 /// The demo workspace with every site deploying to `<root>/srv/<domain>`
 /// (sansonnet.maison, held back, to an ssh target in the demo).
-fn demo_with_local_targets() -> (SiteTest, PathBuf) {
+pub(crate) fn demo_with_local_targets() -> (SiteTest, PathBuf) {
     let t = SiteTest::demo();
     let root = t.root().canonicalize().unwrap();
     for d in crate::harness::DEMO_DOMAINS {
