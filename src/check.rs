@@ -583,7 +583,12 @@ fn facts(html: &[u8], policy: &Policy) -> PageFacts {
         .from_utf8()
         .read_from(&mut &html[..])
         .expect("reading from memory cannot fail");
-    let text = String::from_utf8_lossy(html);
+    // The page's lines are split only when there is an error to quote.
+    let text = if errors.is_empty() {
+        Default::default()
+    } else {
+        String::from_utf8_lossy(html)
+    };
     let lines: Vec<&str> = text.lines().collect();
     let mut f = PageFacts {
         parse_errors: errors

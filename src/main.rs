@@ -133,12 +133,6 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// The workspace to open and the output folder: `--root` as given, else
-/// the nearest folder from here up that has `sites/` and `sitegen.yaml` or
-/// `templates/` (as git and cargo find theirs), so sitegen runs from
-/// `content/cocotte.maison/` too. sitegen then works from that folder, so
-/// messages name files as the workspace does (`content/…`); a relative
-/// `--out` still means from where the command was run.
 /// The site whose folder the command was run in, if any.
 static CURRENT_SITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -155,6 +149,12 @@ fn current_site(verb: &str) -> Result<String, Error> {
     }
 }
 
+/// The workspace to open and the output folder: `--root` as given, else
+/// the nearest folder from here up that has `sites/` and `sitegen.yaml` or
+/// `templates/` (as git and cargo find theirs), so sitegen runs from
+/// `content/cocotte.maison/` too. sitegen then works from that folder, so
+/// messages name files as the workspace does (`content/…`); a relative
+/// `--out` still means from where the command was run.
 fn workspace_root(cli: &Cli) -> Result<(PathBuf, Option<PathBuf>), Error> {
     if let Some(root) = &cli.root {
         return Ok((root.clone(), cli.out.clone()));

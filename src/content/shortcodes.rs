@@ -367,7 +367,7 @@ fn link(value: &Value) -> std::result::Result<Value, minijinja::Error> {
     // Read as a browser reads it (tabs and newlines inside dropped): one
     // that parses on its own has a scheme; a relative one has none.
     let allowed = match url::Url::parse(t) {
-        Ok(u) => ["https", "http", "mailto", "tel"].contains(&u.scheme()),
+        Ok(u) => crate::platform::model::URL_SCHEMES.contains(&u.scheme()),
         Err(_) => true,
     };
     if allowed {

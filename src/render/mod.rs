@@ -549,7 +549,12 @@ impl Renderer {
                     Some(r) => Some(r.start.min(src.len())),
                     None => {
                         let l = inner.line()?;
-                        Some(src.split_inclusive('\n').take(l - 1).map(str::len).sum())
+                        Some(
+                            src.split_inclusive('\n')
+                                .take(l.saturating_sub(1))
+                                .map(str::len)
+                                .sum(),
+                        )
                     }
                 });
                 let open = source
